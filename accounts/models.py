@@ -1,0 +1,60 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("office administrator")
+    SECRETARY = "secretary", _("station secretary")
+    SUPERVISOR = "supervisor", _("supervisor")
+    POSTDOC = "postdoc", _("postdoc")
+    LEADERSHIP = "leadership", _("leadership (read-only)")
+
+
+class User(AbstractUser):
+    institution = models.ForeignKey(
+        "catalogue.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("institution"),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class RoleAssignment(models.Model):
+    """A role a user holds in an institution; a station secretary's role names the station.
+
+    Supervisors and postdocs find their own records through `Supervisor.user` and `Person.user`.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    station = models.ForeignKey(
+        "stations.Station",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="secretaries",
+        verbose_name=_("station"),
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(role="secretary") & models.Q(station__isnull=False))
+                | (~models.Q(role="secretary") & models.Q(station__isnull=True)),
+                name="secretary_role_names_station",
+            ),
+            models.UniqueConstraint(fields=["user", "role", "station"], name="role_assigned_once"),
+        ]
+
+    def __str__(self) -> str:
+        suffix = f" · {self.station}" if self.station_id else ""
+        return f"{self.user} · {self.get_role_display()}{suffix}"

@@ -1,0 +1,208 @@
+"""Policy rules for appointments (design.md "Policy defaults"; facts.md §1.2–1.5).
+
+Each function returns the violations a change would cause; services decide what to do with them.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from appointments.models import Appointment, Assessment, Grade, Policy
+from catalogue.models import Institution
+from core.dates import add_months, full_months_between, full_years_between
+from core.errors import Violation
+from people.models import Person
+
+
+def policy_for(institution: Institution | int) -> Policy:
+    """The institution's policy, or the national defaults if it has not set one."""
+    institution_id = institution if isinstance(institution, int) else institution.pk
+    return Policy.objects.filter(institution_id=institution_id).first() or Policy(institution_id=institution_id)
+
+
+def months_spanned(start: dt.date, end: dt.date) -> int:
+    """Months from start to end, a started month counting as a whole one."""
+    months = full_months_between(start, end)
+    return months + (1 if add_months(start, months) < end else 0)
+
+
+def _span_end(appointment: Appointment) -> dt.date:
+    return appointment.ended_on or appointment.planned_exit_date
+
+
+def _other_spans(person: Person, exclude: Appointment | None) -> Iterable[tuple[dt.date, dt.date, str]]:
+    others = Appointment.objects.filter(person=person)
+    if exclude is not None and exclude.pk:
+        others = others.exclude(pk=exclude.pk)
+    for other in others.only("entry_date", "planned_exit_date", "ended_on", "postdoc_no"):
+        yield other.entry_date, _span_end(other), other.postdoc_no
+
+
+def span_violations(
+    *, person: Person, start: dt.date, end: dt.date, policy: Policy, appointment: Appointment | None = None
+) -> list[Violation]:
+    """Overlap with the person's other appointments, and the total time across stations."""
+    violations = []
+    total = person.prior_postdoc_months + months_spanned(start, end)
+    for other_start, other_end, other_no in _other_spans(person, appointment):
+        total += months_spanned(other_start, other_end)
+        if other_start < end and start < other_end:
+            violations.append(
+                Violation(
+                    "overlap",
+                    _("This period overlaps appointment %(no)s of the same person (%(start)s to %(end)s).")
+                    % {"no": other_no, "start": other_start.isoformat(), "end": other_end.isoformat()},
+                    field="entry_date",
+                )
+            )
+    if total > policy.max_total_months:
+        violations.append(
+            Violation(
+                "max_total",
+                _(
+                    "The total time in postdoctoral stations would be %(total)s months; "
+                    "the policy allows at most %(max)s months across stations."
+                )
+                % {"total": total, "max": policy.max_total_months},
+                field="planned_exit_date",
+            )
+        )
+    return violations
+
+
+def entry_violations(
+    *,
+    person: Person,
+    entry_date: dt.date,
+    planned_exit_date: dt.date,
+    policy: Policy,
+    appointment: Appointment | None = None,
+) -> list[Violation]:
+    violations = []
+    if planned_exit_date <= entry_date:
+        return [
+            Violation(
+                "exit_before_entry",
+                _("The planned exit date must be after the entry date."),
+                overridable=False,
+                field="planned_exit_date",
+            )
+        ]
+    age = full_years_between(person.birth_date, entry_date)
+    if age > policy.max_entry_age:
+        violations.append(
+            Violation(
+                "entry_age",
+                _(
+                    "Age at entry would be %(age)s; the policy allows at most %(max)s "
+                    "(up to %(approved)s only with recorded approvals)."
+                )
+                % {"age": age, "max": policy.max_entry_age, "approved": policy.max_entry_age_with_approval},
+                field="entry_date",
+            )
+        )
+    if person.phd_date and person.phd_date < entry_date:
+        years = full_years_between(person.phd_date, entry_date)
+        if add_months(person.phd_date, 12 * policy.max_years_since_phd) < entry_date:
+            violations.append(
+                Violation(
+                    "years_since_phd",
+                    _("The PhD was awarded %(years)s years before entry; the policy allows at most %(max)s.")
+                    % {"years": years, "max": policy.max_years_since_phd},
+                    field="entry_date",
+                )
+            )
+    earliest = add_months(entry_date, _earliest_exit_months(person, policy))
+    if planned_exit_date < earliest:
+        violations.append(
+            Violation(
+                "earliest_exit",
+                _("The planned exit is before %(earliest)s, the earliest exit the policy allows (%(months)s months).")
+                % {"earliest": earliest.isoformat(), "months": _earliest_exit_months(person, policy)},
+                field="planned_exit_date",
+            )
+        )
+    violations += span_violations(
+        person=person, start=entry_date, end=planned_exit_date, policy=policy, appointment=appointment
+    )
+    return violations
+
+
+def _earliest_exit_months(person: Person, policy: Policy) -> int:
+    return policy.min_months_before_exit_foreign if person.is_foreign else policy.min_months_before_exit
+
+
+def not_in_future(day: dt.date, *, today: dt.date, field: str) -> list[Violation]:
+    if day > today:
+        return [
+            Violation(
+                "future_date",
+                _("%(date)s is in the future; record it on or after the day it happens.") % {"date": day.isoformat()},
+                overridable=False,
+                field=field,
+            )
+        ]
+    return []
+
+
+def not_before_entry(appointment: Appointment, day: dt.date, *, field: str) -> list[Violation]:
+    if day < appointment.entry_date:
+        return [
+            Violation(
+                "before_entry",
+                _("%(date)s is before the entry date %(entry)s.")
+                % {"date": day.isoformat(), "entry": appointment.entry_date.isoformat()},
+                overridable=False,
+                field=field,
+            )
+        ]
+    return []
+
+
+def exit_violations(*, appointment: Appointment, on: dt.date, policy: Policy, today: dt.date) -> list[Violation]:
+    hard = not_before_entry(appointment, on, field="on") + not_in_future(on, today=today, field="on")
+    if hard:
+        return hard
+    violations = []
+    months = _earliest_exit_months(appointment.person, policy)
+    earliest = add_months(appointment.entry_date, months)
+    if on < earliest:
+        violations.append(
+            Violation(
+                "earliest_exit",
+                _("An exit is allowed from %(earliest)s on, %(months)s months after entry.")
+                % {"earliest": earliest.isoformat(), "months": months},
+                field="on",
+            )
+        )
+    passed_exit = appointment.assessments.filter(kind=Assessment.Kind.EXIT).exclude(grade=Grade.FAIL)
+    if not passed_exit.exists():
+        violations.append(
+            Violation(
+                "exit_assessment",
+                _("An exit needs a passed exit assessment; none is recorded."),
+                field="on",
+            )
+        )
+    return violations
+
+
+def extension_violations(*, appointment: Appointment, until: dt.date, policy: Policy) -> list[Violation]:
+    if until <= appointment.planned_exit_date:
+        return [
+            Violation(
+                "extension_not_later",
+                _("An extension must move the planned exit later than %(current)s.")
+                % {"current": appointment.planned_exit_date.isoformat()},
+                overridable=False,
+                field="until",
+            )
+        ]
+    return span_violations(
+        person=appointment.person,
+        start=appointment.entry_date,
+        end=until,
+        policy=policy,
+        appointment=appointment,
+    )

@@ -1,0 +1,363 @@
+"""Every change to appointments: one function per transition, one transaction, one audit event.
+
+Order inside each: check the actor and the preconditions → lock the row → change and save →
+write the audit event (pretix's `approve_order`, house style §3).
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import Perm, can_manage_appointment, can_manage_station, has_perm
+from appointments.models import Appointment, Assessment, Extension, Grade, PolicyException
+from appointments.rules import (
+    entry_violations,
+    exit_violations,
+    extension_violations,
+    not_before_entry,
+    not_in_future,
+    policy_for,
+)
+from audit.services import record_event, snapshot
+from core.dates import add_months, full_months_between
+from core.errors import DomainError, RuleViolation, Violation
+from people.models import Person, Supervisor
+from stations.models import Station
+
+Status = Appointment.Status
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _require(condition: bool, message: str, field: str | None = None) -> None:
+    if not condition:
+        raise DomainError(message, field=field)
+
+
+def _may_manage(by: Any, appointment: Appointment) -> None:
+    _require(can_manage_appointment(by, appointment), _("You may not change this appointment."))
+
+
+def _accept(violations: list[Violation], *, by: Any, exception_reason: str) -> list[Violation]:
+    """Refuses broken rules unless an administrator records an exception with a reason.
+
+    Returns the violations that the exception covers, for the caller to record.
+    """
+    hard = [v for v in violations if not v.overridable]
+    if hard:
+        raise RuleViolation(hard)
+    if not violations:
+        return []
+    if not exception_reason.strip():
+        raise RuleViolation(violations)
+    if not has_perm(by, Perm.GRANT_EXCEPTIONS):
+        raise RuleViolation(
+            [*violations, Violation("exception_permission", _("Only an office administrator can record an exception."))]
+        )
+    return violations
+
+
+def _record_exceptions(
+    appointment: Appointment, violations: list[Violation], *, by: Any, reason: str
+) -> list[dict[str, str]]:
+    PolicyException.objects.bulk_create(
+        PolicyException(appointment=appointment, rule=v.rule, message=v.message, reason=reason, granted_by=by)
+        for v in violations
+    )
+    return [{"rule": v.rule, "message": v.message, "reason": reason} for v in violations]
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("person", "station", "station__institution")
+        .get(pk=appointment.pk)
+    )
+
+
+def _audit(
+    *,
+    by: Any,
+    event: str,
+    appointment: Appointment,
+    before: dict[str, Any] | None,
+    exceptions: list[dict[str, str]],
+    note: str = "",
+) -> None:
+    after = snapshot(appointment)
+    if exceptions:
+        after["policy_exceptions"] = exceptions
+    record_event(
+        actor=by,
+        event=event,
+        target=appointment,
+        before=before,
+        after=after,
+        institution=appointment.station.institution,
+        note=note,
+    )
+
+
+@transaction.atomic
+def appointment_admit(
+    *,
+    person: Person,
+    station: Station,
+    postdoc_no: str,
+    entry_date: dt.date,
+    primary_supervisor: Supervisor,
+    planned_exit_date: dt.date | None = None,
+    co_supervisor: Supervisor | None = None,
+    route: str = Appointment.Route.INDEPENDENT,
+    workstation: Station | None = None,
+    by: Any,
+    exception_reason: str = "",
+) -> Appointment:
+    """Admits a person to a station (进站): the appointment starts as admitted."""
+    _require(can_manage_station(by, station), _("You may not admit postdocs to this station."))
+    _require(
+        station.status != Station.Status.REVOKED, _("The station is revoked; it cannot admit postdocs."), "station"
+    )
+    _require(
+        person.institution_id == station.institution_id, _("The postdoc belongs to another institution."), "person"
+    )
+    postdoc_no = postdoc_no.strip()
+    _require(bool(postdoc_no), _("A postdoc number is required."), "postdoc_no")
+    _require(
+        not Appointment.objects.filter(postdoc_no=postdoc_no).exists(),
+        _("Postdoc number %(no)s is already used.") % {"no": postdoc_no},
+        "postdoc_no",
+    )
+    for supervisor, field in ((primary_supervisor, "primary_supervisor"), (co_supervisor, "co_supervisor")):
+        if supervisor is not None:
+            _require(
+                supervisor.institution_id == station.institution_id,
+                _("The supervisor %(name)s belongs to another institution.") % {"name": supervisor.name},
+                field,
+            )
+    _require(
+        co_supervisor is None or co_supervisor.pk != primary_supervisor.pk,
+        _("The co-supervisor must differ from the supervisor."),
+        "co_supervisor",
+    )
+    if route == Appointment.Route.JOINT:
+        _require(
+            workstation is not None and workstation.kind == Station.Kind.WORKSTATION,
+            _("Joint training needs a workstation."),
+            "workstation",
+        )
+    policy = policy_for(station.institution_id)
+    planned_exit_date = planned_exit_date or add_months(entry_date, policy.normal_months)
+    Person.objects.select_for_update().filter(pk=person.pk).first()  # serialise admissions of one person
+    accepted = _accept(
+        entry_violations(person=person, entry_date=entry_date, planned_exit_date=planned_exit_date, policy=policy),
+        by=by,
+        exception_reason=exception_reason,
+    )
+    appointment = Appointment.objects.create(
+        person=person,
+        station=station,
+        postdoc_no=postdoc_no,
+        route=route,
+        workstation=workstation,
+        primary_supervisor=primary_supervisor,
+        co_supervisor=co_supervisor,
+        entry_date=entry_date,
+        planned_exit_date=planned_exit_date,
+        status=Status.ADMITTED,
+        created_by=by,
+    )
+    exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
+    _audit(by=by, event="appointment.admitted", appointment=appointment, before=None, exceptions=exceptions)
+    return appointment
+
+
+@transaction.atomic
+def appointment_enter(*, appointment: Appointment, on: dt.date, by: Any, exception_reason: str = "") -> Appointment:
+    """Records the actual entry (在站 from that day). A different day moves the planned exit with it."""
+    appointment = _lock(appointment)
+    _may_manage(by, appointment)
+    _require(appointment.status == Status.ADMITTED, _("Only an admitted postdoc can enter the station."))
+    policy = policy_for(appointment.station.institution_id)
+    planned_exit = appointment.planned_exit_date
+    if on != appointment.entry_date:
+        planned_exit = add_months(on, full_months_between(appointment.entry_date, planned_exit))
+    violations = not_in_future(on, today=_today(), field="on")
+    violations += entry_violations(
+        person=appointment.person, entry_date=on, planned_exit_date=planned_exit, policy=policy, appointment=appointment
+    )
+    accepted = _accept(violations, by=by, exception_reason=exception_reason)
+    before = snapshot(appointment)
+    appointment.entry_date, appointment.planned_exit_date = on, planned_exit
+    appointment.status = Status.IN_STATION
+    appointment.save(update_fields=["entry_date", "planned_exit_date", "status"])
+    exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
+    _audit(by=by, event="appointment.entered", appointment=appointment, before=before, exceptions=exceptions)
+    return appointment
+
+
+@transaction.atomic
+def appointment_extend(
+    *, appointment: Appointment, until: dt.date, reason: str, by: Any, exception_reason: str = ""
+) -> Appointment:
+    """Moves the planned exit later (延期). Repeatable."""
+    appointment = _lock(appointment)
+    _may_manage(by, appointment)
+    _require(appointment.is_live, _("Only a postdoc in station can be extended."))
+    _require(bool(reason.strip()), _("An extension needs a reason."), "reason")
+    policy = policy_for(appointment.station.institution_id)
+    accepted = _accept(
+        extension_violations(appointment=appointment, until=until, policy=policy),
+        by=by,
+        exception_reason=exception_reason,
+    )
+    before = snapshot(appointment)
+    Extension.objects.create(
+        appointment=appointment,
+        previous_exit_date=appointment.planned_exit_date,
+        new_exit_date=until,
+        reason=reason.strip(),
+        recorded_by=by,
+    )
+    appointment.planned_exit_date = until
+    appointment.status = Status.EXTENDED
+    appointment.save(update_fields=["planned_exit_date", "status"])
+    exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
+    _audit(
+        by=by, event="appointment.extended", appointment=appointment, before=before, exceptions=exceptions, note=reason
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_exit(*, appointment: Appointment, on: dt.date, by: Any, exception_reason: str = "") -> Appointment:
+    """Records the exit (出站)."""
+    appointment = _lock(appointment)
+    _may_manage(by, appointment)
+    _require(appointment.is_live, _("Only a postdoc in station can exit."))
+    policy = policy_for(appointment.station.institution_id)
+    accepted = _accept(
+        exit_violations(appointment=appointment, on=on, policy=policy, today=_today()),
+        by=by,
+        exception_reason=exception_reason,
+    )
+    return _end(appointment, Status.EXITED, on=on, by=by, accepted=accepted, exception_reason=exception_reason)
+
+
+@transaction.atomic
+def appointment_withdraw(*, appointment: Appointment, on: dt.date, ground: str, note: str = "", by: Any) -> Appointment:
+    """Records a withdrawal (退站) with one of the recorded grounds."""
+    appointment = _lock(appointment)
+    _may_manage(by, appointment)
+    _require(
+        appointment.status in (Status.ADMITTED, *Appointment.LIVE_STATUSES),
+        _("This appointment has already ended."),
+    )
+    _require(ground in Appointment.WithdrawalGround.values, _("Choose a ground for the withdrawal."), "ground")
+    _accept(
+        not_before_entry(appointment, on, field="on") + not_in_future(on, today=_today(), field="on"),
+        by=by,
+        exception_reason="",
+    )
+    appointment.withdrawal_ground = ground
+    return _end(appointment, Status.WITHDRAWN, on=on, by=by, note=note, extra_fields=["withdrawal_ground"])
+
+
+@transaction.atomic
+def appointment_transfer(*, appointment: Appointment, on: dt.date, to: str, note: str = "", by: Any) -> Appointment:
+    """Records a transfer to another station (转站): the stay ends here without a certificate."""
+    appointment = _lock(appointment)
+    _may_manage(by, appointment)
+    _require(appointment.is_live, _("Only a postdoc in station can transfer."))
+    _require(bool(to.strip()), _("Name the station the postdoc transfers to."), "to")
+    _accept(
+        not_before_entry(appointment, on, field="on") + not_in_future(on, today=_today(), field="on"),
+        by=by,
+        exception_reason="",
+    )
+    appointment.transferred_to = to.strip()
+    return _end(appointment, Status.TRANSFERRED, on=on, by=by, note=note, extra_fields=["transferred_to"])
+
+
+def _end(
+    appointment: Appointment,
+    status: str,
+    *,
+    on: dt.date,
+    by: Any,
+    note: str = "",
+    accepted: list[Violation] | None = None,
+    exception_reason: str = "",
+    extra_fields: list[str] | None = None,
+) -> Appointment:
+    before = snapshot(Appointment.objects.get(pk=appointment.pk))
+    appointment.status = status
+    appointment.ended_on = on
+    appointment.end_note = note.strip()
+    appointment.save(update_fields=["status", "ended_on", "end_note", *(extra_fields or [])])
+    exceptions = _record_exceptions(appointment, accepted or [], by=by, reason=exception_reason)
+    _audit(
+        by=by, event=f"appointment.{status}", appointment=appointment, before=before, exceptions=exceptions, note=note
+    )
+    return appointment
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    appointment: Appointment,
+    kind: str,
+    held_on: dt.date,
+    grade: str,
+    panel: str = "",
+    comments: str = "",
+    by: Any,
+) -> Assessment:
+    """Records a proposal, mid-term, annual or exit assessment with its grade."""
+    appointment = _lock(appointment)
+    _may_manage(by, appointment)
+    _require(appointment.is_live, _("Assessments are recorded for postdocs in station."))
+    _require(kind in Assessment.Kind.values, _("Choose the kind of assessment."), "kind")
+    _require(grade in Grade.values, _("Choose a grade."), "grade")
+    _accept(
+        not_before_entry(appointment, held_on, field="held_on")
+        + not_in_future(held_on, today=_today(), field="held_on"),
+        by=by,
+        exception_reason="",
+    )
+    assessment = Assessment.objects.create(
+        appointment=appointment,
+        kind=kind,
+        held_on=held_on,
+        grade=grade,
+        panel=panel.strip(),
+        comments=comments.strip(),
+        recorded_by=by,
+    )
+    record_event(
+        actor=by,
+        event="assessment.recorded",
+        target=assessment,
+        parent=appointment,
+        after=snapshot(assessment),
+        institution=appointment.station.institution,
+    )
+    return assessment
+
+
+@transaction.atomic
+def phd_certificate_record(*, appointment: Appointment, received_on: dt.date, by: Any) -> Appointment:
+    """Records that the PhD certificate arrived (due within six months of entry)."""
+    appointment = _lock(appointment)
+    _may_manage(by, appointment)
+    _accept(not_in_future(received_on, today=_today(), field="received_on"), by=by, exception_reason="")
+    before = snapshot(appointment)
+    appointment.phd_certificate_on = received_on
+    appointment.save(update_fields=["phd_certificate_on"])
+    _audit(by=by, event="appointment.phd_certificate", appointment=appointment, before=before, exceptions=[])
+    return appointment

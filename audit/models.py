@@ -1,0 +1,72 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("Audit events are append-only.")
+
+    def for_record(self, instance: models.Model) -> "AuditEventQuerySet":
+        """Events about a record and about the records that belong to it (its timeline)."""
+        label, pk = instance._meta.label_lower, str(instance.pk)
+        return self.filter(models.Q(target_type=label, target_id=pk) | models.Q(parent_type=label, parent_id=pk))
+
+
+class AuditEvent(models.Model):
+    """One change, written only by services; never updated or deleted."""
+
+    occurred_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_label = models.CharField(_("who (as recorded)"), max_length=150)
+    institution = models.ForeignKey(
+        "catalogue.Institution", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    event = models.CharField(_("event"), max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=40)
+    target_label = models.CharField(_("record"), max_length=200)
+    parent_type = models.CharField(max_length=60, blank=True)
+    parent_id = models.CharField(max_length=40, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["parent_type", "parent_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.event} {self.target_label}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Audit events are append-only.")
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for every field that differs."""
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

@@ -1,0 +1,103 @@
+"""The headline figures (design.md, "Definitions the figures use"), for any date and window."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from appointments.models import Appointment
+from catalogue.models import Discipline, DoctoralRight
+from core.dates import add_years
+from funding.models import Project
+from stations.models import Station
+
+
+@dataclass(frozen=True)
+class Coverage:
+    with_station: int
+    doctoral_disciplines: int
+    missing: list[str] = field(default_factory=list)
+    missing_names: list[str] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.with_station / self.doctoral_disciplines) if self.doctoral_disciplines else 0
+
+
+def entered_by(day: dt.date) -> Q:
+    """Appointments that had entered on or before `day` (admitted-only ones have not entered)."""
+    return Q(entry_date__lte=day) & ~Q(status=Appointment.Status.ADMITTED)
+
+
+def in_station_on(day: dt.date) -> Q:
+    """Entered on or before the day and not exited, withdrawn or transferred out on or before it."""
+    return entered_by(day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
+def window_start(as_of: dt.date, years: int) -> dt.date:
+    """The window is (as_of − N years, as_of]: this day is excluded."""
+    return add_years(as_of, -years)
+
+
+def recruited_in(as_of: dt.date, years: int) -> Q:
+    return entered_by(as_of) & Q(entry_date__gt=window_start(as_of, years))
+
+
+def coverage(institution_id: int, as_of: dt.date) -> Coverage:
+    """First-level doctoral disciplines with a live mobile station, over all doctoral disciplines."""
+    rights = DoctoralRight.objects.filter(institution_id=institution_id, since__lte=as_of).filter(
+        Q(until__isnull=True) | Q(until__gt=as_of)
+    )
+    doctoral = set(rights.values_list("discipline__code", flat=True))
+    stations = Station.objects.filter(
+        institution_id=institution_id, kind=Station.Kind.MOBILE, established_on__lte=as_of
+    ).filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=as_of))
+    covered = set(stations.values_list("discipline__code", flat=True)) & doctoral
+    missing = sorted(doctoral - covered)
+    names = dict(Discipline.objects.filter(code__in=missing).values_list("code", "name_zh"))
+    return Coverage(
+        with_station=len(covered),
+        doctoral_disciplines=len(doctoral),
+        missing=missing,
+        missing_names=[f"{code} {names.get(code, '')}".strip() for code in missing],
+    )
+
+
+def headline_figures(
+    *, appointments: QuerySet[Appointment], institution_id: int, as_of: dt.date, years: int
+) -> dict[str, Any]:
+    """The story's figures over a set of appointments (an institution's, or a user's scope).
+
+    Three queries: one aggregate over appointments, one count of projects, and coverage.
+    """
+    recruited = recruited_in(as_of, years)
+    counts = appointments.aggregate(
+        recruited=Count("pk", filter=recruited),
+        recruited_still_in_station=Count("pk", filter=recruited & in_station_on(as_of)),
+        in_station=Count("pk", filter=in_station_on(as_of)),
+    )
+    projects = (
+        Project.objects.filter(
+            holder__in=appointments,
+            awarded_on__gt=window_start(as_of, years),
+            awarded_on__lte=as_of,
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    cover = coverage(institution_id, as_of)
+    return {
+        "as_of": as_of.isoformat(),
+        "window_years": years,
+        "recruited": counts["recruited"],
+        "recruited_still_in_station": counts["recruited_still_in_station"],
+        "in_station": counts["in_station"],
+        "projects": projects,
+        "coverage": {
+            "with_station": cover.with_station,
+            "doctoral_disciplines": cover.doctoral_disciplines,
+            "missing": cover.missing,
+        },
+    }

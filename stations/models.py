@@ -1,0 +1,67 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.i18n import BilingualName
+
+
+class Station(BilingualName, models.Model):
+    """A postdoctoral station: mobile station, workstation or provincial innovation base."""
+
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("mobile station")
+        WORKSTATION = "workstation", _("workstation")
+        INNOVATION_BASE = "innovation_base", _("innovation base")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        WARNED = "warned", _("warned (to be rectified)")
+        REVOKED = "revoked", _("revoked")
+
+    institution = models.ForeignKey(
+        "catalogue.Institution", on_delete=models.PROTECT, related_name="stations", verbose_name=_("institution")
+    )
+    code = models.CharField(_("station code"), max_length=30)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    discipline = models.ForeignKey(
+        "catalogue.Discipline",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stations",
+        verbose_name=_("discipline"),
+    )
+    unit = models.ForeignKey(
+        "catalogue.Unit", on_delete=models.PROTECT, related_name="stations", verbose_name=_("managing unit")
+    )
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    established_on = models.DateField(_("established on"))
+    approval_no = models.CharField(_("approval number"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["institution", "code"]
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "code"], name="station_code_unique_per_institution"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="mobile") | models.Q(discipline__isnull=False),
+                name="mobile_station_has_discipline",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(status="revoked") & models.Q(revoked_on__isnull=False))
+                | (~models.Q(status="revoked") & models.Q(revoked_on__isnull=True)),
+                name="station_revoked_on_iff_revoked",
+            ),
+            # A first-level discipline has at most one mobile station per institution.
+            models.UniqueConstraint(
+                fields=["institution", "discipline"],
+                condition=models.Q(kind="mobile") & ~models.Q(status="revoked"),
+                name="one_live_mobile_station_per_discipline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
