@@ -102,17 +102,17 @@ def entry_violations(
                 field="entry_date",
             )
         )
-    if person.phd_date and person.phd_date < entry_date:
-        years = full_years_between(person.phd_date, entry_date)
-        if add_months(person.phd_date, 12 * policy.max_years_since_phd) < entry_date:
-            violations.append(
-                Violation(
-                    "years_since_phd",
-                    _("The PhD was awarded %(years)s years before entry; the policy allows at most %(max)s.")
-                    % {"years": years, "max": policy.max_years_since_phd},
-                    field="entry_date",
+    if person.phd_date and add_months(person.phd_date, 12 * policy.max_years_since_phd) < entry_date:
+        violations.append(
+            Violation(
+                "years_since_phd",
+                _(
+                    "The PhD was awarded more than %(max)s years before entry (%(phd)s); the policy allows at most %(max)s years."
                 )
+                % {"phd": person.phd_date.isoformat(), "max": policy.max_years_since_phd},
+                field="entry_date",
             )
+        )
     earliest = add_months(entry_date, _earliest_exit_months(person, policy))
     if planned_exit_date < earliest:
         violations.append(

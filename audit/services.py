@@ -8,12 +8,15 @@ from django.db import models
 
 from audit.models import AuditEvent
 
+# Never written to the append-only trail, whatever the record.
+SECRET_FIELDS = frozenset({"password"})
+
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The concrete field values of a record, as JSON-ready data (foreign keys as ids)."""
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
+        if field.name in SECRET_FIELDS or (fields is not None and field.name not in fields):
             continue
         value = getattr(instance, field.attname)
         if isinstance(value, (dt.date, dt.datetime)):

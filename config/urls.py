@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("reports.urls")),
+    path("", include("accounts.urls")),
+    path("stations/", include("stations.urls")),
+    path("postdocs/", include("appointments.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]

@@ -71,7 +71,9 @@ def make_supervisor(station: Station, by: User, *, staff_no: str | None = None, 
     )
 
 
-def make_person(institution: Institution, by: User, *, birth_date: dt.date = dt.date(1992, 5, 17), **details: Any) -> Person:
+def make_person(
+    institution: Institution, by: User, *, birth_date: dt.date = dt.date(1992, 5, 17), **details: Any
+) -> Person:
     details.setdefault("phd_date", dt.date(2022, 6, 30))
     return person_create(
         institution=institution,

@@ -1,0 +1,474 @@
+"""The postdoc pages: the list, one postdoc's page, its steps (each at its own URL), and admission.
+
+Every view fetches through `accounts.access`, so a record outside the user's scope is a 404, and an
+htmx partial goes through the same view as its page. Writes go to the services; their refusals come
+back next to the field they name, with the user's input kept.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import (
+    Perm,
+    can_manage_appointment,
+    can_manage_station,
+    get_appointment_for_user,
+    has_perm,
+    visible_appointments,
+    visible_stations,
+)
+from appointments import services
+from appointments.forms import (
+    AssessmentForm,
+    EnterForm,
+    ExitForm,
+    ExtendForm,
+    NewPostdocForm,
+    PhdCertificateForm,
+    PostdocFilterForm,
+    TransferForm,
+    WithdrawForm,
+)
+from appointments.models import Appointment
+from appointments.rules import policy_for
+from appointments.selectors import due_items, filter_due, search
+from audit.models import AuditEvent
+from core.errors import DomainError, RuleViolation
+from core.forms import ServiceForm
+from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from people.models import Supervisor
+from people.services import person_create, person_reveal_id
+from stations.models import Station
+
+Status = Appointment.Status
+
+
+# ---------------------------------------------------------------------------------------------
+# The list
+
+
+@login_required
+@require_GET
+def postdoc_list(request: SignedInRequest) -> HttpResponse:
+    user = request.user
+    visible = visible_appointments(user)
+    years = [day.year for day in visible.dates("entry_date", "year", order="DESC")]
+    form = PostdocFilterForm(request.GET or None, stations=visible_stations(user).order_by("code"), years=years)
+    form.is_valid()  # invalid filters are shown with their error and left out
+    data = form.cleaned_data if form.is_bound else {}
+    appointments = visible.select_related("person", "station", "primary_supervisor")
+    if data.get("q"):
+        appointments = search(appointments, data["q"])
+    if data.get("station"):
+        appointments = appointments.filter(station=data["station"])
+    if data.get("status"):
+        appointments = appointments.filter(status=data["status"])
+    if data.get("year"):
+        appointments = appointments.filter(entry_date__year=data["year"])
+    if data.get("due"):
+        policy = policy_for(user.institution_id or 0)
+        appointments = filter_due(appointments, data["due"], policy, timezone.localdate())
+    sort = data.get("sort") or "-entry"
+    ordering = ["entry_date", "postdoc_no"] if sort == "entry" else ["-entry_date", "postdoc_no"]
+    context: dict[str, Any] = {
+        "form": form,
+        "sort": sort,
+        "filtered": any(data.get(name) for name in ("q", "station", "status", "year", "due")),
+        **paginate(request, appointments.order_by(*ordering)),
+    }
+    if is_htmx(request):
+        return render(request, "postdocs/list.html#rows", context)
+    context["can_add"] = manageable_stations(user).exists()
+    return render(request, "postdocs/list.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# One postdoc
+
+
+@dataclass(frozen=True)
+class Step:
+    """A transition of an appointment: its own URL, form and service call."""
+
+    name: str
+    title: str | Promise
+    form: Callable[..., ServiceForm]
+    perform: Callable[[Appointment, dict[str, Any], Any, str], object]
+    available: Callable[[Appointment], bool]
+    done: str | Promise
+    exceptions: bool = False  # an office administrator may set a rule aside with a reason
+    ending: bool = False  # ends the stay: asks for confirmation, shown as a danger button
+
+
+def _not_ended(appointment: Appointment) -> bool:
+    return appointment.status in (Status.ADMITTED, *Appointment.LIVE_STATUSES)
+
+
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in [
+        Step(
+            "enter",
+            gettext_lazy("Record entry"),
+            EnterForm,
+            lambda a, d, by, reason: services.appointment_enter(
+                appointment=a, on=d["on"], by=by, exception_reason=reason
+            ),
+            lambda a: a.status == Status.ADMITTED,
+            gettext_lazy("The entry is recorded."),
+            exceptions=True,
+        ),
+        Step(
+            "assess",
+            gettext_lazy("Record an assessment"),
+            AssessmentForm,
+            lambda a, d, by, reason: services.assessment_record(
+                appointment=a,
+                kind=d["kind"],
+                held_on=d["held_on"],
+                grade=d["grade"],
+                panel=d["panel"],
+                comments=d["comments"],
+                by=by,
+            ),
+            lambda a: a.is_live,
+            gettext_lazy("The assessment is recorded."),
+        ),
+        Step(
+            "phd-certificate",
+            gettext_lazy("Record the PhD certificate"),
+            PhdCertificateForm,
+            lambda a, d, by, reason: services.phd_certificate_record(
+                appointment=a, received_on=d["received_on"], by=by
+            ),
+            lambda a: _not_ended(a) and a.phd_certificate_on is None,
+            gettext_lazy("The PhD certificate is recorded."),
+        ),
+        Step(
+            "extend",
+            gettext_lazy("Extend"),
+            ExtendForm,
+            lambda a, d, by, reason: services.appointment_extend(
+                appointment=a, until=d["until"], reason=d["reason"], by=by, exception_reason=reason
+            ),
+            lambda a: a.is_live,
+            gettext_lazy("The extension is recorded."),
+            exceptions=True,
+        ),
+        Step(
+            "exit",
+            gettext_lazy("Record exit"),
+            ExitForm,
+            lambda a, d, by, reason: services.appointment_exit(
+                appointment=a, on=d["on"], by=by, exception_reason=reason
+            ),
+            lambda a: a.is_live,
+            gettext_lazy("The exit is recorded."),
+            exceptions=True,
+            ending=True,
+        ),
+        Step(
+            "withdraw",
+            gettext_lazy("Record withdrawal"),
+            WithdrawForm,
+            lambda a, d, by, reason: services.appointment_withdraw(
+                appointment=a, on=d["on"], ground=d["ground"], note=d["note"], by=by
+            ),
+            _not_ended,
+            gettext_lazy("The withdrawal is recorded."),
+            ending=True,
+        ),
+        Step(
+            "transfer",
+            gettext_lazy("Record transfer"),
+            TransferForm,
+            lambda a, d, by, reason: services.appointment_transfer(
+                appointment=a, on=d["on"], to=d["to"], note=d["note"], by=by
+            ),
+            lambda a: a.is_live,
+            gettext_lazy("The transfer is recorded."),
+            ending=True,
+        ),
+    ]
+}
+
+
+@login_required
+@require_GET
+def postdoc_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.user, pk)
+    return render(request, "postdocs/detail.html", detail_context(request, appointment))
+
+
+def detail_context(request: SignedInRequest, appointment: Appointment) -> dict[str, Any]:
+    user = request.user
+    may_manage = can_manage_appointment(user, appointment)
+    policy = policy_for(appointment.station.institution_id)
+    steps = [step for step in STEPS.values() if may_manage and step.available(appointment)]
+    return {
+        "appointment": appointment,
+        "person": appointment.person,
+        "due": due_items(appointment, policy, timezone.localdate()),
+        "assessments": list(appointment.assessments.all()),
+        "extensions": list(appointment.extensions.all()),
+        "exceptions": list(appointment.policy_exceptions.all()),
+        "projects": list(appointment.projects.all()),
+        "timeline": timeline(appointment),
+        "steps": [
+            {"name": step.name, "title": step.title, "url": _step_url(appointment, step), "ending": step.ending}
+            for step in steps
+        ],
+        "can_manage": may_manage,
+        "can_reveal_id": has_perm(user, Perm.REVEAL_ID),
+    }
+
+
+def _step_url(appointment: Appointment, step: Step) -> str:
+    return reverse(f"postdoc-{step.name}", kwargs={"pk": appointment.pk})
+
+
+@login_required
+@require_POST
+def postdoc_reveal_id(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Shows the full ID number to someone allowed to see it; the service records that they did."""
+    appointment = get_appointment_for_user(request.user, pk)
+    if not has_perm(request.user, Perm.REVEAL_ID):
+        raise PermissionDenied
+    try:
+        revealed = person_reveal_id(person=appointment.person, by=request.user)
+    except DomainError as error:
+        raise PermissionDenied(error.message) from error
+    if is_htmx(request):
+        context = {"appointment": appointment, "person": appointment.person, "revealed_id": revealed}
+        return render(request, "postdocs/detail.html#id-number", context)
+    context = detail_context(request, appointment)
+    context["revealed_id"] = revealed
+    return render(request, "postdocs/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def postdoc_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
+    """One transition: the form (GET; htmx loads it into the postdoc's page) and its POST."""
+    user = request.user
+    spec = STEPS[step]
+    appointment = get_appointment_for_user(user, pk)
+    if not can_manage_appointment(user, appointment):
+        raise PermissionDenied
+    may_except = spec.exceptions and has_perm(user, Perm.GRANT_EXCEPTIONS)
+    refusal: DomainError | None = None
+    if request.method == "POST":
+        form = spec.form(request.POST, appointment=appointment)
+        if form.is_valid():
+            reason = form.cleaned_data.get("exception_reason", "") if may_except else ""
+            try:
+                spec.perform(appointment, form.cleaned_data, user, reason)
+            except DomainError as error:
+                refusal = error
+                form.add_domain_error(error)
+            else:
+                messages.success(request, str(spec.done))
+                return redirect_after_post(request, reverse("postdoc-detail", kwargs={"pk": appointment.pk}))
+    else:
+        form = spec.form(appointment=appointment)
+    overridable = isinstance(refusal, RuleViolation) and refusal.overridable
+    context = {
+        "appointment": appointment,
+        "step": spec,
+        "form": form,
+        "action_url": _step_url(appointment, spec),
+        "show_exception": may_except and (overridable or bool(form.data.get("exception_reason"))),
+        "ask_administrator": overridable and spec.exceptions and not may_except,
+    }
+    template = "postdocs/step.html#form" if is_htmx(request) else "postdocs/step.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------------------------------------
+# A new postdoc: registration and admission in one go
+
+
+def manageable_stations(user: Any) -> QuerySet[Station]:
+    """Stations (not revoked) where the user may admit postdocs."""
+    candidates = visible_stations(user).exclude(status=Station.Status.REVOKED)
+    ids = [station.pk for station in candidates if can_manage_station(user, station)]
+    return Station.objects.filter(pk__in=ids).order_by("code")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def postdoc_new(request: SignedInRequest) -> HttpResponse:
+    user = request.user
+    stations = manageable_stations(user)
+    if not stations.exists():
+        raise PermissionDenied
+    may_except = has_perm(user, Perm.GRANT_EXCEPTIONS)
+    institution = user.institution
+    assert institution is not None  # a user who manages a station belongs to its institution
+    form = NewPostdocForm(
+        request.POST if request.method == "POST" else None,
+        stations=stations,
+        supervisors=Supervisor.objects.filter(institution=institution).order_by("name"),
+        workstations=Station.objects.filter(institution=institution, kind=Station.Kind.WORKSTATION),
+    )
+    refusal: DomainError | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # One transaction: a refused admission leaves no person behind.
+            with transaction.atomic():
+                person = person_create(
+                    institution=institution,
+                    by=user,
+                    **{name: data[name] for name in NewPostdocForm.PERSON_FIELDS},
+                )
+                appointment = services.appointment_admit(
+                    person=person,
+                    by=user,
+                    exception_reason=data["exception_reason"] if may_except else "",
+                    **{name: data[name] for name in NewPostdocForm.APPOINTMENT_FIELDS},
+                )
+        except DomainError as error:
+            refusal = error
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is registered and admitted as postdoc %(no)s.")
+                % {"name": person.name, "no": appointment.postdoc_no},
+            )
+            return redirect_after_post(request, reverse("postdoc-detail", kwargs={"pk": appointment.pk}))
+    overridable = isinstance(refusal, RuleViolation) and refusal.overridable
+    context = {
+        "form": form,
+        "show_exception": may_except and (overridable or bool(form.data.get("exception_reason"))),
+        "ask_administrator": overridable and not may_except,
+    }
+    return render(request, "postdocs/new.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The timeline: audit events about the appointment, its records and its person, told readably
+
+EVENT_LABELS = {
+    "appointment.admitted": gettext_lazy("Admitted"),
+    "appointment.entered": gettext_lazy("Entered the station"),
+    "appointment.extended": gettext_lazy("Extended"),
+    "appointment.exited": gettext_lazy("Exited the station"),
+    "appointment.withdrawn": gettext_lazy("Withdrew from the station"),
+    "appointment.transferred": gettext_lazy("Transferred to another station"),
+    "appointment.phd_certificate": gettext_lazy("PhD certificate recorded"),
+    "assessment.recorded": gettext_lazy("Assessment recorded"),
+    "project.recorded": gettext_lazy("Project recorded"),
+    "person.created": gettext_lazy("Postdoc registered"),
+    "person.id_revealed": gettext_lazy("Full ID number shown"),
+    "account.linked": gettext_lazy("Sign-in account linked"),
+}
+
+# Bookkeeping fields that say nothing a reader of the timeline needs.
+_QUIET_FIELDS = {
+    "id",
+    "created_at",
+    "created_by",
+    "recorded_at",
+    "recorded_by",
+    "granted_at",
+    "granted_by",
+    "institution",
+    "appointment",
+    "holder",
+    "person",
+    "user",
+    "policy_exceptions",
+}
+
+
+def timeline(appointment: Appointment) -> list[dict[str, Any]]:
+    events = AuditEvent.objects.for_record(appointment) | AuditEvent.objects.for_record(appointment.person)
+    return [_describe(event) for event in events.order_by("-occurred_at", "-id")]
+
+
+def _describe(event: AuditEvent) -> dict[str, Any]:
+    model = _model_of(event.target_type)
+    created = event.before is None
+    changes = []
+    for name, before, after in sorted(event.changes, key=lambda change: _field_position(model, change[0])):
+        if name in _QUIET_FIELDS:
+            continue
+        field = _field_of(model, name)
+        if created and (not after or isinstance(field, models.ForeignKey)):
+            continue  # a new record: its facts, not its empty fields and links
+        changes.append(
+            {
+                "label": capfirst(field.verbose_name) if field is not None else name,
+                # No "before" for a new record or a field set for the first time: just the value.
+                "before": None if created or before in (None, "") else _display(field, before),
+                "after": _display(field, after),
+            }
+        )
+    return {
+        "event": event,
+        "what": EVENT_LABELS.get(event.event, event.event),
+        "created": created,
+        "changes": changes,
+        "exceptions": (event.after or {}).get("policy_exceptions", []),
+    }
+
+
+def _model_of(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_position(model: type[models.Model] | None, name: str) -> int:
+    """Fields in the order the model declares them (the order of its forms)."""
+    names = [field.name for field in model._meta.concrete_fields] if model is not None else []
+    return names.index(name) if name in names else len(names)
+
+
+def _field_of(model: type[models.Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _display(field: Any, value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return _("yes") if value else _("no")
+    if isinstance(field, models.DateTimeField):
+        return str(value)[:16].replace("T", " ")
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        day = parse_date(value[:10])
+        return date_format(day) if isinstance(day, dt.date) else value
+    if isinstance(field, models.ForeignKey):
+        return f"#{value}"
+    return str(value)

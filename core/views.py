@@ -1,0 +1,41 @@
+"""Helpers the staff pages' views share."""
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class SignedInRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user is an account, never anonymous."""
+
+    user: "User"
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """A request htmx made for a part of a page (history restores want the whole page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
+    """htmx follows HX-Redirect with a full page load; a plain form gets a 302."""
+    if is_htmx(request):
+        response = HttpResponse()
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> dict[str, Any]:
+    """The page the request asks for (page numbers out of range give the nearest page)."""
+    paginator = Paginator(queryset, settings.PAGE_SIZE)
+    page: Page = paginator.get_page(request.GET.get("page"))
+    return {
+        "page_obj": page,
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+    }

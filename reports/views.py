@@ -1,0 +1,74 @@
+"""The dashboard: the headline figures over what the user may see, and what is due."""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.access import Perm, has_perm, role_names, visible_appointments
+from accounts.models import Role
+from appointments.rules import policy_for
+from appointments.selectors import DUE_FILTERS, filter_due
+from catalogue.models import Discipline
+from core.views import SignedInRequest, is_htmx
+from reports.forms import FiguresForm
+from reports.selectors import coverage, headline_figures
+
+DEFAULT_YEARS = 3
+
+
+def coverage_context(institution_id: int, as_of: dt.date, cover: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Coverage "8 of 8" with the missing disciplines as records (named in the page's language)."""
+    if cover is None:
+        found = coverage(institution_id, as_of)
+        cover = {"with_station": found.with_station, "doctoral_disciplines": found.doctoral_disciplines}
+        cover["missing"] = found.missing
+    missing = list(Discipline.objects.filter(code__in=cover["missing"])) if cover["missing"] else []
+    total = cover["doctoral_disciplines"]
+    return {
+        "with_station": cover["with_station"],
+        "doctoral_disciplines": total,
+        "percent": round(100 * cover["with_station"] / total) if total else 0,
+        "missing": missing,
+    }
+
+
+@login_required
+@require_GET
+def dashboard(request: SignedInRequest) -> HttpResponse:
+    user = request.user
+    if role_names(user) == {Role.POSTDOC}:
+        own = visible_appointments(user).order_by("-entry_date", "-pk").only("pk").first()
+        if own is not None:
+            return redirect("postdoc-detail", pk=own.pk)
+    today = timezone.localdate()
+    form = FiguresForm(request.GET or None, initial={"as_of": today, "years": DEFAULT_YEARS})
+    as_of, years = today, DEFAULT_YEARS
+    if form.is_bound and form.is_valid():
+        as_of = form.cleaned_data["as_of"] or today
+        years = form.cleaned_data["years"] or DEFAULT_YEARS
+    institution_id = user.institution_id or 0
+    appointments = visible_appointments(user)
+    figures = headline_figures(appointments=appointments, institution_id=institution_id, as_of=as_of, years=years)
+    show_coverage = has_perm(user, Perm.VIEW_INSTITUTION)
+    context: dict[str, Any] = {
+        "form": form,
+        "figures": figures,
+        "as_of": as_of,
+        "years": years,
+        "show_coverage": show_coverage,
+        "coverage": coverage_context(institution_id, as_of, figures["coverage"]) if show_coverage else None,
+    }
+    if is_htmx(request):
+        return render(request, "reports/dashboard.html#figures", context)
+    policy = policy_for(institution_id)
+    context["due"] = [
+        {"key": key, "label": label, "count": filter_due(appointments, key, policy, today).count()}
+        for key, label in DUE_FILTERS.items()
+    ]
+    context["today"] = today
+    return render(request, "reports/dashboard.html", context)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from stations import views
+
+urlpatterns = [
+    path("", views.station_list, name="station-list"),
+    path("<int:pk>/", views.station_detail, name="station-detail"),
+]
