@@ -20,7 +20,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 run: setup
 	@$(PY) scripts/serve.py --host $(HOST) --port $(PORT)
 
-test: $(STAMP) lint
+test: setup lint
 	@$(PY) -m pytest -n auto -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 }
 
 _NOTHING = Q(pk__in=[])
+INSTITUTION_WIDE_ROLES = frozenset({Role.ADMIN, Role.LEADERSHIP})
 
 
 def roles_of(user: Any) -> list[tuple[str, int | None]]:
@@ -67,8 +68,8 @@ def appointment_scope(user: Any) -> Q:
     if not roles or user.institution_id is None:
         return _NOTHING
     scope = _NOTHING
-    if roles & {Role.ADMIN, Role.LEADERSHIP}:
-        return Q(station__institution_id=user.institution_id)
+    if roles & INSTITUTION_WIDE_ROLES:
+        return Q(institution_id=user.institution_id)
     if Role.SECRETARY in roles:
         ids = secretary_station_ids(user)
         scope |= Q(station_id__in=ids) | Q(workstation_id__in=ids)
@@ -76,14 +77,19 @@ def appointment_scope(user: Any) -> Q:
         scope |= Q(primary_supervisor__user=user) | Q(co_supervisor__user=user)
     if Role.POSTDOC in roles:
         scope |= Q(person__user=user)
-    return scope & Q(station__institution_id=user.institution_id)
+    return scope & Q(institution_id=user.institution_id)
+
+
+def sees_whole_institution(user: Any) -> bool:
+    """Office administrators and leadership see every record of their institution."""
+    return user.institution_id is not None and bool(role_names(user) & INSTITUTION_WIDE_ROLES)
 
 
 def station_scope(user: Any) -> Q:
     roles = role_names(user)
     if not roles or user.institution_id is None:
         return _NOTHING
-    if roles & {Role.ADMIN, Role.LEADERSHIP}:
+    if roles & INSTITUTION_WIDE_ROLES:
         return Q(institution_id=user.institution_id)
     scope = _NOTHING
     if Role.SECRETARY in roles:

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleAssignment, User
-from audit.services import record_event
+from audit.services import record_event, snapshot
 from catalogue.models import Institution
 from core.errors import DomainError
 from stations.models import Station
@@ -88,3 +88,41 @@ def account_link(*, user: User, by: Any, supervisor: Any = None, person: Any = N
         institution=user.institution,
     )
     return user
+
+
+@transaction.atomic
+def institution_set_up(
+    *,
+    code: str,
+    name_zh: str,
+    admin_username: str,
+    admin_password: str | None,
+    name_en: str = "",
+    kind: str = Institution.Kind.UNIVERSITY,
+    province: str = "",
+    **admin_details: Any,
+) -> tuple[Institution, User]:
+    """A new institution and its first office administrator: how an installation begins.
+
+    The administrator is the actor of the one audit event; nobody else exists yet to be one.
+    """
+    if Institution.objects.filter(code=code).exists():
+        raise DomainError(_("An institution with code %(code)s exists already.") % {"code": code}, field="code")
+    if User.objects.filter(username=admin_username).exists():
+        raise DomainError(_("The user name %(name)s is taken.") % {"name": admin_username}, field="admin_username")
+    institution = Institution.objects.create(code=code, name_zh=name_zh, name_en=name_en, kind=kind, province=province)
+    admin = User(username=admin_username, institution=institution, **admin_details)
+    if admin_password:
+        admin.set_password(admin_password)
+    else:
+        admin.set_unusable_password()
+    admin.save()
+    RoleAssignment.objects.create(user=admin, role=Role.ADMIN)
+    record_event(
+        actor=admin,
+        event="institution.set_up",
+        target=institution,
+        after={**snapshot(institution), "administrator": admin_username},
+        institution=institution,
+    )
+    return institution, admin

@@ -75,6 +75,14 @@ class Appointment(models.Model):
         PERSONAL = "personal", _("personal reasons")
         OTHER = "other", _("other")
 
+    # The station's institution, kept on the row so that scoping and the figures read one
+    # table through one index (docs/decisions/0006). Set at admission; stations never move.
+    institution = models.ForeignKey(
+        "catalogue.Institution",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("institution"),
+    )
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("postdoc")
     )
@@ -112,6 +120,11 @@ class Appointment(models.Model):
     transferred_to = models.CharField(_("transferred to"), max_length=200, blank=True)
     end_note = models.TextField(_("note on the end"), blank=True)
     phd_certificate_on = models.DateField(_("PhD certificate received on"), null=True, blank=True)
+    # The first passed assessment of each kind that a due date waits for, written by
+    # `assessment_record`, so due lists filter on columns rather than per-row subqueries.
+    proposal_passed_on = models.DateField(_("research proposal passed on"), null=True, blank=True)
+    midterm_passed_on = models.DateField(_("mid-term assessment passed on"), null=True, blank=True)
+    exit_assessed_on = models.DateField(_("exit assessment passed on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
@@ -146,10 +159,26 @@ class Appointment(models.Model):
                 name="joint_route_has_workstation",
             ),
         ]
+        # Covering indexes for the figures ("recruited", "in station on a date") and the lists,
+        # by institution (office, leadership) and by station (secretaries).
         indexes = [
-            models.Index(fields=["entry_date"]),
-            models.Index(fields=["station", "status"]),
-            models.Index(fields=["status", "entry_date"]),
+            models.Index(fields=["institution", "entry_date", "status", "ended_on"], name="appt_inst_entry"),
+            models.Index(fields=["institution", "ended_on"], name="appt_inst_ended"),
+            # Live appointments with the columns their due dates need (the due lists and counts).
+            models.Index(
+                fields=[
+                    "institution",
+                    "status",
+                    "entry_date",
+                    "planned_exit_date",
+                    "proposal_passed_on",
+                    "midterm_passed_on",
+                    "phd_certificate_on",
+                ],
+                name="appt_inst_status",
+            ),
+            models.Index(fields=["station", "entry_date", "status", "ended_on"], name="appt_station_entry"),
+            models.Index(fields=["station", "status"], name="appt_station_status"),
         ]
 
     def __str__(self) -> str:

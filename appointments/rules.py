@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, Assessment, Grade, Policy
+from appointments.models import Appointment, Policy
 from catalogue.models import Institution
 from core.dates import add_months, full_months_between, full_years_between
 from core.errors import Violation
@@ -176,8 +176,7 @@ def exit_violations(*, appointment: Appointment, on: dt.date, policy: Policy, to
                 field="on",
             )
         )
-    passed_exit = appointment.assessments.filter(kind=Assessment.Kind.EXIT).exclude(grade=Grade.FAIL)
-    if not passed_exit.exists():
+    if appointment.exit_assessed_on is None:
         violations.append(
             Violation(
                 "exit_assessment",

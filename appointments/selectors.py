@@ -3,11 +3,11 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Appointment, Assessment, Grade, Policy
+from appointments.models import Appointment, Policy
 from core.dates import add_months
 
 
@@ -43,31 +43,35 @@ def _state(due_on: dt.date, done_on: dt.date | None, today: dt.date, soon_days: 
 
 
 def due_items(appointment: Appointment, policy: Policy, today: dt.date) -> list[DueItem]:
-    """Proposal, PhD certificate, mid-term, exit application and exit, computed from the dates.
-
-    Uses `appointment.assessments.all()`, so prefetch assessments when listing many.
-    """
+    """Proposal, PhD certificate, mid-term, exit application and exit, computed from the dates."""
     if appointment.status not in (Appointment.Status.ADMITTED, *Appointment.LIVE_STATUSES):
         return []
     entry = appointment.entry_date
-    first_done: dict[str, dt.date] = {}
-    for assessment in appointment.assessments.all():
-        if assessment.grade != Grade.FAIL and assessment.kind not in first_done:
-            first_done[assessment.kind] = assessment.held_on
-    person = appointment.person
-    certificate = appointment.phd_certificate_on or (
-        person.phd_date if person.phd_date and person.phd_date <= entry else None
-    )
     soon = policy.due_soon_days
     items = [
-        ("proposal", _("research proposal"), add_months(entry, policy.proposal_due_months), first_done.get("proposal")),
-        ("phd_certificate", _("PhD certificate"), add_months(entry, policy.phd_certificate_due_months), certificate),
-        ("midterm", _("mid-term assessment"), add_months(entry, policy.midterm_due_months), first_done.get("midterm")),
+        (
+            "proposal",
+            _("research proposal"),
+            add_months(entry, policy.proposal_due_months),
+            appointment.proposal_passed_on,
+        ),
+        (
+            "phd_certificate",
+            _("PhD certificate"),
+            add_months(entry, policy.phd_certificate_due_months),
+            appointment.phd_certificate_on,
+        ),
+        (
+            "midterm",
+            _("mid-term assessment"),
+            add_months(entry, policy.midterm_due_months),
+            appointment.midterm_passed_on,
+        ),
         (
             "exit_application",
             _("exit application"),
             add_months(appointment.planned_exit_date, -policy.exit_application_lead_months),
-            first_done.get("exit"),
+            appointment.exit_assessed_on,
         ),
         ("planned_exit", _("planned exit"), appointment.planned_exit_date, None),
     ]
@@ -75,10 +79,6 @@ def due_items(appointment: Appointment, policy: Policy, today: dt.date) -> list[
         DueItem(key, label, due_on, done_on, _state(due_on, done_on, today, soon))
         for key, label, due_on, done_on in items
     ]
-
-
-def _passed(kind: str) -> Q:
-    return Q(Exists(Assessment.objects.filter(appointment=OuterRef("pk"), kind=kind).exclude(grade=Grade.FAIL)))
 
 
 DUE_FILTERS = {
@@ -90,28 +90,41 @@ DUE_FILTERS = {
 }
 
 
-def filter_due(queryset: QuerySet[Appointment], which: str, policy: Policy, today: dt.date) -> QuerySet[Appointment]:
-    """Keeps appointments with the chosen due item open, in SQL (no per-row work)."""
-    live = Q(status__in=Appointment.LIVE_STATUSES)
-    proposal_overdue = Q(entry_date__lt=add_months(today, -policy.proposal_due_months)) & ~_passed("proposal")
-    certificate_overdue = (
-        Q(entry_date__lt=add_months(today, -policy.phd_certificate_due_months))
-        & Q(phd_certificate_on__isnull=True)
-        & (Q(person__phd_date__isnull=True) | Q(person__phd_date__gt=F("entry_date")))
+def due_conditions(policy: Policy, today: dt.date) -> dict[str, Q]:
+    """For each due filter, the condition on live appointments (columns only, no subqueries)."""
+    proposal_overdue = Q(entry_date__lt=add_months(today, -policy.proposal_due_months), proposal_passed_on=None)
+    certificate_overdue = Q(
+        entry_date__lt=add_months(today, -policy.phd_certificate_due_months), phd_certificate_on=None
     )
-    midterm_due = Q(entry_date__lte=add_months(today, -policy.midterm_from_months)) & ~_passed("midterm")
-    midterm_overdue = Q(entry_date__lt=add_months(today, -policy.midterm_due_months)) & ~_passed("midterm")
+    midterm_due = Q(entry_date__lte=add_months(today, -policy.midterm_from_months), midterm_passed_on=None)
+    midterm_overdue = Q(entry_date__lt=add_months(today, -policy.midterm_due_months), midterm_passed_on=None)
     exit_due = Q(planned_exit_date__lte=add_months(today, policy.exit_application_lead_months))
-    conditions: dict[str, Q] = {
+    return {
+        "overdue": proposal_overdue | certificate_overdue | midterm_overdue | Q(planned_exit_date__lt=today),
         "proposal_overdue": proposal_overdue,
         "certificate_overdue": certificate_overdue,
         "midterm_due": midterm_due,
         "exit_due": exit_due,
-        "overdue": proposal_overdue | certificate_overdue | midterm_overdue | Q(planned_exit_date__lt=today),
     }
+
+
+LIVE = Q(status__in=Appointment.LIVE_STATUSES)
+
+
+def filter_due(queryset: QuerySet[Appointment], which: str, policy: Policy, today: dt.date) -> QuerySet[Appointment]:
+    """Keeps live appointments with the chosen due item open."""
+    conditions = due_conditions(policy, today)
     if which not in conditions:
         return queryset
-    return queryset.filter(live & conditions[which])
+    return queryset.filter(LIVE & conditions[which])
+
+
+def due_counts(queryset: QuerySet[Appointment], policy: Policy, today: dt.date) -> dict[str, int]:
+    """How many live appointments have each due item open: one query."""
+    conditions = due_conditions(policy, today)
+    return queryset.filter(LIVE).aggregate(
+        **{key: Count("pk", filter=condition) for key, condition in conditions.items()}
+    )
 
 
 def search(queryset: QuerySet[Appointment], text: str) -> QuerySet[Appointment]:

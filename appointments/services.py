@@ -29,6 +29,13 @@ from stations.models import Station
 
 Status = Appointment.Status
 
+# The appointment column that remembers the first passed assessment of a kind.
+PASSED_ON_FIELDS: dict[str, str] = {
+    Assessment.Kind.PROPOSAL: "proposal_passed_on",
+    Assessment.Kind.MIDTERM: "midterm_passed_on",
+    Assessment.Kind.EXIT: "exit_assessed_on",
+}
+
 
 def _today() -> dt.date:
     return timezone.localdate()
@@ -160,6 +167,7 @@ def appointment_admit(
         exception_reason=exception_reason,
     )
     appointment = Appointment.objects.create(
+        institution_id=station.institution_id,
         person=person,
         station=station,
         postdoc_no=postdoc_no,
@@ -195,7 +203,11 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: Any, excepti
     before = snapshot(appointment)
     appointment.entry_date, appointment.planned_exit_date = on, planned_exit
     appointment.status = Status.IN_STATION
-    appointment.save(update_fields=["entry_date", "planned_exit_date", "status"])
+    phd_date = appointment.person.phd_date
+    if appointment.phd_certificate_on is None and phd_date is not None and phd_date <= on:
+        # A PhD awarded before entry was shown at entry: nothing left to wait for.
+        appointment.phd_certificate_on = on
+    appointment.save(update_fields=["entry_date", "planned_exit_date", "status", "phd_certificate_on"])
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(by=by, event="appointment.entered", appointment=appointment, before=before, exceptions=exceptions)
     return appointment
@@ -339,6 +351,10 @@ def assessment_record(
         comments=comments.strip(),
         recorded_by=by,
     )
+    passed_field = PASSED_ON_FIELDS.get(kind)
+    if passed_field and assessment.passed and getattr(appointment, passed_field) is None:
+        setattr(appointment, passed_field, held_on)
+        appointment.save(update_fields=[passed_field])
     record_event(
         actor=by,
         event="assessment.recorded",

@@ -21,6 +21,7 @@ admin.site.site_header = _("Postdoc Office")
 admin.site.site_title = _("Postdoc Office")
 admin.site.index_title = _("Reference data and records")
 
+
 class Refused(Exception):
     """A service refused a save; the admin shows its sentence on the form."""
 

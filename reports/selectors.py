@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 
 from appointments.models import Appointment
 from catalogue.models import Discipline, DoctoralRight
@@ -64,29 +64,29 @@ def coverage(institution_id: int, as_of: dt.date) -> Coverage:
     )
 
 
-def headline_figures(
-    *, appointments: QuerySet[Appointment], institution_id: int, as_of: dt.date, years: int
-) -> dict[str, Any]:
-    """The story's figures over a set of appointments (an institution's, or a user's scope).
+def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: Q | None = None) -> dict[str, Any]:
+    """The story's figures for an institution, or for the part of it a user may see (`scope`).
 
-    Three queries: one aggregate over appointments, one count of projects, and coverage.
+    Six queries whatever the size: three over appointments (covering indexes), one count of
+    projects and two for coverage.
     """
-    recruited = recruited_in(as_of, years)
-    counts = appointments.aggregate(
-        recruited=Count("pk", filter=recruited),
-        recruited_still_in_station=Count("pk", filter=recruited & in_station_on(as_of)),
-        in_station=Count("pk", filter=in_station_on(as_of)),
+    appointments = Appointment.objects.filter(institution_id=institution_id)
+    projects = Project.objects.filter(
+        institution_id=institution_id, awarded_on__gt=window_start(as_of, years), awarded_on__lte=as_of
     )
-    projects = (
-        Project.objects.filter(
-            holder__in=appointments,
-            awarded_on__gt=window_start(as_of, years),
-            awarded_on__lte=as_of,
-        )
-        .values("pk")
-        .distinct()
-        .count()
+    if scope is not None:
+        appointments = appointments.filter(scope)
+        projects = projects.filter(holder__in=appointments)
+    # Each count reads one range of a covering index (docs/decisions/0006).
+    counts = appointments.filter(recruited_in(as_of, years)).aggregate(
+        recruited=Count("pk"),
+        recruited_still_in_station=Count("pk", filter=Q(ended_on__isnull=True) | Q(ended_on__gt=as_of)),
     )
+    # In station on a date = entered by then − ended by then (an end is never before its entry).
+    entered = appointments.filter(entered_by(as_of)).count()
+    # Only ended appointments carry `ended_on` (a database constraint), so no status test is needed.
+    ended = appointments.filter(ended_on__lte=as_of).count()
+    counts["in_station"] = entered - ended
     cover = coverage(institution_id, as_of)
     return {
         "as_of": as_of.isoformat(),
@@ -94,7 +94,7 @@ def headline_figures(
         "recruited": counts["recruited"],
         "recruited_still_in_station": counts["recruited_still_in_station"],
         "in_station": counts["in_station"],
-        "projects": projects,
+        "projects": projects.count(),
         "coverage": {
             "with_station": cover.with_station,
             "doctoral_disciplines": cover.doctoral_disciplines,

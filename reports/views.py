@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.access import Perm, has_perm, role_names, visible_appointments
+from accounts.access import Perm, appointment_scope, has_perm, role_names, sees_whole_institution, visible_appointments
 from accounts.models import Role
 from appointments.rules import policy_for
-from appointments.selectors import DUE_FILTERS, filter_due
+from appointments.selectors import DUE_FILTERS, due_counts
 from catalogue.models import Discipline
 from core.views import SignedInRequest, is_htmx
 from reports.forms import FiguresForm
@@ -52,8 +52,8 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         as_of = form.cleaned_data["as_of"] or today
         years = form.cleaned_data["years"] or DEFAULT_YEARS
     institution_id = user.institution_id or 0
-    appointments = visible_appointments(user)
-    figures = headline_figures(appointments=appointments, institution_id=institution_id, as_of=as_of, years=years)
+    scope = None if sees_whole_institution(user) else appointment_scope(user)
+    figures = headline_figures(institution_id=institution_id, as_of=as_of, years=years, scope=scope)
     show_coverage = has_perm(user, Perm.VIEW_INSTITUTION)
     context: dict[str, Any] = {
         "form": form,
@@ -66,9 +66,7 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     if is_htmx(request):
         return render(request, "reports/dashboard.html#figures", context)
     policy = policy_for(institution_id)
-    context["due"] = [
-        {"key": key, "label": label, "count": filter_due(appointments, key, policy, today).count()}
-        for key, label in DUE_FILTERS.items()
-    ]
+    counts = due_counts(visible_appointments(user), policy, today)
+    context["due"] = [{"key": key, "label": label, "count": counts[key]} for key, label in DUE_FILTERS.items()]
     context["today"] = today
     return render(request, "reports/dashboard.html", context)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Role, User
-from accounts.services import account_link, role_assign, user_create
+from accounts.services import account_link, institution_set_up, role_assign, user_create
 from appointments.models import Appointment
 from appointments.services import appointment_admit, appointment_enter
 from catalogue.models import Discipline, Institution, Unit
@@ -29,10 +29,13 @@ def resident_id(birth_date: dt.date, serial: int | None = None) -> str:
 
 def make_institution(code: str = "U1", name: str = "示例医科大学") -> tuple[Institution, User]:
     """An institution and its first office administrator (created by a set-up, so `by=None`)."""
-    institution = Institution.objects.create(code=code, name_zh=name, name_en=f"Example University {code}")
-    admin = user_create(username=f"admin-{code}", password="pw-admin-123", institution=institution, by=None)
-    role_assign(user=admin, role=Role.ADMIN, by=None)
-    return institution, admin
+    return institution_set_up(
+        code=code,
+        name_zh=name,
+        name_en=f"Example University {code}",
+        admin_username=f"admin-{code}",
+        admin_password="pw-admin-123",
+    )
 
 
 def make_discipline(code: str, name_zh: str, by: User) -> Discipline:

@@ -5,9 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from accounts.access import Perm, has_perm, visible_appointments
+from accounts.access import Perm, appointment_scope, has_perm, sees_whole_institution
 from accounts.models import User
-from appointments.models import Appointment
 from catalogue.models import Institution
 from reports.selectors import headline_figures
 
@@ -34,12 +33,12 @@ class Command(BaseCommand):
             if user.institution_id is None or not has_perm(user, Perm.VIEW_INSTITUTION):
                 raise CommandError(f"{user.username} may not see the institution's figures.")
             institution = user.institution
-            appointments = visible_appointments(user)
+            scope = None if sees_whole_institution(user) else appointment_scope(user)
         else:
             institution = self._institution(options["institution"])
-            appointments = Appointment.objects.filter(station__institution=institution)
+            scope = None
         assert institution is not None
-        figures = headline_figures(appointments=appointments, institution_id=institution.pk, as_of=as_of, years=years)
+        figures = headline_figures(institution_id=institution.pk, as_of=as_of, years=years, scope=scope)
         if options["format"] == "json":
             self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2))
             return

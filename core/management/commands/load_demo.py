@@ -1,0 +1,63 @@
+import datetime as dt
+import json
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from catalogue.models import Institution
+from core.demo import DEFAULT_TODAY, STORY_AS_OF, STORY_YEARS, DemoError, load_demo, sign_in_lines
+from reports.selectors import headline_figures
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads the demo institution (渝州医科大学, invented) through the services: stations, supervisors, "
+        "postdocs since 2015 with every life-cycle path, assessments and projects, and one account per role."
+    )
+    # The demo is loaded by `make setup` before the site runs; it does not depend on the URLs or views.
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing if any institution exists (for set-up scripts)"
+        )
+        parser.add_argument(
+            "--today",
+            default=DEFAULT_TODAY.isoformat(),
+            help=f"the demo's reference date, YYYY-MM-DD (default {DEFAULT_TODAY.isoformat()})",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Institution.objects.exists():
+            self.stdout.write("The database already holds an institution; the demo was not loaded.")
+            return
+        try:
+            today = dt.date.fromisoformat(options["today"])
+        except ValueError:
+            raise CommandError(f"--today must be a date as YYYY-MM-DD, not {options['today']!r}.") from None
+        started = time.monotonic()
+        try:
+            result = load_demo(today=today, progress=lambda line: self.stdout.write(f"  … {line}"))
+        except DemoError as error:
+            raise CommandError(error.message) from None
+        seconds = time.monotonic() - started
+        institution = result.institution
+        story = headline_figures(institution_id=institution.pk, as_of=STORY_AS_OF, years=STORY_YEARS)
+        now = headline_figures(institution_id=institution.pk, as_of=today, years=STORY_YEARS)
+        counts = result.counts
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {institution.name_zh} ({institution.code}) in {seconds:.1f} s: "
+                f"{counts['supervisors']} supervisors, {counts['postdocs']} postdocs, "
+                f"{counts['appointments']} appointments, {counts['projects']} projects (demo today {today})."
+            )
+        )
+        for figures in (story, now):
+            cover = figures["coverage"]
+            self.stdout.write(
+                f"As of {figures['as_of']}, {STORY_YEARS} years: recruited {figures['recruited']}, "
+                f"still in station {figures['recruited_still_in_station']}, in station {figures['in_station']}, "
+                f"projects {figures['projects']}, coverage {cover['with_station']}/{cover['doctoral_disciplines']}"
+                + (f" (missing {json.dumps(cover['missing'])})" if cover["missing"] else "")
+            )
+        self.stdout.write("\n".join(sign_in_lines()))
