@@ -29,7 +29,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Institution.objects.exists():
-            self.stdout.write("The database already holds an institution; the demo was not loaded.")
+            self.stdout.write(
+                "The database already holds an institution; the demo was not loaded again. "
+                "Demo accounts, if it is the demo: admin / admin, or secretary, supervisor, postdoc, "
+                "leadership with the password demo."
+            )
             return
         try:
             today = dt.date.fromisoformat(options["today"])
