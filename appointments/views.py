@@ -5,25 +5,20 @@ htmx partial goes through the same view as its page. Writes go to the services; 
 back next to the field they name, with the user's input kept.
 """
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db import models, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Min, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
-from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,7 +47,7 @@ from appointments.forms import (
 from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import due_items, filter_due, search
-from audit.models import AuditEvent
+from audit.timeline import timeline
 from core.errors import DomainError, RuleViolation
 from core.forms import ServiceForm
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
@@ -236,7 +231,7 @@ def detail_context(request: SignedInRequest, appointment: Appointment) -> dict[s
         "extensions": list(appointment.extensions.all()),
         "exceptions": list(appointment.policy_exceptions.all()),
         "projects": list(appointment.projects.all()),
-        "timeline": timeline(appointment),
+        "timeline": timeline(appointment, appointment.person),
         "steps": [
             {"name": step.name, "title": step.title, "url": _step_url(appointment, step), "ending": step.ending}
             for step in steps
@@ -368,110 +363,3 @@ def postdoc_new(request: SignedInRequest) -> HttpResponse:
         "ask_administrator": overridable and not may_except,
     }
     return render(request, "postdocs/new.html", context)
-
-
-# ---------------------------------------------------------------------------------------------
-# The timeline: audit events about the appointment, its records and its person, told readably
-
-EVENT_LABELS = {
-    "appointment.admitted": gettext_lazy("Admitted"),
-    "appointment.entered": gettext_lazy("Entered the station"),
-    "appointment.extended": gettext_lazy("Extended"),
-    "appointment.exited": gettext_lazy("Exited the station"),
-    "appointment.withdrawn": gettext_lazy("Withdrew from the station"),
-    "appointment.transferred": gettext_lazy("Transferred to another station"),
-    "appointment.phd_certificate": gettext_lazy("PhD certificate recorded"),
-    "assessment.recorded": gettext_lazy("Assessment recorded"),
-    "project.recorded": gettext_lazy("Project recorded"),
-    "person.created": gettext_lazy("Postdoc registered"),
-    "person.id_revealed": gettext_lazy("Full ID number shown"),
-    "account.linked": gettext_lazy("Sign-in account linked"),
-}
-
-# Bookkeeping fields that say nothing a reader of the timeline needs.
-_QUIET_FIELDS = {
-    "id",
-    "created_at",
-    "created_by",
-    "recorded_at",
-    "recorded_by",
-    "granted_at",
-    "granted_by",
-    "institution",
-    "appointment",
-    "holder",
-    "person",
-    "user",
-    "policy_exceptions",
-}
-
-
-def timeline(appointment: Appointment) -> list[dict[str, Any]]:
-    events = AuditEvent.objects.for_record(appointment) | AuditEvent.objects.for_record(appointment.person)
-    return [_describe(event) for event in events.order_by("-occurred_at", "-id")]
-
-
-def _describe(event: AuditEvent) -> dict[str, Any]:
-    model = _model_of(event.target_type)
-    created = event.before is None
-    changes = []
-    for name, before, after in sorted(event.changes, key=lambda change: _field_position(model, change[0])):
-        if name in _QUIET_FIELDS:
-            continue
-        field = _field_of(model, name)
-        if created and (not after or isinstance(field, models.ForeignKey)):
-            continue  # a new record: its facts, not its empty fields and links
-        changes.append(
-            {
-                "label": capfirst(field.verbose_name) if field is not None else name,
-                # No "before" for a new record or a field set for the first time: just the value.
-                "before": None if created or before in (None, "") else _display(field, before),
-                "after": _display(field, after),
-            }
-        )
-    return {
-        "event": event,
-        "what": EVENT_LABELS.get(event.event, event.event),
-        "created": created,
-        "changes": changes,
-        "exceptions": (event.after or {}).get("policy_exceptions", []),
-    }
-
-
-def _model_of(label: str) -> type[models.Model] | None:
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
-
-
-def _field_position(model: type[models.Model] | None, name: str) -> int:
-    """Fields in the order the model declares them (the order of its forms)."""
-    names = [field.name for field in model._meta.concrete_fields] if model is not None else []
-    return names.index(name) if name in names else len(names)
-
-
-def _field_of(model: type[models.Model] | None, name: str) -> Any:
-    if model is None:
-        return None
-    try:
-        return model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-
-
-def _display(field: Any, value: object) -> str:
-    if value is None or value == "":
-        return "—"
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(field, models.BooleanField):
-        return _("yes") if value else _("no")
-    if isinstance(field, models.DateTimeField):
-        return str(value)[:16].replace("T", " ")
-    if isinstance(field, models.DateField) and isinstance(value, str):
-        day = parse_date(value[:10])
-        return date_format(day) if isinstance(day, dt.date) else value
-    if isinstance(field, models.ForeignKey):
-        return f"#{value}"
-    return str(value)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import Perm, get_station_for_user, has_perm, visible_appointments, visible_stations
 from appointments.models import Appointment
+from audit.timeline import timeline
 from core.views import SignedInRequest, is_htmx, paginate
 from reports.views import coverage_context
 from stations.forms import StationFilterForm
@@ -64,4 +65,5 @@ def station_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         return render(request, "stations/detail.html#postdocs", context)
     context["supervisors"] = station.supervisors.select_related("unit").order_by("name")
     context["in_station"] = station.appointments.filter(status__in=Appointment.LIVE_STATUSES).count()
+    context["timeline"] = timeline(station)
     return render(request, "stations/detail.html", context)

@@ -3,6 +3,7 @@ import datetime as dt
 from django.urls import reverse
 
 from appointments.services import appointment_exit
+from stations.services import station_set_status
 from tests.factories import make_appointment, make_station, make_supervisor
 from tests.pages.conftest import add_appointments, count_queries
 
@@ -100,3 +101,10 @@ def test_an_ended_stay_no_longer_counts_in_station(signed_in, world):
     appointment_exit(appointment=world.appointment, on=dt.date(2025, 12, 10), by=world.admin)
     rows = _rows(signed_in("admin").get(reverse("station-list")))
     assert rows["S1002"].in_station == 0
+
+
+def test_station_page_shows_its_timeline_of_changes(signed_in, world):
+    station_set_status(station=world.station, status="warned", note="评估结果：整改", by=world.admin)
+    page = signed_in("admin").get(reverse("station-detail", kwargs={"pk": world.station.pk})).content.decode()
+    assert "Station set up" in page
+    assert "Station status changed" in page and "评估结果：整改" in page

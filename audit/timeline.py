@@ -1,0 +1,125 @@
+"""The timeline of a record: its audit events and those of the records that belong to it."""
+
+import datetime as dt
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.models import AuditEvent
+
+EVENT_LABELS = {
+    "appointment.admitted": gettext_lazy("Admitted"),
+    "appointment.entered": gettext_lazy("Entered the station"),
+    "appointment.extended": gettext_lazy("Extended"),
+    "appointment.exited": gettext_lazy("Exited the station"),
+    "appointment.withdrawn": gettext_lazy("Withdrew from the station"),
+    "appointment.transferred": gettext_lazy("Transferred to another station"),
+    "appointment.phd_certificate": gettext_lazy("PhD certificate recorded"),
+    "assessment.recorded": gettext_lazy("Assessment recorded"),
+    "project.recorded": gettext_lazy("Project recorded"),
+    "person.created": gettext_lazy("Postdoc registered"),
+    "person.id_revealed": gettext_lazy("Full ID number shown"),
+    "account.linked": gettext_lazy("Sign-in account linked"),
+    "station.created": gettext_lazy("Station set up"),
+    "station.changed": gettext_lazy("Station changed"),
+    "station.status_changed": gettext_lazy("Station status changed"),
+    "station.application_noted": gettext_lazy("Establishment application noted"),
+}
+
+# Bookkeeping fields that say nothing a reader of the timeline needs.
+_QUIET_FIELDS = {
+    "id",
+    "created_at",
+    "created_by",
+    "recorded_at",
+    "recorded_by",
+    "granted_at",
+    "granted_by",
+    "institution",
+    "appointment",
+    "holder",
+    "person",
+    "user",
+    "policy_exceptions",
+}
+
+
+def timeline(*records: models.Model) -> list[dict[str, Any]]:
+    """Events about the records and the records that belong to them, newest first, told readably."""
+    events = AuditEvent.objects.none()
+    for record in records:
+        events = events | AuditEvent.objects.for_record(record)
+    return [_describe(event) for event in events.order_by("-occurred_at", "-id")]
+
+
+def _describe(event: AuditEvent) -> dict[str, Any]:
+    model = _model_of(event.target_type)
+    created = event.before is None
+    changes = []
+    for name, before, after in sorted(event.changes, key=lambda change: _field_position(model, change[0])):
+        if name in _QUIET_FIELDS:
+            continue
+        field = _field_of(model, name)
+        if created and (not after or isinstance(field, models.ForeignKey)):
+            continue  # a new record: its facts, not its empty fields and links
+        changes.append(
+            {
+                "label": capfirst(field.verbose_name) if field is not None else name,
+                # No "before" for a new record or a field set for the first time: just the value.
+                "before": None if created or before in (None, "") else _display(field, before),
+                "after": _display(field, after),
+            }
+        )
+    return {
+        "event": event,
+        "what": EVENT_LABELS.get(event.event, event.event),
+        "created": created,
+        "changes": changes,
+        "exceptions": (event.after or {}).get("policy_exceptions", []),
+    }
+
+
+def _model_of(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_position(model: type[models.Model] | None, name: str) -> int:
+    """Fields in the order the model declares them (the order of its forms)."""
+    names = [field.name for field in model._meta.concrete_fields] if model is not None else []
+    return names.index(name) if name in names else len(names)
+
+
+def _field_of(model: type[models.Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _display(field: Any, value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return _("yes") if value else _("no")
+    if isinstance(field, models.DateTimeField):
+        return str(value)[:16].replace("T", " ")
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        day = parse_date(value[:10])
+        return date_format(day) if isinstance(day, dt.date) else value
+    if isinstance(field, models.ForeignKey):
+        return f"#{value}"
+    return str(value)
