@@ -1496,6 +1496,7 @@ def load_demo(
                 station=stations[s.station],
                 title=s.title,
                 is_external=s.is_external,
+                name_en=s.name_en,
                 by=admin,
             )
             for s in plan.supervisors

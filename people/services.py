@@ -91,10 +91,11 @@ def supervisor_save(
     station: Station | None = None,
     title: str = "",
     is_external: bool = False,
+    name_en: str = "",
     by: Any,
 ) -> Supervisor:
     supervisor = Supervisor.objects.filter(institution=institution, staff_no=staff_no).first()
     supervisor = supervisor or Supervisor(institution=institution, staff_no=staff_no)
-    supervisor.name, supervisor.unit, supervisor.station = name, unit, station
+    supervisor.name, supervisor.name_en, supervisor.unit, supervisor.station = name, name_en, unit, station
     supervisor.title, supervisor.is_external = title, is_external
     return save_reference(instance=supervisor, by=by)  # type: ignore[return-value]
