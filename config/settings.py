@@ -105,6 +105,27 @@ TASKS = {
     }
 }
 
+# Mail: printed to the console unless SMTP is configured (EMAIL_BACKEND=smtp).
+_MAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+_mail_backend = env_str("EMAIL_BACKEND", "console")
+if _mail_backend not in _MAIL_BACKENDS:
+    from core.env import ConfigurationError
+
+    raise ConfigurationError(f"EMAIL_BACKEND must be console or smtp, not {_mail_backend!r}.")
+MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": _MAIL_BACKENDS[_mail_backend]}}
+if _mail_backend == "smtp":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25),
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+    }
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "postdoc-office@localhost")
+
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)

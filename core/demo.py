@@ -1700,6 +1700,7 @@ def _demo_accounts(
     )
 
     def account(username: str, role: str, station: Station | None = None, **details: Any) -> User:
+        details.setdefault("email", f"{username}@demo.yzmu.example")
         user = user_create(username=username, password=DEMO_PASSWORD, institution=institution, by=admin, **details)
         role_assign(user=user, role=role, station=station, by=admin)
         return user
