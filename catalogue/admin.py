@@ -8,7 +8,7 @@ from core.admin import ReferenceAdmin
 @admin.register(Discipline)
 class DisciplineAdmin(ReferenceAdmin):
     institution_lookup = None  # the national catalogue, shared by every institution
-    list_display = ["code", "name_zh", "name_en", "edition", "source_marker", "is_active"]
+    list_display = ["code", "name_zh", "name_en", "category_name", "edition", "source_marker", "is_active"]
     list_filter = ["edition", "is_active", "source_marker"]
     search_fields = ["code", "name_zh", "name_en"]
 

@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,7 @@ class Discipline(BilingualName, models.Model):
         return self.code[:2]
 
     @property
+    @admin.display(description=_("category"))
     def category_name(self) -> str:
         names = CATEGORY_NAMES.get(self.category)
         return str(names[0]) if names else self.category

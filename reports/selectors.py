@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from appointments.models import Appointment
-from catalogue.models import Discipline, DoctoralRight
+from catalogue.models import DoctoralRight
 from core.dates import add_years
 from funding.models import Project
 from stations.models import Station
@@ -17,12 +17,7 @@ from stations.models import Station
 class Coverage:
     with_station: int
     doctoral_disciplines: int
-    missing: list[str] = field(default_factory=list)
-    missing_names: list[str] = field(default_factory=list)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.with_station / self.doctoral_disciplines) if self.doctoral_disciplines else 0
+    missing: list[str] = field(default_factory=list)  # codes, sorted
 
 
 def entered_by(day: dt.date) -> Q:
@@ -54,14 +49,7 @@ def coverage(institution_id: int, as_of: dt.date) -> Coverage:
         institution_id=institution_id, kind=Station.Kind.MOBILE, established_on__lte=as_of
     ).filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=as_of))
     covered = set(stations.values_list("discipline__code", flat=True)) & doctoral
-    missing = sorted(doctoral - covered)
-    names = dict(Discipline.objects.filter(code__in=missing).values_list("code", "name_zh"))
-    return Coverage(
-        with_station=len(covered),
-        doctoral_disciplines=len(doctoral),
-        missing=missing,
-        missing_names=[f"{code} {names.get(code, '')}".strip() for code in missing],
-    )
+    return Coverage(with_station=len(covered), doctoral_disciplines=len(doctoral), missing=sorted(doctoral - covered))
 
 
 def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: Q | None = None) -> dict[str, Any]:
