@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "appointments",
     "funding",
     "reports",
+    "exchange",
+    "api",
 ]
 
 MIDDLEWARE = [

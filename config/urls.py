@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("stations/", include("stations.urls")),
     path("postdocs/", include("appointments.urls")),
+    path("api/", include("api.urls")),
+    path("exchange/", include("exchange.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
