@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from api import views
+from api.api import api
+
+urlpatterns = [
+    path("v1/", api.urls),
+    path("tokens/", views.tokens, name="api-tokens"),
+]

@@ -1,0 +1,299 @@
+"""The REST API under /api/v1/: typed schemas, OpenAPI from the same types, the same services as the pages."""
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Status
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.openapi.docs import DocsBase
+from ninja.security import HttpBearer, SessionAuth
+
+from accounts.access import (
+    Perm,
+    appointment_scope,
+    get_appointment_for_user,
+    has_perm,
+    sees_whole_institution,
+    visible_appointments,
+    visible_stations,
+)
+from api import schemas as s
+from api.services import token_user
+from appointments import services as appointment_services
+from appointments.models import Appointment
+from appointments.selectors import search
+from audit.models import AuditEvent
+from catalogue.models import Discipline, DoctoralRight, Unit
+from core.errors import DomainError, RuleViolation
+from funding.models import Project
+from people.models import Supervisor
+from reports.selectors import headline_figures
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <key>` with a personal API token (see /api/tokens/)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_user(token.strip())
+        if user is not None:
+            request.user = user
+        return user
+
+
+class LocalSwagger(DocsBase):
+    """Swagger UI from django-ninja's bundled static files: never a CDN."""
+
+    def render_page(self, request: HttpRequest, api: "NinjaAPI", **kwargs: Any) -> HttpResponse:
+        settings = {"layout": "BaseLayout", "deepLinking": True, "url": self.get_openapi_url(api, kwargs)}
+        return render(request, "api/swagger.html", {"api": api, "swagger_settings": json.dumps(settings, indent=1)})
+
+
+class BrowserSession(SessionAuth):
+    """The signed-in browser may read (GET) — the interactive docs work without a token. Writes need a token."""
+
+    def __init__(self) -> None:
+        super().__init__(csrf=False)  # only safe methods are accepted, which CSRF never guards
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.method not in ("GET", "HEAD"):
+            return None
+        return super().authenticate(request, key)
+
+
+api = NinjaAPI(
+    urls_namespace="api-v1",
+    version="1",
+    title="Postdoc Office API",
+    description="Read the postdoc office's records and record transitions, within your scope.",
+    auth=[TokenAuth(), BrowserSession()],
+    docs=LocalSwagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+# Errors -------------------------------------------------------------------------------------
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    body: dict[str, Any] = {"message": exc.message, "field": exc.field}
+    if isinstance(exc, RuleViolation):
+        body["violations"] = [
+            {"rule": v.rule, "message": v.message, "overridable": v.overridable, "field": v.field}
+            for v in exc.violations
+        ]
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ())[1:] if part not in ("body", "payload")),
+            "message": error.get("msg", ""),
+            "loc": list(error.get("loc", ())),
+        }
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"message": _("The request is not valid."), "errors": errors}, status=422)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """Outside the user's scope looks the same as not existing."""
+    return api.create_response(request, {"message": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"message": _("A valid API token is required.")}, status=401)
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _page(queryset: QuerySet[Any], paging: s.Paging, out: Any) -> dict[str, Any]:
+    count = queryset.count()
+    rows = queryset[paging.offset : paging.offset + paging.limit]
+    return {"count": count, "items": [out(row) for row in rows]}
+
+
+def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+    return get_appointment_for_user(_user(request), appointment_id)
+
+
+# Reference ----------------------------------------------------------------------------------
+
+
+@api.get("/disciplines", response=s.Page[s.DisciplineOut], tags=["reference"])
+def disciplines(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
+    queryset = Discipline.objects.all() if _user(request).institution_id else Discipline.objects.none()
+    return _page(queryset.order_by("code"), paging, s.discipline_out)
+
+
+@api.get("/units", response=s.Page[s.UnitOut], tags=["reference"])
+def units(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
+    queryset = Unit.objects.filter(institution_id=_user(request).institution_id).order_by("code")
+    return _page(queryset, paging, s.unit_out)
+
+
+@api.get("/doctoral-rights", response=s.Page[s.DoctoralRightOut], tags=["reference"])
+def doctoral_rights(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
+    queryset = (
+        DoctoralRight.objects.filter(institution_id=_user(request).institution_id)
+        .select_related("discipline")
+        .order_by("discipline__code")
+    )
+    return _page(queryset, paging, s.doctoral_right_out)
+
+
+@api.get("/stations", response=s.Page[s.StationOut], tags=["reference"])
+def stations(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
+    queryset = visible_stations(_user(request)).select_related("discipline", "unit").order_by("code")
+    return _page(queryset, paging, s.station_out)
+
+
+@api.get("/supervisors", response=s.Page[s.SupervisorOut], tags=["reference"])
+def supervisors(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
+    user = _user(request)
+    queryset = Supervisor.objects.filter(institution_id=user.institution_id)
+    if not sees_whole_institution(user):
+        appointments = visible_appointments(user)
+        queryset = queryset.filter(
+            Q(station__in=visible_stations(user).values("pk"))
+            | Q(pk__in=appointments.values("primary_supervisor_id"))
+            | Q(pk__in=appointments.values("co_supervisor_id"))
+        )
+    return _page(queryset.select_related("station").order_by("staff_no"), paging, s.supervisor_out)
+
+
+# Appointments -------------------------------------------------------------------------------
+
+
+@api.get("/appointments", response=s.Page[s.AppointmentOut], tags=["appointments"])
+def appointments(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.AppointmentFilters]) -> dict[str, Any]:
+    queryset = visible_appointments(_user(request))
+    # An explicit allow-list: request data never becomes ORM keyword arguments.
+    if filters.station:
+        queryset = queryset.filter(station__code=filters.station)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.entry_year:
+        queryset = queryset.filter(entry_date__year=filters.entry_year)
+    if filters.q:
+        queryset = search(queryset, filters.q)
+    queryset = queryset.select_related("person", "station", "workstation", "primary_supervisor", "co_supervisor")
+    return _page(queryset.order_by("-entry_date", "postdoc_no"), paging, s.appointment_out)
+
+
+@api.get("/appointments/{appointment_id}", response=s.AppointmentOut, tags=["appointments"])
+def appointment(request: HttpRequest, appointment_id: int) -> dict[str, Any]:
+    return s.appointment_out(_appointment(request, appointment_id))
+
+
+@api.get("/appointments/{appointment_id}/assessments", response=s.Page[s.AssessmentOut], tags=["appointments"])
+def assessments(request: HttpRequest, appointment_id: int, paging: Query[s.Paging]) -> dict[str, Any]:
+    appointment = _appointment(request, appointment_id)
+    return _page(appointment.assessments.order_by("held_on", "id"), paging, s.assessment_out)
+
+
+@api.get("/appointments/{appointment_id}/events", response=s.Page[s.EventOut], tags=["appointments"])
+def events(request: HttpRequest, appointment_id: int, paging: Query[s.Paging]) -> dict[str, Any]:
+    appointment = _appointment(request, appointment_id)
+    return _page(AuditEvent.objects.for_record(appointment).order_by("-occurred_at", "-id"), paging, s.event_out)
+
+
+@api.get("/projects", response=s.Page[s.ProjectOut], tags=["projects"])
+def projects(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
+    queryset = Project.objects.filter(holder__in=visible_appointments(_user(request)).values("pk"))
+    return _page(queryset.select_related("holder").order_by("-awarded_on", "project_no"), paging, s.project_out)
+
+
+# Transitions --------------------------------------------------------------------------------
+
+
+@api.post("/appointments/{appointment_id}/assessments", response={201: s.AssessmentOut}, tags=["transitions"])
+def assessment_record(request: HttpRequest, appointment_id: int, payload: s.AssessmentIn) -> Status[dict[str, Any]]:
+    assessment = appointment_services.assessment_record(
+        appointment=_appointment(request, appointment_id),
+        kind=payload.kind,
+        held_on=payload.held_on,
+        grade=payload.grade,
+        panel=payload.panel,
+        comments=payload.comments,
+        by=_user(request),
+    )
+    return Status(201, s.assessment_out(assessment))
+
+
+@api.post("/appointments/{appointment_id}/extend", response=s.AppointmentOut, tags=["transitions"])
+def extend(request: HttpRequest, appointment_id: int, payload: s.ExtendIn) -> dict[str, Any]:
+    updated = appointment_services.appointment_extend(
+        appointment=_appointment(request, appointment_id),
+        until=payload.until,
+        reason=payload.reason,
+        by=_user(request),
+        exception_reason=payload.exception_reason,
+    )
+    return s.appointment_out(_appointment(request, updated.pk))
+
+
+@api.post("/appointments/{appointment_id}/exit", response=s.AppointmentOut, tags=["transitions"])
+def exit_(request: HttpRequest, appointment_id: int, payload: s.ExitIn) -> dict[str, Any]:
+    updated = appointment_services.appointment_exit(
+        appointment=_appointment(request, appointment_id),
+        on=payload.on,
+        by=_user(request),
+        exception_reason=payload.exception_reason,
+    )
+    return s.appointment_out(_appointment(request, updated.pk))
+
+
+@api.post("/appointments/{appointment_id}/withdraw", response=s.AppointmentOut, tags=["transitions"])
+def withdraw(request: HttpRequest, appointment_id: int, payload: s.WithdrawIn) -> dict[str, Any]:
+    updated = appointment_services.appointment_withdraw(
+        appointment=_appointment(request, appointment_id),
+        on=payload.on,
+        ground=payload.ground,
+        note=payload.note,
+        by=_user(request),
+    )
+    return s.appointment_out(_appointment(request, updated.pk))
+
+
+@api.post("/appointments/{appointment_id}/transfer", response=s.AppointmentOut, tags=["transitions"])
+def transfer(request: HttpRequest, appointment_id: int, payload: s.TransferIn) -> dict[str, Any]:
+    updated = appointment_services.appointment_transfer(
+        appointment=_appointment(request, appointment_id),
+        on=payload.on,
+        to=payload.to,
+        note=payload.note,
+        by=_user(request),
+    )
+    return s.appointment_out(_appointment(request, updated.pk))
+
+
+# Figures ------------------------------------------------------------------------------------
+
+
+@api.get("/stats", response={200: s.StatsOut, 403: s.MessageOut}, tags=["figures"])
+def stats(request: HttpRequest, as_of: dt.date | None = None, years: int = Query(3, ge=1, le=50)) -> Any:  # noqa: B008
+    """The headline figures, exactly as `manage.py stats --format json --as-user <you>` prints them."""
+    user = _user(request)
+    if user.institution_id is None or not has_perm(user, Perm.VIEW_INSTITUTION):
+        return Status(403, {"message": _("You may not see the institution's figures.")})
+    scope = None if sees_whole_institution(user) else appointment_scope(user)
+    return headline_figures(
+        institution_id=user.institution_id, as_of=as_of or timezone.localdate(), years=years, scope=scope
+    )

@@ -1,0 +1,337 @@
+"""Request and response types of the API; the OpenAPI document is generated from them."""
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import BaseModel
+
+from appointments.models import Appointment, Assessment
+from audit.models import AuditEvent
+from catalogue.models import Discipline, DoctoralRight, Unit
+from funding.models import Project
+from people.models import Supervisor
+from stations.models import Station
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+StatusValue = Literal["admitted", "in_station", "extended", "exited", "withdrawn", "transferred"]
+KindValue = Literal["proposal", "midterm", "annual", "exit"]
+GradeValue = Literal["excellent", "good", "pass", "fail"]
+GroundValue = Literal[
+    "no_phd_certificate",
+    "false_materials",
+    "failed_assessment",
+    "misconduct",
+    "criminal_penalty",
+    "discipline",
+    "illness",
+    "overstay_abroad",
+    "no_exit_on_expiry",
+    "over_six_years",
+    "personal",
+    "other",
+]
+
+
+class Paging(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class Page[T](BaseModel):
+    count: int
+    items: list[T]
+
+
+class MessageOut(Schema):
+    message: str
+
+
+class AppointmentFilters(Schema):
+    station: str | None = Field(None, max_length=30, description="station code")
+    status: StatusValue | None = None
+    entry_year: int | None = Field(None, ge=1900, le=2200)
+    q: str | None = Field(None, max_length=100, description="name or postdoc number")
+
+
+# Outputs --------------------------------------------------------------------------------------
+
+
+class DisciplineOut(Schema):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    is_active: bool
+
+
+def discipline_out(d: Discipline) -> dict[str, Any]:
+    return {"id": d.pk, "code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "is_active": d.is_active}
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str
+
+
+def unit_out(u: Unit) -> dict[str, Any]:
+    return {"id": u.pk, "code": u.code, "name_zh": u.name_zh, "name_en": u.name_en, "kind": u.kind}
+
+
+class DoctoralRightOut(Schema):
+    id: int
+    discipline: str
+    since: dt.date
+    until: dt.date | None
+
+
+def doctoral_right_out(r: DoctoralRight) -> dict[str, Any]:
+    return {"id": r.pk, "discipline": r.discipline.code, "since": r.since, "until": r.until}
+
+
+class StationOut(Schema):
+    id: int
+    code: str
+    kind: str
+    status: str
+    name_zh: str
+    name_en: str
+    discipline: str | None
+    unit: str
+    established_on: dt.date
+    revoked_on: dt.date | None
+
+
+def station_out(st: Station) -> dict[str, Any]:
+    return {
+        "id": st.pk,
+        "code": st.code,
+        "kind": st.kind,
+        "status": st.status,
+        "name_zh": st.name_zh,
+        "name_en": st.name_en,
+        "discipline": st.discipline.code if st.discipline else None,
+        "unit": st.unit.code,
+        "established_on": st.established_on,
+        "revoked_on": st.revoked_on,
+    }
+
+
+class SupervisorOut(Schema):
+    id: int
+    staff_no: str
+    name: str
+    name_en: str
+    title: str
+    station: str | None
+    is_external: bool
+
+
+def supervisor_out(sv: Supervisor) -> dict[str, Any]:
+    return {
+        "id": sv.pk,
+        "staff_no": sv.staff_no,
+        "name": sv.name,
+        "name_en": sv.name_en,
+        "title": sv.title,
+        "station": sv.station.code if sv.station else None,
+        "is_external": sv.is_external,
+    }
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    gender: str
+    id_type: str
+    masked_id: str = Field(description="the ID number, masked; the full number is never sent")
+    is_foreign: bool
+
+
+class AppointmentOut(Schema):
+    id: int
+    postdoc_no: str
+    status: StatusValue
+    route: str
+    station: str
+    workstation: str | None
+    person: PersonOut
+    primary_supervisor: str
+    co_supervisor: str | None
+    entry_date: dt.date
+    planned_exit_date: dt.date
+    ended_on: dt.date | None
+    withdrawal_ground: str
+    transferred_to: str
+    phd_certificate_on: dt.date | None
+    proposal_passed_on: dt.date | None
+    midterm_passed_on: dt.date | None
+    exit_assessed_on: dt.date | None
+
+
+def appointment_out(a: Appointment) -> dict[str, Any]:
+    person = a.person
+    return {
+        "id": a.pk,
+        "postdoc_no": a.postdoc_no,
+        "status": a.status,
+        "route": a.route,
+        "station": a.station.code,
+        "workstation": a.workstation.code if a.workstation else None,
+        "person": {
+            "id": person.pk,
+            "name": person.name,
+            "name_en": person.name_en,
+            "gender": person.gender,
+            "id_type": person.id_type,
+            "masked_id": person.masked_id,
+            "is_foreign": person.is_foreign,
+        },
+        "primary_supervisor": a.primary_supervisor.staff_no,
+        "co_supervisor": a.co_supervisor.staff_no if a.co_supervisor else None,
+        "entry_date": a.entry_date,
+        "planned_exit_date": a.planned_exit_date,
+        "ended_on": a.ended_on,
+        "withdrawal_ground": a.withdrawal_ground,
+        "transferred_to": a.transferred_to,
+        "phd_certificate_on": a.phd_certificate_on,
+        "proposal_passed_on": a.proposal_passed_on,
+        "midterm_passed_on": a.midterm_passed_on,
+        "exit_assessed_on": a.exit_assessed_on,
+    }
+
+
+class AssessmentOut(Schema):
+    id: int
+    appointment: int
+    kind: KindValue
+    held_on: dt.date
+    grade: GradeValue
+    panel: str
+    comments: str
+
+
+def assessment_out(x: Assessment) -> dict[str, Any]:
+    return {
+        "id": x.pk,
+        "appointment": x.appointment_id,
+        "kind": x.kind,
+        "held_on": x.held_on,
+        "grade": x.grade,
+        "panel": x.panel,
+        "comments": x.comments,
+    }
+
+
+class EventOut(Schema):
+    id: int
+    occurred_at: dt.datetime
+    actor: str
+    event: str
+    target_type: str
+    target_id: str
+    target_label: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str
+
+
+def event_out(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "occurred_at": e.occurred_at,
+        "actor": e.actor_label,
+        "event": e.event,
+        "target_type": e.target_type,
+        "target_id": e.target_id,
+        "target_label": e.target_label,
+        "before": e.before,
+        "after": e.after,
+        "note": e.note,
+    }
+
+
+class ProjectOut(Schema):
+    id: int
+    project_no: str
+    title: str
+    funder: str
+    programme: str
+    level: str
+    amount: str
+    awarded_on: dt.date
+    status: str
+    holder: int
+    holder_postdoc_no: str
+
+
+def project_out(p: Project) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "project_no": p.project_no,
+        "title": p.title,
+        "funder": p.funder,
+        "programme": p.programme,
+        "level": p.level,
+        "amount": str(p.amount),
+        "awarded_on": p.awarded_on,
+        "status": p.status,
+        "holder": p.holder_id,
+        "holder_postdoc_no": p.holder.postdoc_no,
+    }
+
+
+class CoverageOut(Schema):
+    with_station: int
+    doctoral_disciplines: int
+    missing: list[str]
+
+
+class StatsOut(Schema):
+    as_of: str
+    window_years: int
+    recruited: int
+    recruited_still_in_station: int
+    in_station: int
+    projects: int
+    coverage: CoverageOut
+
+
+# Inputs ---------------------------------------------------------------------------------------
+
+
+class AssessmentIn(Schema):
+    kind: KindValue
+    held_on: dt.date
+    grade: GradeValue
+    panel: str = Field("", max_length=2000)
+    comments: str = Field("", max_length=5000)
+
+
+class ExtendIn(Schema):
+    until: dt.date
+    reason: str = Field(..., max_length=2000)
+    exception_reason: str = Field("", max_length=2000)
+
+
+class ExitIn(Schema):
+    on: dt.date
+    exception_reason: str = Field("", max_length=2000)
+
+
+class WithdrawIn(Schema):
+    on: dt.date
+    ground: GroundValue
+    note: str = Field("", max_length=2000)
+
+
+class TransferIn(Schema):
+    on: dt.date
+    to: str = Field(..., max_length=200)
+    note: str = Field("", max_length=2000)
