@@ -85,6 +85,11 @@ def sees_whole_institution(user: Any) -> bool:
     return user.institution_id is not None and bool(role_names(user) & INSTITUTION_WIDE_ROLES)
 
 
+def figures_scope(user: Any) -> Q | None:
+    """The appointments a user's figures cover: None for the whole institution, else their scope."""
+    return None if sees_whole_institution(user) else appointment_scope(user)
+
+
 def station_scope(user: Any) -> Q:
     roles = role_names(user)
     if not roles or user.institution_id is None:

@@ -16,7 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from accounts.access import (
     Perm,
-    appointment_scope,
+    figures_scope,
     get_appointment_for_user,
     has_perm,
     sees_whole_institution,
@@ -293,7 +293,7 @@ def stats(request: HttpRequest, as_of: dt.date | None = None, years: int = Query
     user = _user(request)
     if user.institution_id is None or not has_perm(user, Perm.VIEW_INSTITUTION):
         return Status(403, {"message": _("You may not see the institution's figures.")})
-    scope = None if sees_whole_institution(user) else appointment_scope(user)
+    scope = figures_scope(user)
     return headline_figures(
         institution_id=user.institution_id, as_of=as_of or timezone.localdate(), years=years, scope=scope
     )

@@ -9,7 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.access import Perm, appointment_scope, has_perm, role_names, sees_whole_institution, visible_appointments
+from accounts.access import (
+    Perm,
+    figures_scope,
+    has_perm,
+    role_names,
+    visible_appointments,
+)
 from accounts.models import Role
 from appointments.rules import policy_for
 from appointments.selectors import DUE_FILTERS, due_counts
@@ -52,7 +58,7 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         as_of = form.cleaned_data["as_of"] or today
         years = form.cleaned_data["years"] or DEFAULT_YEARS
     institution_id = user.institution_id or 0
-    scope = None if sees_whole_institution(user) else appointment_scope(user)
+    scope = figures_scope(user)
     figures = headline_figures(institution_id=institution_id, as_of=as_of, years=years, scope=scope)
     show_coverage = has_perm(user, Perm.VIEW_INSTITUTION)
     context: dict[str, Any] = {

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from accounts.access import Perm, appointment_scope, has_perm, sees_whole_institution
+from accounts.access import Perm, figures_scope, has_perm
 from accounts.models import User
 from catalogue.models import Institution
 from reports.selectors import headline_figures
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             if user.institution_id is None or not has_perm(user, Perm.VIEW_INSTITUTION):
                 raise CommandError(f"{user.username} may not see the institution's figures.")
             institution = user.institution
-            scope = None if sees_whole_institution(user) else appointment_scope(user)
+            scope = figures_scope(user)
         else:
             institution = self._institution(options["institution"])
             scope = None
