@@ -89,7 +89,7 @@ class Appointment(models.Model):
     station = models.ForeignKey(
         "stations.Station", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("station")
     )
-    postdoc_no = models.CharField(_("postdoc number"), max_length=30, unique=True)
+    postdoc_no = models.CharField(_("postdoc number"), max_length=30)
     route = models.CharField(_("route"), max_length=20, choices=Route.choices, default=Route.INDEPENDENT)
     workstation = models.ForeignKey(
         "stations.Station",
@@ -135,6 +135,9 @@ class Appointment(models.Model):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         constraints = [
+            # Numbers are the institution's own (the national system numbers per station), so two
+            # institutions of a provincial office may use the same one.
+            models.UniqueConstraint(fields=["institution", "postdoc_no"], name="postdoc_no_unique_per_institution"),
             models.CheckConstraint(
                 condition=models.Q(planned_exit_date__gt=models.F("entry_date")),
                 name="planned_exit_after_entry",

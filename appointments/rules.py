@@ -39,13 +39,24 @@ def _other_spans(person: Person, exclude: Appointment | None) -> Iterable[tuple[
         yield other.entry_date, _span_end(other), other.postdoc_no
 
 
+Span = tuple[dt.date, dt.date, str]  # (start, end, postdoc number) of another appointment
+
+
 def span_violations(
-    *, person: Person, start: dt.date, end: dt.date, policy: Policy, appointment: Appointment | None = None
+    *,
+    person: Person,
+    start: dt.date,
+    end: dt.date,
+    policy: Policy,
+    appointment: Appointment | None = None,
+    others: Iterable[Span] | None = None,
 ) -> list[Violation]:
-    """Overlap with the person's other appointments, and the total time across stations."""
+    """Overlap with the person's other appointments, and the total time across stations.
+
+    The other appointments are read from the database unless given (a bulk import knows them)."""
     violations = []
     total = person.prior_postdoc_months + months_spanned(start, end)
-    for other_start, other_end, other_no in _other_spans(person, appointment):
+    for other_start, other_end, other_no in _other_spans(person, appointment) if others is None else others:
         total += months_spanned(other_start, other_end)
         if other_start < end and start < other_end:
             violations.append(
@@ -78,6 +89,7 @@ def entry_violations(
     planned_exit_date: dt.date,
     policy: Policy,
     appointment: Appointment | None = None,
+    others: Iterable[Span] | None = None,
 ) -> list[Violation]:
     violations = []
     if planned_exit_date <= entry_date:
@@ -124,7 +136,7 @@ def entry_violations(
             )
         )
     violations += span_violations(
-        person=person, start=entry_date, end=planned_exit_date, policy=policy, appointment=appointment
+        person=person, start=entry_date, end=planned_exit_date, policy=policy, appointment=appointment, others=others
     )
     return violations
 

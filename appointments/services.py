@@ -5,6 +5,7 @@ write the audit event (pretix's `approve_order`, house style §3).
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -21,10 +22,14 @@ from appointments.rules import (
     not_in_future,
     policy_for,
 )
-from audit.services import record_event, snapshot
+from audit.services import new_event, record_event, record_events, snapshot
+from catalogue.models import Institution
+from core.bulk import insert_many
 from core.dates import add_months, full_months_between
 from core.errors import DomainError, RuleViolation, Violation
+from core.fieldcheck import check_fields
 from people.models import Person, Supervisor
+from people.services import check_identity, registered_ids
 from stations.models import Station
 
 Status = Appointment.Status
@@ -136,7 +141,7 @@ def appointment_admit(
     postdoc_no = postdoc_no.strip()
     _require(bool(postdoc_no), _("A postdoc number is required."), "postdoc_no")
     _require(
-        not Appointment.objects.filter(postdoc_no=postdoc_no).exists(),
+        not Appointment.objects.filter(institution_id=station.institution_id, postdoc_no=postdoc_no).exists(),
         _("Postdoc number %(no)s is already used.") % {"no": postdoc_no},
         "postdoc_no",
     )
@@ -377,3 +382,276 @@ def phd_certificate_record(*, appointment: Appointment, received_on: dt.date, by
     appointment.save(update_fields=["phd_certificate_on"])
     _audit(by=by, event="appointment.phd_certificate", appointment=appointment, before=before, exceptions=[])
     return appointment
+
+
+CORRECTABLE_FIELDS = ("primary_supervisor", "co_supervisor", "workstation", "route", "planned_exit_date")
+
+
+@transaction.atomic
+def appointment_correct(
+    *,
+    appointment: Appointment,
+    by: Any,
+    exception_reason: str = "",
+    note: str = "",
+    **changes: Any,
+) -> Appointment:
+    """Corrects an appointment's details that are not transitions: supervisors, route, workstation,
+    and the planned exit of a live appointment. The same rules as at admission apply."""
+    unknown = sorted(set(changes) - set(CORRECTABLE_FIELDS))
+    _require(not unknown, _("These details cannot be corrected here: %(fields)s.") % {"fields": ", ".join(unknown)})
+    appointment = _lock(appointment)
+    _may_manage(by, appointment)
+    before = snapshot(appointment)
+    for name, value in changes.items():
+        setattr(appointment, name, value)
+    institution_id = appointment.station.institution_id
+    for supervisor, field in (
+        (appointment.primary_supervisor, "primary_supervisor"),
+        (appointment.co_supervisor, "co_supervisor"),
+    ):
+        if supervisor is not None:
+            _require(
+                supervisor.institution_id == institution_id,
+                _("The supervisor %(name)s belongs to another institution.") % {"name": supervisor.name},
+                field,
+            )
+    _require(
+        appointment.co_supervisor_id is None or appointment.co_supervisor_id != appointment.primary_supervisor_id,
+        _("The co-supervisor must differ from the supervisor."),
+        "co_supervisor",
+    )
+    if appointment.route == Appointment.Route.JOINT:
+        _require(
+            appointment.workstation is not None and appointment.workstation.kind == Station.Kind.WORKSTATION,
+            _("Joint training needs a workstation."),
+            "workstation",
+        )
+    accepted: list[Violation] = []
+    if "planned_exit_date" in changes and changes["planned_exit_date"] != before["planned_exit_date"]:
+        _require(
+            appointment.is_live or appointment.status == Status.ADMITTED,
+            _("The planned exit of an appointment that has ended cannot change."),
+            "planned_exit_date",
+        )
+        accepted = _accept(
+            entry_violations(
+                person=appointment.person,
+                entry_date=appointment.entry_date,
+                planned_exit_date=appointment.planned_exit_date,
+                policy=policy_for(institution_id),
+                appointment=appointment,
+            ),
+            by=by,
+            exception_reason=exception_reason,
+        )
+    appointment.save(update_fields=list(changes))
+    exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
+    _audit(
+        by=by, event="appointment.corrected", appointment=appointment, before=before, exceptions=exceptions, note=note
+    )
+    return appointment
+
+
+@dataclass
+class ImportedPostdoc:
+    """One postdoc of a workbook for `appointments_import`: a person not yet registered, and their
+    appointment as the workbook gives it (admitted or in station, or ended on `ended_on`)."""
+
+    name: str
+    gender: str
+    birth_date: dt.date
+    id_type: str
+    id_number: str
+    nationality: str
+    is_foreign: bool
+    phd_institution: str
+    phd_date: dt.date | None
+    station: Station
+    primary_supervisor: Supervisor
+    workstation: Station | None
+    route: str
+    postdoc_no: str
+    entry_date: dt.date
+    planned_exit_date: dt.date | None
+    status: str  # in_station, exited, withdrawn or transferred
+    ended_on: dt.date | None
+    exception_reason: str = ""
+    exit_exception_reason: str = ""
+
+
+@transaction.atomic
+def appointments_import(
+    *, institution: Institution, entries: list[ImportedPostdoc], by: Any, note: str = ""
+) -> list[DomainError | None]:
+    """Registers many new postdocs with their appointments at once (a workbook import).
+
+    Each entry passes the checks and rules of `person_create`, `appointment_admit`, `appointment_enter`
+    and the ending transitions, without a query per entry. Nothing is written unless every entry
+    passes; the result holds each entry's refusal (or None). Each entry (a person and their
+    appointment) leaves one audit event, on the appointment, that records both.
+    """
+    _require(
+        has_perm(by, Perm.MANAGE_APPOINTMENTS) and by.institution_id == institution.pk,
+        _("You may not register postdocs for this institution."),
+    )
+    today = _today()
+    policy = policy_for(institution.pk)
+    numbers = [e.postdoc_no.strip() for e in entries]
+    used_numbers = set(
+        Appointment.objects.filter(institution=institution, postdoc_no__in=numbers).values_list("postdoc_no", flat=True)
+    )
+    ids = [e.id_number.strip().upper() for e in entries]
+    registered = registered_ids(institution, zip((e.id_type for e in entries), ids, strict=True))
+    may_admit: dict[int, bool] = {}
+    errors: list[DomainError | None] = []
+    people: list[Person] = []
+    appointments: list[Appointment] = []
+    accepted_by_entry: list[list[tuple[Violation, str]]] = []
+    seen_numbers: set[str] = set()
+    seen_ids: set[tuple[str, str]] = set()
+    for entry, postdoc_no, id_number in zip(entries, numbers, ids, strict=True):
+        try:
+            # The same checks as appointment_admit and person_create, each message made only
+            # when it is needed: at 100,000 entries, translating every message would show.
+            station = entry.station
+            if station.pk not in may_admit:
+                may_admit[station.pk] = can_manage_station(by, station)
+            if not may_admit[station.pk]:
+                raise DomainError(_("You may not admit postdocs to this station."))
+            if station.status == Station.Status.REVOKED:
+                raise DomainError(_("The station is revoked; it cannot admit postdocs."), field="station")
+            if not postdoc_no:
+                raise DomainError(_("A postdoc number is required."), field="postdoc_no")
+            if postdoc_no in used_numbers or postdoc_no in seen_numbers:
+                raise DomainError(_("Postdoc number %(no)s is already used.") % {"no": postdoc_no}, field="postdoc_no")
+            supervisor = entry.primary_supervisor
+            if supervisor.institution_id != institution.pk:
+                raise DomainError(
+                    _("The supervisor %(name)s belongs to another institution.") % {"name": supervisor.name},
+                    field="primary_supervisor",
+                )
+            if entry.route == Appointment.Route.JOINT and (
+                entry.workstation is None or entry.workstation.kind != Station.Kind.WORKSTATION
+            ):
+                raise DomainError(_("Joint training needs a workstation."), field="workstation")
+            check_identity(id_type=entry.id_type, id_number=id_number, birth_date=entry.birth_date)
+            if (entry.id_type, id_number) in registered or (entry.id_type, id_number) in seen_ids:
+                raise DomainError(_("A postdoc with this ID number is already registered."), field="id_number")
+            person = Person(
+                institution=institution,
+                name=entry.name.strip(),
+                gender=entry.gender,
+                birth_date=entry.birth_date,
+                id_type=entry.id_type,
+                id_number=id_number,
+                nationality=entry.nationality,
+                is_foreign=entry.is_foreign,
+                phd_institution=entry.phd_institution,
+                phd_date=entry.phd_date,
+            )
+            appointment, accepted = _imported_appointment(entry, person, postdoc_no, policy, today, by)
+            check_fields(person)
+            check_fields(appointment)
+        except DomainError as error:
+            errors.append(error)
+            continue
+        seen_numbers.add(postdoc_no)
+        seen_ids.add((entry.id_type, id_number))
+        errors.append(None)
+        people.append(person)
+        appointments.append(appointment)
+        accepted_by_entry.append(accepted)
+    if any(errors):
+        return errors
+    insert_many(people)
+    for person, appointment in zip(people, appointments, strict=True):
+        appointment.person = person
+    insert_many(appointments)
+    exceptions, events = [], []
+    for person, appointment, accepted in zip(people, appointments, accepted_by_entry, strict=True):
+        recorded = []
+        for violation, reason in accepted:
+            exceptions.append(
+                PolicyException(
+                    appointment=appointment,
+                    rule=violation.rule,
+                    message=violation.message,
+                    reason=reason,
+                    granted_by=by,
+                )
+            )
+            recorded.append({"rule": violation.rule, "message": violation.message, "reason": reason})
+        after = snapshot(appointment)
+        if recorded:
+            after["policy_exceptions"] = recorded
+        person_after = snapshot(person)
+        person_after["id_number"] = person.masked_id
+        after["person"] = person_after
+        events.append(
+            new_event(
+                actor=by,
+                event="appointment.imported",
+                target=appointment,
+                after=after,
+                institution=institution,
+                note=note,
+            )
+        )
+    PolicyException.objects.bulk_create(exceptions, batch_size=1000)
+    record_events(events)
+    return errors
+
+
+def _imported_appointment(
+    entry: ImportedPostdoc, person: Person, postdoc_no: str, policy: Any, today: dt.date, by: Any
+) -> tuple[Appointment, list[tuple[Violation, str]]]:
+    """The appointment in its final state, and the broken rules its reasons cover (else a refusal)."""
+    planned_exit = entry.planned_exit_date or add_months(entry.entry_date, policy.normal_months)
+    entered = entry.status != "in_station" or entry.entry_date <= today
+    violations = entry_violations(
+        person=person, entry_date=entry.entry_date, planned_exit_date=planned_exit, policy=policy, others=()
+    )
+    if entered:
+        violations += not_in_future(entry.entry_date, today=today, field="entry_date")
+    accepted = [
+        (v, entry.exception_reason) for v in _accept(violations, by=by, exception_reason=entry.exception_reason)
+    ]
+    appointment = Appointment(
+        institution_id=entry.station.institution_id,
+        person=person,
+        station=entry.station,
+        postdoc_no=postdoc_no,
+        route=entry.route,
+        workstation=entry.workstation,
+        primary_supervisor=entry.primary_supervisor,
+        entry_date=entry.entry_date,
+        planned_exit_date=planned_exit,
+        status=Status.IN_STATION if entered else Status.ADMITTED,
+        created_by=by,
+    )
+    if entered and person.phd_date is not None and person.phd_date <= entry.entry_date:
+        appointment.phd_certificate_on = entry.entry_date
+    if entry.status == "in_station":
+        return appointment, accepted
+    on = entry.ended_on
+    _require(on is not None, _("A postdoc who has left the station needs the date they left."), "on")
+    assert on is not None
+    if entry.status == Status.EXITED:
+        reason = entry.exit_exception_reason
+        exit_broken = _accept(
+            exit_violations(appointment=appointment, on=on, policy=policy, today=today), by=by, exception_reason=reason
+        )
+        accepted += [(v, reason) for v in exit_broken]
+    else:
+        _accept(
+            not_before_entry(appointment, on, field="on") + not_in_future(on, today=today, field="on"),
+            by=by,
+            exception_reason="",
+        )
+    appointment.status, appointment.ended_on = entry.status, on
+    if entry.status == Status.WITHDRAWN:
+        appointment.withdrawal_ground = Appointment.WithdrawalGround.OTHER
+    elif entry.status == Status.TRANSFERRED:
+        appointment.transferred_to = _("(not given in the workbook)")
+    return appointment, accepted

@@ -5,6 +5,7 @@ from appointments import views
 urlpatterns = [
     path("", views.postdoc_list, name="postdoc-list"),
     path("new/", views.postdoc_new, name="postdoc-new"),
+    path("export.<str:fmt>", views.postdoc_export, name="postdoc-export"),
     path("<int:pk>/", views.postdoc_detail, name="postdoc-detail"),
     path("<int:pk>/reveal-id/", views.postdoc_reveal_id, name="postdoc-reveal-id"),
     # Each step has its own URL (and name, `postdoc-<step>`).

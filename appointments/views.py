@@ -1,4 +1,4 @@
-"""The postdoc pages: the list, one postdoc's page, its steps (each at its own URL), and admission.
+"""The postdoc pages: the list (and its export), one postdoc's page, its steps (each at its own URL), and admission.
 
 Every view fetches through `accounts.access`, so a record outside the user's scope is a 404, and an
 htmx partial goes through the same view as its page. Writes go to the services; their refusals come
@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Min, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +51,7 @@ from audit.timeline import timeline
 from core.errors import DomainError, RuleViolation
 from core.forms import ServiceForm
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from exchange import exporter
 from people.models import Supervisor
 from people.services import person_create, person_reveal_id
 from stations.models import Station
@@ -62,9 +63,17 @@ Status = Appointment.Status
 # The list
 
 
-@login_required
-@require_GET
-def postdoc_list(request: SignedInRequest) -> HttpResponse:
+@dataclass(frozen=True)
+class Listed:
+    """What the postdoc list's filters select: the list page and its exports share it."""
+
+    form: PostdocFilterForm
+    appointments: QuerySet[Appointment]  # every page, in the list's order
+    sort: str
+    filtered: bool
+
+
+def listed_postdocs(request: SignedInRequest) -> Listed:
     user = request.user
     visible = visible_appointments(user)
     # From this year back to the earliest entry: one indexed MIN, not a scan for distinct years.
@@ -88,16 +97,56 @@ def postdoc_list(request: SignedInRequest) -> HttpResponse:
         appointments = filter_due(appointments, data["due"], policy, timezone.localdate())
     sort = data.get("sort") or "-entry"
     ordering = ["entry_date", "postdoc_no"] if sort == "entry" else ["-entry_date", "postdoc_no"]
+    return Listed(
+        form=form,
+        appointments=appointments.order_by(*ordering),
+        sort=sort,
+        filtered=any(data.get(name) for name in ("q", "station", "status", "year", "due")),
+    )
+
+
+@login_required
+@require_GET
+def postdoc_list(request: SignedInRequest) -> HttpResponse:
+    listed = listed_postdocs(request)
     context: dict[str, Any] = {
-        "form": form,
-        "sort": sort,
-        "filtered": any(data.get(name) for name in ("q", "station", "status", "year", "due")),
-        **paginate(request, appointments.order_by(*ordering)),
+        "form": listed.form,
+        "sort": listed.sort,
+        "filtered": listed.filtered,
+        **paginate(request, listed.appointments),
     }
     if is_htmx(request):
         return render(request, "postdocs/list.html#rows", context)
-    context["can_add"] = manageable_stations(user).exists()
+    context["can_add"] = manageable_stations(request.user).exists()
     return render(request, "postdocs/list.html", context)
+
+
+@login_required
+@require_GET
+def postdoc_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
+    """The rows the list's filters select, every page, as the exchange workbook's Postdocs and
+    Projects sheets: `.xlsx`, or a `.zip` of one CSV per sheet."""
+    if fmt not in exporter.FORMATS:
+        raise Http404
+    user = request.user
+    appointments = listed_postdocs(request).appointments
+    reveal = has_perm(user, Perm.REVEAL_ID)
+    sheets = [
+        exporter.Sheet("Postdocs", exporter.postdoc_rows(appointments, reveal=reveal)),
+        exporter.Sheet("Projects", exporter.project_rows(exporter.projects_of(appointments))),
+    ]
+
+    def audit(counts: dict[str, int]) -> None:
+        if reveal and user.institution is not None:
+            n = counts.get("Postdocs", 0)
+            exporter.record_full_id_export(
+                user=user,
+                institution=user.institution,
+                postdoc_rows=n,
+                note=_("Exported the postdoc list with full ID numbers (%(n)s postdoc rows).") % {"n": n},
+            )
+
+    return exporter.export_response(sheets, fmt=fmt, basename="postdocs", on_done=audit)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -101,6 +101,25 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Uploaded files (import workbooks). Never served by URL: they hold ID numbers, so they are only
+# downloaded through views that check who asks. A relative MEDIA_ROOT is taken from BASE_DIR.
+MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", "media")
+MEDIA_URL = "media/"
+# The largest workbook an office administrator may upload, in megabytes.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 100)
+# Uploads above this size go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The cache holds the progress of running import jobs (docs/decisions/0009). It must be shared by
+# the web server and the task worker, so it lives on disk; CACHE_DIR relative to BASE_DIR.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(BASE_DIR / env_str("CACHE_DIR", "var/cache")),
+        "TIMEOUT": 24 * 3600,
+    }
+}
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

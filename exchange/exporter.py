@@ -1,31 +1,61 @@
-"""Exporting an institution's records as the exchange workbook (English sheet and column names).
+"""Exporting records as the exchange workbook (English sheet and column names).
 
-Written with openpyxl's write-only mode, row by row. ID numbers are masked unless the user may
-reveal them, and an export with full IDs is audited. Text that a spreadsheet would take for a
-formula (= + - @) is neutralised with a leading quote.
+One row-writing path serves the whole-institution workbook (`export_workbook`, the
+`export_workbook` command) and the exports of the list pages (`export_response`): a sheet is a
+name from `exchange.workbook.SHEETS` and an iterator of rows, each row a mapping of column key to
+value, made by the `*_rows` functions from a queryset. The header comes from SHEETS, so a column
+a row does not give is an empty cell.
+
+Memory stays flat: querysets are read with `iterator(chunk_size=…)`; an `.xlsx` is written with
+openpyxl's write-only mode into a temporary file, a `.zip` of CSV files likewise, and a single CSV
+is streamed. ID numbers are masked unless the user may reveal them, and an export with full IDs
+is audited. Text that a spreadsheet would take for a formula (= + - @) is neutralised with a
+leading quote. Dates are real dates in `.xlsx` and `yyyy-mm-dd` in CSV.
 """
 
+import csv
 import datetime as dt
-from collections.abc import Iterator
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from io import TextIOWrapper
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, StringAgg, Subquery, Value
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm, visible_appointments
-from appointments.models import Appointment
+from appointments.models import Appointment, PolicyException
 from audit.services import record_event
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from core.errors import DomainError
 from core.idnumbers import mask_id
-from exchange.workbook import SHEET_BY_NAME, SHEETS
+from exchange.workbook import SHEET_BY_NAME, SHEETS, SheetSpec
 from funding.models import Project
 from people.models import Supervisor
 from stations.models import Station
 
 FORMULA_STARTS = ("=", "+", "-", "@")
+CHUNK_SIZE = 2000  # rows fetched per round trip by queryset.iterator()
+CSV_BATCH = 500  # CSV rows per chunk of a streamed response
+
+Row = Mapping[str, Any]
+
+XLSX = "xlsx"
+CSV = "csv"
+FORMATS = (XLSX, CSV)
+CONTENT_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".zip": "application/zip",
+    ".csv": "text/csv; charset=utf-8",
+}
 
 
 def neutralise(value: Any) -> Any:
@@ -39,91 +69,289 @@ def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def _rows(sheet: str, institution: Institution, user: Any, reveal: bool) -> Iterator[list[Any]]:
-    appointments = visible_appointments(user).filter(institution=institution)
-    if sheet == "Disciplines":
-        used = DoctoralRight.objects.filter(institution=institution).values("discipline")
-        station_disciplines = Station.objects.filter(institution=institution).values("discipline")
-        for d in Discipline.objects.filter(Q(pk__in=used) | Q(pk__in=station_disciplines)).order_by("code"):
-            yield [d.code, d.name_zh, d.name_en, d.code[:2]]
-    elif sheet == "Units":
-        for u in Unit.objects.filter(institution=institution).order_by("code"):
-            yield [u.code, u.name_zh, u.kind]
-    elif sheet == "DoctoralRights":
-        for r in DoctoralRight.objects.filter(institution=institution).select_related("discipline"):
-            yield [r.discipline.code, r.since]
-    elif sheet == "Stations":
-        for s in Station.objects.filter(institution=institution).select_related("discipline", "unit").order_by("code"):
-            yield [
-                s.code,
-                s.kind,
-                s.discipline.code if s.discipline else "",
-                s.name_zh,
-                s.unit.code,
-                s.established_on,
-                s.approval_no,
-                s.status,
-            ]
-    elif sheet == "Supervisors":
-        for v in (
-            Supervisor.objects.filter(institution=institution).select_related("unit", "station").order_by("staff_no")
-        ):
-            yield [
-                v.staff_no,
-                v.name,
-                v.unit.code,
-                v.station.code if v.station else "",
-                v.title,
-                _yes_no(v.is_external),
-            ]
-    elif sheet == "Postdocs":
-        query = appointments.select_related("person", "station", "workstation", "primary_supervisor").order_by(
-            "entry_date", "postdoc_no"
-        )
-        for a in query.iterator(chunk_size=2000):
-            p = a.person
-            status = "in_station" if a.status not in Appointment.ENDED_STATUSES else a.status
-            yield [
-                a.postdoc_no,
-                p.name,
-                p.gender,
-                p.birth_date,
-                p.id_type,
-                p.id_number if reveal else mask_id(p.id_number),
-                p.nationality,
-                p.phd_institution,
-                p.phd_date,
-                a.station.code,
-                a.primary_supervisor.staff_no,
-                a.workstation.code if a.workstation else "",
-                a.route,
-                a.entry_date,
-                a.planned_exit_date,
-                a.ended_on,
-                status,
-            ]
-    elif sheet == "Projects":
-        projects = Project.objects.filter(institution=institution, holder__in=appointments).select_related("holder")
-        for j in projects.order_by("project_no").iterator(chunk_size=2000):
-            yield [
-                j.project_no,
-                j.title,
-                j.funder,
-                j.programme,
-                j.level,
-                j.amount,
-                j.awarded_on,
-                j.holder.postdoc_no,
-                j.status,
-            ]
+# ---------------------------------------------------------------------------------------------
+# Rows: one function per sheet, from a queryset the caller has filtered and ordered
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, (Decimal, dt.date)):
+def discipline_rows(disciplines: QuerySet[Discipline]) -> Iterator[Row]:
+    for d in disciplines.iterator(chunk_size=CHUNK_SIZE):
+        yield {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "category": d.code[:2]}
+
+
+def unit_rows(units: QuerySet[Unit]) -> Iterator[Row]:
+    for u in units.iterator(chunk_size=CHUNK_SIZE):
+        yield {"code": u.code, "name": u.name_zh, "kind": u.kind}
+
+
+def doctoral_right_rows(rights: QuerySet[DoctoralRight]) -> Iterator[Row]:
+    for r in rights.select_related("discipline").iterator(chunk_size=CHUNK_SIZE):
+        yield {"discipline_code": r.discipline.code, "since": r.since}
+
+
+def station_rows(stations: QuerySet[Station]) -> Iterator[Row]:
+    for s in stations.select_related("discipline", "unit").iterator(chunk_size=CHUNK_SIZE):
+        yield {
+            "code": s.code,
+            "kind": s.kind,
+            "discipline_code": s.discipline.code if s.discipline else "",
+            "name": s.name_zh,
+            "unit_code": s.unit.code,
+            "established_on": s.established_on,
+            "approval_no": s.approval_no,
+            "status": s.status,
+        }
+
+
+def supervisor_rows(supervisors: QuerySet[Supervisor]) -> Iterator[Row]:
+    for v in supervisors.select_related("unit", "station").iterator(chunk_size=CHUNK_SIZE):
+        yield {
+            "staff_no": v.staff_no,
+            "name": v.name,
+            "unit_code": v.unit.code,
+            "station_code": v.station.code if v.station else "",
+            "title": v.title,
+            "external": _yes_no(v.is_external),
+        }
+
+
+def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterator[Row]:
+    """Appointments as Postdocs rows; the ID number in full only when `reveal`."""
+    reasons = (
+        PolicyException.objects.filter(appointment=OuterRef("pk"))
+        .values("appointment")
+        .annotate(joined=StringAgg("reason", delimiter=Value("\n")))
+        .values("joined")
+    )
+    query = appointments.select_related("person", "station", "workstation", "primary_supervisor").annotate(
+        exception_reasons=Subquery(reasons)
+    )
+    for a in query.iterator(chunk_size=CHUNK_SIZE):
+        p = a.person
+        yield {
+            "postdoc_no": a.postdoc_no,
+            "name": p.name,
+            "gender": p.gender,
+            "birth_date": p.birth_date,
+            "id_type": p.id_type,
+            "id_number": p.id_number if reveal else mask_id(p.id_number),
+            "nationality": p.nationality,
+            "phd_institution": p.phd_institution,
+            "phd_date": p.phd_date,
+            "station_code": a.station.code,
+            "supervisor_staff_no": a.primary_supervisor.staff_no,
+            "workstation_code": a.workstation.code if a.workstation else "",
+            "route": a.route,
+            "entry_date": a.entry_date,
+            "planned_exit_date": a.planned_exit_date,
+            "exit_date": a.ended_on,
+            "status": a.status if a.status in Appointment.ENDED_STATUSES else "in_station",
+            # The reasons given for the policy exceptions of this appointment, so that an import
+            # records them again (docs/decisions/0010).
+            "exception_reason": "; ".join(r for r in dict.fromkeys((a.exception_reasons or "").split("\n")) if r),
+        }
+
+
+def project_rows(projects: QuerySet[Project]) -> Iterator[Row]:
+    for j in projects.select_related("holder").iterator(chunk_size=CHUNK_SIZE):
+        yield {
+            "project_no": j.project_no,
+            "title": j.title,
+            "funder": j.funder,
+            "programme": j.programme,
+            "level": j.level,
+            "amount": j.amount,
+            "awarded_on": j.awarded_on,
+            "postdoc_no": j.holder.postdoc_no,
+            "status": j.status,
+        }
+
+
+def projects_of(appointments: QuerySet[Appointment]) -> QuerySet[Project]:
+    """The projects held by these appointments (one subquery, whatever the filters), by number."""
+    return Project.objects.filter(holder__in=appointments.order_by().values("pk")).order_by("project_no")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of an export: its name in SHEETS and its rows (column key → value)."""
+
+    name: str
+    rows: Iterable[Row]
+
+    @property
+    def spec(self) -> SheetSpec:
+        return SHEET_BY_NAME[self.name]
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers: .xlsx, a .zip of CSV files, one streamed CSV
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None or isinstance(value, (Decimal, int, float, dt.date)):
         return value
-    return neutralise(value)
+    return neutralise(str(value))
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    if isinstance(value, (Decimal, int, float)):
+        return str(value)
+    return neutralise(str(value))
+
+
+def _csv_records(sheet: Sheet) -> Iterator[list[str]]:
+    keys = [column.key for column in sheet.spec.columns]
+    yield keys
+    for row in sheet.rows:
+        yield [_csv_value(row.get(key)) for key in keys]
+
+
+def write_xlsx(target: str | Path | IO[bytes], sheets: Iterable[Sheet]) -> dict[str, int]:
+    """Writes the sheets into one workbook (openpyxl write-only); returns rows written per sheet."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    counts: dict[str, int] = {}
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet.name)
+        keys = [column.key for column in sheet.spec.columns]
+        worksheet.append(keys)
+        n = 0
+        for row in sheet.rows:
+            cells: list[Any] = []
+            for key in keys:
+                value = _xlsx_value(row.get(key))
+                if isinstance(value, dt.date):
+                    cell = WriteOnlyCell(worksheet, value=value)
+                    cell.number_format = "yyyy-mm-dd"
+                    cells.append(cell)
+                else:
+                    cells.append(value)
+            worksheet.append(cells)
+            n += 1
+        counts[sheet.name] = n
+    workbook.save(target)
+    return counts
+
+
+def write_csv_zip(target: str | Path | IO[bytes], sheets: Iterable[Sheet]) -> dict[str, int]:
+    """Writes one `<Sheet>.csv` per sheet (UTF-8 with BOM) into a zip; returns rows per sheet."""
+    counts: dict[str, int] = {}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for sheet in sheets:
+            with archive.open(f"{sheet.name}.csv", "w") as entry:
+                text = TextIOWrapper(entry, encoding="utf-8-sig", newline="")
+                writer = csv.writer(text)
+                n = -1  # the header is not a row
+                for record in _csv_records(sheet):
+                    writer.writerow(record)
+                    n += 1
+                text.flush()
+                text.detach()
+            counts[sheet.name] = n
+    return counts
+
+
+class _Line:
+    """A file-like object whose write returns what it was given (for csv.writer in a stream)."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_stream(sheet: Sheet, on_done: Callable[[dict[str, int]], None] | None = None) -> Iterator[bytes]:
+    """One sheet as CSV bytes, UTF-8 with BOM, in batches; `on_done(counts)` when it ends."""
+    writer = csv.writer(_Line())
+    n = -1
+    try:
+        batch: list[str] = ["\ufeff"]
+        for record in _csv_records(sheet):
+            batch.append(writer.writerow(record))
+            n += 1
+            if len(batch) >= CSV_BATCH:
+                yield "".join(batch).encode()
+                batch = []
+        if batch:
+            yield "".join(batch).encode()
+    finally:
+        if on_done is not None:
+            on_done({sheet.name: max(n, 0)})
+
+
+def export_response(
+    sheets: list[Sheet],
+    *,
+    fmt: str,
+    basename: str,
+    on_done: Callable[[dict[str, int]], None] | None = None,
+) -> HttpResponseBase:
+    """A download of the sheets: `<basename>-<date>.xlsx`, `.csv` (one sheet) or `.zip` (of CSVs).
+
+    A single CSV is streamed; a workbook or a zip is written to an anonymous temporary file that
+    disappears when the response closes it. `on_done(counts)` is called once the rows are out."""
+    stem = f"{basename}-{timezone.localdate().isoformat()}"
+    response: HttpResponseBase
+    if fmt == CSV and len(sheets) == 1:
+        filename = f"{stem}.csv"
+        response = StreamingHttpResponse(csv_stream(sheets[0], on_done), content_type=CONTENT_TYPES[".csv"])
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    else:
+        suffix = ".xlsx" if fmt == XLSX else ".zip"
+        filename = stem + suffix
+        file = tempfile.TemporaryFile(suffix=suffix)  # noqa: SIM115 - the response closes (and so deletes) it
+        try:
+            counts = write_xlsx(file, sheets) if fmt == XLSX else write_csv_zip(file, sheets)
+            file.seek(0)
+        except BaseException:
+            file.close()
+            raise
+        if on_done is not None:
+            on_done(counts)
+        response = FileResponse(file, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[suffix])
+    add_never_cache_headers(response)
+    return response
+
+
+def record_full_id_export(*, user: Any, institution: Institution, postdoc_rows: int, note: str = "") -> None:
+    """The audit event of an export that carried full ID numbers."""
+    record_event(
+        actor=user,
+        event="exchange.exported_with_ids",
+        target=institution,
+        institution=institution,
+        note=note
+        or _("Exported the exchange workbook with full ID numbers (%(n)s postdoc rows).") % {"n": postdoc_rows},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole workbook of an institution
+
+
+def workbook_sheets(institution: Institution, user: Any, *, reveal: bool) -> list[Sheet]:
+    """Every sheet of SHEETS with the institution's records the user may see."""
+    appointments = visible_appointments(user).filter(institution=institution)
+    used = DoctoralRight.objects.filter(institution=institution).values("discipline")
+    station_disciplines = Station.objects.filter(institution=institution).values("discipline")
+    rows: dict[str, Iterable[Row]] = {
+        "Disciplines": discipline_rows(
+            Discipline.objects.filter(Q(pk__in=used) | Q(pk__in=station_disciplines)).order_by("code")
+        ),
+        "Units": unit_rows(Unit.objects.filter(institution=institution).order_by("code")),
+        "DoctoralRights": doctoral_right_rows(
+            DoctoralRight.objects.filter(institution=institution).order_by("discipline__code")
+        ),
+        "Stations": station_rows(Station.objects.filter(institution=institution).order_by("code")),
+        "Supervisors": supervisor_rows(Supervisor.objects.filter(institution=institution).order_by("staff_no")),
+        "Postdocs": postdoc_rows(appointments.order_by("entry_date", "postdoc_no"), reveal=reveal),
+        "Projects": project_rows(projects_of(appointments).filter(institution=institution)),
+    }
+    return [Sheet(spec.name, rows.get(spec.name, ())) for spec in SHEETS]
 
 
 def export_workbook(*, path: str | Path, institution: Institution, user: Any) -> dict[str, int]:
@@ -131,38 +359,8 @@ def export_workbook(*, path: str | Path, institution: Institution, user: Any) ->
     may_export = has_perm(user, Perm.VIEW_INSTITUTION) or has_perm(user, Perm.MANAGE_APPOINTMENTS)
     if getattr(user, "institution_id", None) != institution.pk or not may_export:
         raise DomainError(_("You may not export this institution's records."))
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     reveal = has_perm(user, Perm.REVEAL_ID)
-    workbook = Workbook(write_only=True)
-    counts: dict[str, int] = {}
-    for spec in SHEETS:
-        worksheet = workbook.create_sheet(spec.name)
-        worksheet.append([column.key for column in SHEET_BY_NAME[spec.name].columns])
-        date_columns = {i for i, c in enumerate(spec.columns) if c.key.endswith(("date", "_on", "since"))}
-        n = 0
-        for row in _rows(spec.name, institution, user, reveal):
-            cells: list[Any] = []
-            for i, value in enumerate(row):
-                cell = _cell(value)
-                if i in date_columns and isinstance(cell, dt.date):
-                    written = WriteOnlyCell(worksheet, value=cell)
-                    written.number_format = "yyyy-mm-dd"
-                    cells.append(written)
-                else:
-                    cells.append(cell)
-            worksheet.append(cells)
-            n += 1
-        counts[spec.name] = n
-    workbook.save(str(path))
+    counts = write_xlsx(str(path), workbook_sheets(institution, user, reveal=reveal))
     if reveal:
-        record_event(
-            actor=user,
-            event="exchange.exported_with_ids",
-            target=institution,
-            institution=institution,
-            note=_("Exported the exchange workbook with full ID numbers (%(n)s postdoc rows).")
-            % {"n": counts.get("Postdocs", 0)},
-        )
+        record_full_id_export(user=user, institution=institution, postdoc_rows=counts.get("Postdocs", 0))
     return counts

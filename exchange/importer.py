@@ -5,6 +5,7 @@ every row is written through the domain services in one transaction, in dependen
 problem, before or while writing, rolls the whole import back. A dry run always rolls back.
 """
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -17,15 +18,19 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.access import Perm, has_perm
 from appointments.models import Appointment
 from appointments.services import (
+    ImportedPostdoc,
     appointment_admit,
+    appointment_correct,
     appointment_enter,
     appointment_exit,
     appointment_transfer,
     appointment_withdraw,
+    appointments_import,
 )
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from catalogue.services import discipline_save, doctoral_right_grant, save_reference, unit_save
@@ -35,17 +40,20 @@ from exchange.workbook import (
     SHEETS,
     Problem,
     Row,
+    SheetSource,
     SheetSpec,
+    WorkbookSource,
     cell_text,
+    normalise,
+    open_workbook,
     parse_code,
     parse_date,
     parse_enum,
-    read_workbook,
 )
 from funding.models import Project
-from funding.services import project_record
+from funding.services import project_record, projects_record
 from people.models import Person, Supervisor
-from people.services import person_create, supervisor_save
+from people.services import person_create, person_update, registered_ids, supervisor_save, supervisors_create
 from stations.models import Station
 from stations.services import station_create, station_set_status
 
@@ -68,6 +76,24 @@ class Report:
         counts = self.counts.setdefault(sheet, {"new": 0, "changed": 0, "unchanged": 0})
         counts[outcome] += 1
 
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, kept on an import job between preview and confirmation."""
+        return {
+            "counts": self.counts,
+            "warnings": self.warnings,
+            "problems": [dataclasses.asdict(p) for p in self.problems],
+            "dry_run": self.dry_run,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Report":
+        return cls(
+            counts=data["counts"],
+            warnings=data["warnings"],
+            problems=[Problem(**p) for p in data["problems"]],
+            dry_run=data["dry_run"],
+        )
+
     def lines(self) -> list[str]:
         lines = [
             _("%(sheet)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged") % {"sheet": sheet, **counts}
@@ -80,6 +106,9 @@ class Report:
         elif self.dry_run:
             lines.append(_("Dry run: the workbook is valid; nothing was written."))
         return lines
+
+
+Progress = Callable[[str, int], None]
 
 
 class _Rollback(Exception):
@@ -164,49 +193,18 @@ FIELD_COLUMNS: dict[str, dict[str, str]] = {
 
 
 class Importer:
-    def __init__(self, *, path: Path, institution: Institution, by: Any, dry_run: bool) -> None:
+    def __init__(
+        self, *, path: Path, institution: Institution, by: Any, dry_run: bool, progress: Progress | None = None
+    ) -> None:
         self.path, self.institution, self.by = path, institution, by
+        self.progress = progress
         self.report = Report(dry_run=dry_run)
         self.note = _("imported from workbook %(file)s") % {"file": path.name}
-        self.parsed: dict[str, list[tuple[Row, dict[str, Any]]]] = {}
-        self.keys: dict[str, set[str]] = {}
+        self.refused: dict[str, set[str]] = {kind: set() for kind in REFERENCE_NAMES}
+        self._caches: dict[str, dict[str, Any]] = {}
+        self.rows_done = 0
 
-    # ---- validation -------------------------------------------------------------------------
-
-    def validate(self, sheets: dict[str, Any]) -> None:
-        parsers: dict[str, Callable[[_RowContext], dict[str, Any]]] = {
-            "Disciplines": self._parse_discipline,
-            "Units": self._parse_unit,
-            "DoctoralRights": self._parse_right,
-            "Stations": self._parse_station,
-            "Supervisors": self._parse_supervisor,
-            "Postdocs": self._parse_postdoc,
-            "Projects": self._parse_project,
-        }
-        for spec in SHEETS:
-            sheet = sheets.get(spec.name)
-            if sheet is None:
-                continue
-            seen: dict[str, int] = {}
-            rows = []
-            self.keys[spec.name] = set()
-            for row in sheet.rows:
-                ctx = _RowContext(sheet.title, row, self.report.problems)
-                data = parsers[spec.name](ctx)
-                key = data.get(spec.key, "")
-                if key:
-                    if key in seen:
-                        ctx.problem(
-                            spec.key,
-                            _("The key %(key)s appears twice in this sheet (rows %(first)s and %(second)s).")
-                            % {"key": key, "first": seen[key], "second": row.number},
-                        )
-                    seen[key] = row.number
-                    self.keys[spec.name].add(key)
-                if not ctx.failed:
-                    rows.append((row, data))
-            self.parsed[spec.name] = rows
-        self._check_references(sheets)
+    # ---- reading and checking rows ----------------------------------------------------------
 
     def _parse_discipline(self, ctx: _RowContext) -> dict[str, Any]:
         code = ctx.code("code", 4, True)
@@ -280,7 +278,12 @@ class Importer:
             "planned_exit_date": ctx.date("planned_exit_date"),
             "exit_date": ctx.date("exit_date"),
             "status": ctx.enum("status", "postdoc_status", True),
+            "exception_reason": ctx.text("exception_reason"),
         }
+        data["is_foreign"] = normalise(data["nationality"]) not in DOMESTIC
+        # The workbook carries no assessments, so an exit it records cannot show the passed exit
+        # assessment the rules ask for: the import, which an administrator runs, vouches for it.
+        data["exit_exception_reason"] = data["exception_reason"] or self.note
         if "*" in data["id_number"]:
             ctx.problem(
                 "id_number",
@@ -333,90 +336,7 @@ class Importer:
             "status": ctx.enum("status", "project_status", default=Project.Status.AWARDED),
         }
 
-    def _check_references(self, sheets: dict[str, Any]) -> None:
-        inst = self.institution
-        known: dict[str, Callable[[str], bool]] = {
-            "discipline": lambda c: (
-                c in self.keys.get("Disciplines", set()) or Discipline.objects.filter(code=c).exists()
-            ),
-            "unit": lambda c: (
-                c in self.keys.get("Units", set()) or Unit.objects.filter(institution=inst, code=c).exists()
-            ),
-            "station": lambda c: (
-                c in self.keys.get("Stations", set()) or Station.objects.filter(institution=inst, code=c).exists()
-            ),
-            "supervisor": lambda c: (
-                c in self.keys.get("Supervisors", set())
-                or Supervisor.objects.filter(institution=inst, staff_no=c).exists()
-            ),
-            "postdoc": lambda c: (
-                c in self.keys.get("Postdocs", set())
-                or Appointment.objects.filter(institution=inst, postdoc_no=c).exists()
-            ),
-        }
-        references = {
-            "DoctoralRights": [("discipline_code", "discipline")],
-            "Stations": [("discipline_code", "discipline"), ("unit_code", "unit")],
-            "Supervisors": [("unit_code", "unit"), ("station_code", "station")],
-            "Postdocs": [
-                ("station_code", "station"),
-                ("supervisor_staff_no", "supervisor"),
-                ("workstation_code", "station"),
-            ],
-            "Projects": [("postdoc_no", "postdoc")],
-        }
-        names = {
-            "discipline": _("discipline"),
-            "unit": _("unit"),
-            "station": _("station"),
-            "supervisor": _("supervisor"),
-            "postdoc": _("postdoc"),
-        }
-        for sheet_name, refs in references.items():
-            kept = []
-            for row, data in self.parsed.get(sheet_name, []):
-                ctx = _RowContext(sheets[sheet_name].title, row, self.report.problems)
-                for column, kind in refs:
-                    value = data.get(column)
-                    if value and not known[kind](value):
-                        ctx.problem(
-                            column,
-                            _("No %(kind)s %(code)s exists in this file or in the institution.")
-                            % {"kind": names[kind], "code": value},
-                        )
-                if sheet_name == "Postdocs" and data["postdoc_no"]:
-                    other = Appointment.objects.filter(postdoc_no=data["postdoc_no"]).exclude(institution=inst)
-                    if other.exists():
-                        ctx.problem("postdoc_no", _("This postdoc number is used by another institution."))
-                if not ctx.failed:
-                    kept.append((row, data))
-            self.parsed[sheet_name] = kept
-
     # ---- writing ----------------------------------------------------------------------------
-
-    def write(self, sheets: dict[str, Any]) -> None:
-        writers: dict[str, Callable[[dict[str, Any]], str]] = {
-            "Disciplines": self._write_discipline,
-            "Units": self._write_unit,
-            "DoctoralRights": self._write_right,
-            "Stations": self._write_station,
-            "Supervisors": self._write_supervisor,
-            "Postdocs": self._write_postdoc,
-            "Projects": self._write_project,
-        }
-        for spec in SHEETS:
-            if spec.name not in self.parsed:
-                continue
-            for row, data in self.parsed[spec.name]:
-                try:
-                    with transaction.atomic():
-                        outcome = writers[spec.name](data)
-                except DomainError as error:
-                    self._service_problem(spec, sheets[spec.name].title, row, error)
-                    continue
-                self.report.count(spec.name, outcome)
-            if self.report.problems:
-                return  # later sheets depend on this one; stop at the first sheet with problems
 
     def _service_problem(self, spec: SheetSpec, title: str, row: Row, error: DomainError) -> None:
         column = FIELD_COLUMNS.get(spec.name, {}).get(error.field or "", "")
@@ -538,45 +458,38 @@ class Importer:
         )
         return "changed" if existing else "new"
 
-    def _person(self, d: dict[str, Any]) -> tuple[Person, bool]:
+    def _person(self, d: dict[str, Any]) -> tuple[Person, str]:
+        """The row's person, registered or corrected: (person, "new" / "changed" / "unchanged")."""
         person = Person.objects.filter(
             institution=self.institution, id_type=d["id_type"], id_number=d["id_number"]
         ).first()
-        if person is not None:
-            differs = [
-                column
-                for column, attr in (
-                    ("name", "name"),
-                    ("gender", "gender"),
-                    ("birth_date", "birth_date"),
-                    ("nationality", "nationality"),
-                    ("phd_institution", "phd_institution"),
-                    ("phd_date", "phd_date"),
-                )
-                if getattr(person, attr) != d[column]
-            ]
-            if differs:
-                self._refuse_change(_("postdoc"), differs, differs[0])
-            return person, False
-        person = person_create(
-            institution=self.institution,
-            name=d["name"],
-            gender=d["gender"],
-            birth_date=d["birth_date"],
-            id_type=d["id_type"],
-            id_number=d["id_number"],
-            nationality=d["nationality"],
-            is_foreign=cell_text(d["nationality"]).casefold() not in DOMESTIC,
-            phd_institution=d["phd_institution"],
-            phd_date=d["phd_date"],
-            by=self.by,
-        )
-        return person, True
+        details = {
+            "name": d["name"],
+            "gender": d["gender"],
+            "birth_date": d["birth_date"],
+            "nationality": d["nationality"],
+            "is_foreign": d["is_foreign"],
+            "phd_institution": d["phd_institution"],
+            "phd_date": d["phd_date"],
+        }
+        if person is None:
+            person = person_create(
+                institution=self.institution,
+                id_type=d["id_type"],
+                id_number=d["id_number"],
+                by=self.by,
+                **details,
+            )
+            return person, "new"
+        changes = {name: value for name, value in details.items() if getattr(person, name) != value}
+        if not changes:
+            return person, "unchanged"
+        return person_update(person=person, by=self.by, note=self.note, **changes), "changed"
 
     def _end(self, appointment: Appointment, d: dict[str, Any]) -> None:
         status, on = d["status"], d["exit_date"]
         if status == Appointment.Status.EXITED:
-            appointment_exit(appointment=appointment, on=on, by=self.by, exception_reason=self.note)
+            appointment_exit(appointment=appointment, on=on, by=self.by, exception_reason=d["exit_exception_reason"])
         elif status == Appointment.Status.WITHDRAWN:
             appointment_withdraw(
                 appointment=appointment, on=on, ground=Appointment.WithdrawalGround.OTHER, note=self.note, by=self.by
@@ -587,16 +500,15 @@ class Importer:
             )
 
     def _write_postdoc(self, d: dict[str, Any]) -> str:
-        station = Station.objects.get(institution=self.institution, code=d["station_code"])
-        supervisor = Supervisor.objects.get(institution=self.institution, staff_no=d["supervisor_staff_no"])
-        workstation = (
-            Station.objects.get(institution=self.institution, code=d["workstation_code"])
-            if d["workstation_code"]
-            else None
-        )
+        """One postdoc row through the per-record services: a second appointment of a registered
+        person, or a change to an appointment already imported."""
+        station = self._lookup("station", d["station_code"])
+        supervisor = self._lookup("supervisor", d["supervisor_staff_no"])
+        workstation = self._lookup("station", d["workstation_code"]) if d["workstation_code"] else None
+        reason = d["exception_reason"]
         existing = Appointment.objects.filter(institution=self.institution, postdoc_no=d["postdoc_no"]).first()
         if existing is None:
-            person, _new = self._person(d)
+            person, _outcome = self._person(d)
             appointment = appointment_admit(
                 person=person,
                 station=station,
@@ -607,40 +519,48 @@ class Importer:
                 route=d["route"],
                 workstation=workstation,
                 by=self.by,
+                exception_reason=reason,
             )
             if d["status"] != "in_station" or d["entry_date"] <= timezone.localdate():
-                appointment = appointment_enter(appointment=appointment, on=d["entry_date"], by=self.by)
+                appointment = appointment_enter(
+                    appointment=appointment, on=d["entry_date"], by=self.by, exception_reason=reason
+                )
             self._end(appointment, d)
             return "new"
-        person, _new = self._person(d)
-        if person.pk != existing.person_id:
+        if (existing.person.id_type, existing.person.id_number) != (d["id_type"], d["id_number"]):
             self._refuse_change(_("appointment"), ["id_number"], "id_number")
-        differs = [
-            column
-            for column, now, wanted in (
-                ("station_code", existing.station_id, station.pk),
-                ("supervisor_staff_no", existing.primary_supervisor_id, supervisor.pk),
-                ("workstation_code", existing.workstation_id, workstation.pk if workstation else None),
+        if existing.station_id != station.pk:
+            self._refuse_change(_("appointment"), ["station_code"], "station_code")
+        if existing.entry_date != d["entry_date"]:
+            self._refuse_change(_("appointment"), ["entry_date"], "entry_date")
+        _person, person_outcome = self._person(d)
+        corrections = {
+            name: wanted
+            for name, now, wanted in (
+                ("primary_supervisor", existing.primary_supervisor_id, supervisor),
+                ("workstation", existing.workstation_id, workstation),
                 ("route", existing.route, d["route"]),
-                ("entry_date", existing.entry_date, d["entry_date"]),
-                ("planned_exit_date", existing.planned_exit_date, d["planned_exit_date"] or existing.planned_exit_date),
+                ("planned_exit_date", existing.planned_exit_date, d["planned_exit_date"]),
             )
-            if now != wanted
-        ]
+            if wanted is not None and now != getattr(wanted, "pk", wanted)
+        }
+        if corrections:
+            existing = appointment_correct(
+                appointment=existing, by=self.by, exception_reason=reason, note=self.note, **corrections
+            )
         current = "in_station" if existing.status in LIVE else existing.status
         if current != d["status"]:
             if current != "in_station":
-                differs.append("status")
-        elif existing.ended_on != d["exit_date"]:
-            differs.append("exit_date")
-        if differs:
-            self._refuse_change(_("appointment"), differs, differs[0])
-        if current != d["status"]:
+                self._refuse_change(_("appointment"), ["status"], "status")
             if existing.status == Appointment.Status.ADMITTED and d["status"] != Appointment.Status.WITHDRAWN:
-                existing = appointment_enter(appointment=existing, on=existing.entry_date, by=self.by)
+                existing = appointment_enter(
+                    appointment=existing, on=existing.entry_date, by=self.by, exception_reason=reason
+                )
             self._end(existing, d)
             return "changed"
-        return "unchanged"
+        if existing.ended_on != d["exit_date"]:
+            self._refuse_change(_("appointment"), ["exit_date"], "exit_date")
+        return "changed" if corrections or person_outcome != "unchanged" else "unchanged"
 
     def _write_project(self, d: dict[str, Any]) -> str:
         holder = Appointment.objects.select_related("station").get(
@@ -661,6 +581,254 @@ class Importer:
         save_reference(instance=existing, by=self.by, note=self.note)
         return "changed"
 
+    # ---- streaming, in batches ----------------------------------------------------------------
+
+    def _lookup(self, kind: str, code: str) -> Any:
+        """A referenced record by its code, from a cache filled once per sheet."""
+        cache = self._caches.get(kind)
+        if cache is None:
+            inst = self.institution
+            loaders: dict[str, Callable[[], dict[str, Any]]] = {
+                "discipline": lambda: {d.code: d for d in Discipline.objects.all()},
+                "unit": lambda: {u.code: u for u in Unit.objects.filter(institution=inst)},
+                "station": lambda: {s.code: s for s in Station.objects.filter(institution=inst)},
+                "supervisor": lambda: {s.staff_no: s for s in Supervisor.objects.filter(institution=inst)},
+            }
+            cache = self._caches[kind] = loaders[kind]()
+        return cache.get(code)
+
+    def _station_cache(self) -> dict[str, Station]:
+        self._lookup("station", "")
+        return self._caches["station"]
+
+    def _references_resolve(self, sheet: str, ctx: _RowContext, data: dict[str, Any]) -> bool:
+        """Whether every reference of a row resolves. A reference to a row of this file that was
+        refused is not reported again: the refused row's problem is the one to correct."""
+        resolved = True
+        for column, kind in REFERENCES.get(sheet, ()):
+            value = data.get(column)
+            if not value:
+                continue
+            if value in self.refused[kind]:
+                resolved = False
+            elif kind != "postdoc" and self._lookup(kind, value) is None:
+                ctx.problem(
+                    column,
+                    _("No %(kind)s %(code)s exists in this file or in the institution.")
+                    % {"kind": REFERENCE_NAMES[kind], "code": value},
+                )
+                resolved = False
+        return resolved
+
+    def _import_sheet(self, source: SheetSource) -> int:
+        """Reads, checks and writes one sheet's rows; returns how many rows it had."""
+        spec = source.spec
+        parse = getattr(self, f"_parse_{SHEET_WRITERS[spec.name]}")
+        kind = SHEET_KINDS[spec.name]
+        seen: dict[str, int] = {}
+        batch: list[tuple[Row, dict[str, Any]]] = []
+        rows = 0
+        for row in source.rows(self.report.problems):
+            rows += 1
+            ctx = _RowContext(source.title, row, self.report.problems)
+            data = parse(ctx)
+            key = data.get(spec.key, "")
+            if key and key in seen:
+                ctx.problem(
+                    spec.key,
+                    _("The key %(key)s appears twice in this sheet (rows %(first)s and %(second)s).")
+                    % {"key": key, "first": seen[key], "second": row.number},
+                )
+            elif key:
+                seen[key] = row.number
+            if not ctx.failed and self._references_resolve(spec.name, ctx, data):
+                batch.append((row, data))
+            elif key and kind:
+                self.refused[kind].add(key)
+            if len(batch) >= BATCH_ROWS:
+                self._write_batch(source, batch)
+                batch = []
+            if self.progress is not None and rows % PROGRESS_ROWS == 0:
+                self.progress(spec.name, self.rows_done + rows)
+        self._write_batch(source, batch)
+        self.rows_done += rows
+        if kind:
+            self._caches.pop(kind, None)  # the sheet may have added or changed records
+        return rows
+
+    def _write_batch(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
+        if not batch:
+            return
+        if source.spec.name == "Supervisors":
+            self._write_supervisors(source, batch)
+        elif source.spec.name == "Postdocs":
+            self._write_postdocs(source, batch)
+        elif source.spec.name == "Projects":
+            self._write_projects(source, batch)
+        else:
+            for row, data in batch:
+                self._write_one(source, row, data)
+
+    def _write_one(self, source: SheetSource, row: Row, data: dict[str, Any]) -> None:
+        """One row through the per-record services, in a savepoint so a refusal leaves no trace."""
+        writer = getattr(self, f"_write_{SHEET_WRITERS[source.spec.name]}")
+        try:
+            with transaction.atomic():
+                outcome = writer(data)
+        except DomainError as error:
+            self._service_problem(source.spec, source.title, row, error)
+            kind = SHEET_KINDS[source.spec.name]
+            if kind:
+                self.refused[kind].add(data[source.spec.key])
+            return
+        self.report.count(source.spec.name, outcome)
+
+    def _bulk(
+        self,
+        source: SheetSource,
+        rows: list[tuple[Row, dict[str, Any]]],
+        write: Callable[[list[dict[str, Any]]], list[DomainError | None]],
+    ) -> None:
+        """Writes new records through a bulk service, which writes nothing if any is refused: the
+        refusals become problems, and the rest are written again without them, so that rows of
+        later sheets that refer to them are checked too."""
+        errors = write([data for _row, data in rows])
+        if any(errors):
+            kind = SHEET_KINDS[source.spec.name]
+            for (row, data), error in zip(rows, errors, strict=True):
+                if error is not None:
+                    self._service_problem(source.spec, source.title, row, error)
+                    if kind:
+                        self.refused[kind].add(data[source.spec.key])
+            rows = [pair for pair, error in zip(rows, errors, strict=True) if error is None]
+            if not rows or any(write([data for _row, data in rows])):
+                return
+        for _row in rows:
+            self.report.count(source.spec.name, "new")
+
+    def _write_supervisors(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
+        existing = set(
+            Supervisor.objects.filter(
+                institution=self.institution, staff_no__in=[d["staff_no"] for _r, d in batch]
+            ).values_list("staff_no", flat=True)
+        )
+        new_rows = [(row, d) for row, d in batch if d["staff_no"] not in existing]
+        for row, data in batch:
+            if data["staff_no"] in existing:
+                self._write_one(source, row, data)
+        if not new_rows:
+            return
+        self._bulk(source, new_rows, self._create_supervisors)
+
+    def _create_supervisors(self, rows: list[dict[str, Any]]) -> list[DomainError | None]:
+        return supervisors_create(
+            institution=self.institution,
+            supervisors=[
+                Supervisor(
+                    institution=self.institution,
+                    staff_no=d["staff_no"],
+                    name=d["name"],
+                    unit=self._lookup("unit", d["unit_code"]),
+                    station=self._lookup("station", d["station_code"]) if d["station_code"] else None,
+                    title=d["title"],
+                    is_external=d["external"],
+                )
+                for d in rows
+            ],
+            by=self.by,
+            note=self.note,
+        )
+
+    def _write_postdocs(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
+        """New people with one appointment each go in bulk; the rest one by one, in file order."""
+        numbers = [d["postdoc_no"] for _r, d in batch]
+        imported = set(
+            Appointment.objects.filter(institution=self.institution, postdoc_no__in=numbers).values_list(
+                "postdoc_no", flat=True
+            )
+        )
+        registered = registered_ids(self.institution, ((d["id_type"], d["id_number"]) for _r, d in batch))
+        pending: list[tuple[Row, dict[str, Any]]] = []
+        pending_people: set[tuple[str, str]] = set()
+        for row, data in batch:
+            person = (data["id_type"], data["id_number"])
+            if data["postdoc_no"] in imported or person in registered or person in pending_people:
+                self._write_new_postdocs(source, pending)
+                pending, pending_people = [], set()
+                self._write_one(source, row, data)
+                registered.add(person)
+            else:
+                pending.append((row, data))
+                pending_people.add(person)
+        self._write_new_postdocs(source, pending)
+
+    def _write_new_postdocs(self, source: SheetSource, rows: list[tuple[Row, dict[str, Any]]]) -> None:
+        if rows:
+            self._bulk(source, rows, self._create_postdocs)
+
+    def _create_postdocs(self, rows: list[dict[str, Any]]) -> list[DomainError | None]:
+        entries = [
+            ImportedPostdoc(
+                name=d["name"],
+                gender=d["gender"],
+                birth_date=d["birth_date"],
+                id_type=d["id_type"],
+                id_number=d["id_number"],
+                nationality=d["nationality"],
+                is_foreign=d["is_foreign"],
+                phd_institution=d["phd_institution"],
+                phd_date=d["phd_date"],
+                station=self._lookup("station", d["station_code"]),
+                primary_supervisor=self._lookup("supervisor", d["supervisor_staff_no"]),
+                workstation=self._lookup("station", d["workstation_code"]) if d["workstation_code"] else None,
+                route=d["route"],
+                postdoc_no=d["postdoc_no"],
+                entry_date=d["entry_date"],
+                planned_exit_date=d["planned_exit_date"],
+                status=d["status"],
+                ended_on=d["exit_date"],
+                exception_reason=d["exception_reason"],
+                exit_exception_reason=d["exit_exception_reason"],
+            )
+            for d in rows
+        ]
+        return appointments_import(institution=self.institution, entries=entries, by=self.by, note=self.note)
+
+    def _write_projects(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
+        stations = {station.pk: station for station in self._station_cache().values()}
+        holders = {}
+        for holder in Appointment.objects.filter(
+            institution=self.institution, postdoc_no__in={d["postdoc_no"] for _r, d in batch}
+        ).only("pk", "postdoc_no", "institution_id", "station_id", "workstation_id", "entry_date", "person_id"):
+            holder.station = stations[holder.station_id]  # from the cache: no query per holder
+            holders[holder.postdoc_no] = holder
+        existing = set(
+            Project.objects.filter(
+                institution=self.institution, project_no__in=[d["project_no"] for _r, d in batch]
+            ).values_list("project_no", flat=True)
+        )
+        new_rows = []
+        for row, data in batch:
+            if data["postdoc_no"] not in holders:
+                ctx = _RowContext(source.title, row, self.report.problems)
+                ctx.problem(
+                    "postdoc_no",
+                    _("No %(kind)s %(code)s exists in this file or in the institution.")
+                    % {"kind": REFERENCE_NAMES["postdoc"], "code": data["postdoc_no"]},
+                )
+            elif data["project_no"] in existing:
+                self._write_one(source, row, data)
+            else:
+                new_rows.append((row, data))
+        fields = ("project_no", "title", "funder", "programme", "level", "amount", "awarded_on", "status")
+
+        def create(rows: list[dict[str, Any]]) -> list[DomainError | None]:
+            projects = [Project(holder=holders[d["postdoc_no"]], **{f: d[f] for f in fields}) for d in rows]
+            return projects_record(projects=projects, by=self.by, note=self.note)
+
+        if new_rows:
+            self._bulk(source, new_rows, create)
+
     # ---- the whole ---------------------------------------------------------------------------
 
     def run(self) -> Report:
@@ -669,24 +837,74 @@ class Importer:
                 Problem("", None, "", "", _("Only an office administrator of this institution can import a workbook."))
             )
             return self.report
-        result = read_workbook(self.path)
-        self.report.warnings += result.warnings
-        self.report.problems += result.problems
-        if self.report.problems:
-            return self.report
-        self.validate(result.sheets)
-        if self.report.problems:
-            return self.report
-        try:
-            with transaction.atomic():
-                self.write(result.sheets)
-                if self.report.problems or self.report.dry_run:
-                    raise _Rollback
-        except _Rollback:
-            pass
+        with open_workbook(self.path) as source:
+            self.report.warnings += source.warnings
+            self.report.problems += source.problems
+            if self.report.problems:
+                return self.report
+            try:
+                with transaction.atomic():
+                    rows = sum(self._import_sheet(sheet) for sheet in _in_dependency_order(source))
+                    if rows == 0:
+                        self.report.problems.append(source.empty_problem())
+                    if self.report.problems or self.report.dry_run:
+                        raise _Rollback
+            except _Rollback:
+                pass
+        if self.progress is not None:
+            self.progress("done", self.rows_done)
         return self.report
 
 
-def import_workbook(*, path: str | Path, institution: Institution, by: Any, dry_run: bool = False) -> Report:
-    """Imports a workbook into an institution, all or nothing; the report says what happened."""
-    return Importer(path=Path(path), institution=institution, by=by, dry_run=dry_run).run()
+def _in_dependency_order(source: WorkbookSource) -> list[SheetSource]:
+    """Referenced sheets first, whatever the order in the file (references resolve within it)."""
+    return [source.sheets[spec.name] for spec in SHEETS if spec.name in source.sheets]
+
+
+# Which method parses and writes a sheet (`_parse_<x>`, `_write_<x>`), and which kind of record
+# other sheets refer to it as.
+SHEET_WRITERS = {
+    "Disciplines": "discipline",
+    "Units": "unit",
+    "DoctoralRights": "right",
+    "Stations": "station",
+    "Supervisors": "supervisor",
+    "Postdocs": "postdoc",
+    "Projects": "project",
+}
+SHEET_KINDS = {
+    "Disciplines": "discipline",
+    "Units": "unit",
+    "DoctoralRights": "",
+    "Stations": "station",
+    "Supervisors": "supervisor",
+    "Postdocs": "postdoc",
+    "Projects": "",
+}
+REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "DoctoralRights": (("discipline_code", "discipline"),),
+    "Stations": (("discipline_code", "discipline"), ("unit_code", "unit")),
+    "Supervisors": (("unit_code", "unit"), ("station_code", "station")),
+    "Postdocs": (("station_code", "station"), ("supervisor_staff_no", "supervisor"), ("workstation_code", "station")),
+    "Projects": (("postdoc_no", "postdoc"),),
+}
+REFERENCE_NAMES = {
+    "discipline": gettext_lazy("discipline"),
+    "unit": gettext_lazy("unit"),
+    "station": gettext_lazy("station"),
+    "supervisor": gettext_lazy("supervisor"),
+    "postdoc": gettext_lazy("postdoc"),
+}
+BATCH_ROWS = 2000
+PROGRESS_ROWS = 1000
+
+
+def import_workbook(
+    *, path: str | Path, institution: Institution, by: Any, dry_run: bool = False, progress: Progress | None = None
+) -> Report:
+    """Imports a workbook into an institution, all or nothing; the report says what happened.
+
+    The rows are streamed sheet by sheet and written in batches inside one transaction, so memory
+    stays bounded whatever the file's size. `progress(stage, rows_done)` is called now and then
+    (the stage is the sheet being read, then "done") so a background job can show how far it is."""
+    return Importer(path=Path(path), institution=institution, by=by, dry_run=dry_run, progress=progress).run()

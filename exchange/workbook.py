@@ -1,24 +1,27 @@
 """Reading the exchange workbook (shared/spec/exchange-workbook.md): forgiving about form.
 
-`read_workbook` streams an `.xlsx` (openpyxl read-only) or a folder / `.zip` of CSV files (one per
-sheet, the file name being the sheet name) into rows keyed by canonical column names. Problems of
+`open_workbook` opens an `.xlsx` (read by `exchange.xlsx`) or a folder / `.zip` of CSV files (one
+per sheet, the file name being the sheet name), reads each sheet's header and then streams its rows,
+keyed by canonical column names. Problems of
 form that make a file unreadable (formulas, merged headers, a missing required column, an empty
 or broken file, an oversized cell) become `Problem`s; meaning is checked by the importer.
 """
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from xml.etree.ElementTree import iterparse  # noqa: S405 - parses the workbook's own sheet XML
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
+
+from exchange.xlsx import NotAWorkbook, XlsxReader
 
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
@@ -136,6 +139,9 @@ SHEETS: tuple[SheetSpec, ...] = (
             C("planned_exit_date", "计划出站时间"),
             C("exit_date", "出站时间"),
             C("status", "状态", True),
+            # Not in the spec's table: the reason an administrator gives for a record that breaks a
+            # policy rule, recorded as a policy exception (docs/decisions/0010).
+            C("exception_reason", "例外说明"),
         ),
     ),
     SheetSpec(
@@ -271,6 +277,255 @@ class Row:
     values: dict[str, Any]
 
 
+Cells = list[tuple[Any, bool]]  # (value, whether the cell holds a formula)
+RowSource = Callable[[], Iterator[tuple[int, Cells]]]
+
+
+def _is_blank(values: Iterable[Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _cell_problems(title: str, number: int, cells: Cells, header: list[str | None] | None) -> Iterator[Problem]:
+    for index, (value, is_formula) in enumerate(cells):
+        if value is None and not is_formula:
+            continue
+        column = (header[index] if header and index < len(header) else None) or ""
+        if is_formula or (isinstance(value, str) and value.startswith("=")):
+            yield Problem(
+                title,
+                number,
+                column,
+                cell_text(value)[:100],
+                _("The cell holds a formula; type the value itself (formulas are not imported)."),
+            )
+        elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            yield Problem(
+                title,
+                number,
+                column,
+                value[:40] + "…",
+                _("The cell holds %(n)s characters; a cell may hold at most %(max)s.")
+                % {"n": len(value), "max": MAX_CELL_CHARS},
+            )
+
+
+@dataclass
+class SheetSource:
+    """One exchange sheet of a workbook: its header, read at once, and its rows, streamed on demand."""
+
+    spec: SheetSpec
+    title: str
+    header: list[str | None]
+    header_row: int
+    source: RowSource
+
+    def rows(self, problems: list[Problem]) -> Iterator[Row]:
+        """The data rows, blank ones skipped; formulas and oversized cells are added to `problems`."""
+        header = self.header
+        for number, cells in self.source():
+            if number <= self.header_row:
+                continue
+            values = [value for value, _f in cells]
+            if _is_blank(values):
+                continue
+            problems.extend(_cell_problems(self.title, number, cells, header))
+            yield Row(number, {key: values[i] for i, key in enumerate(header) if key and i < len(values)})
+
+
+@dataclass
+class WorkbookSource:
+    """An opened workbook: its exchange sheets by canonical name, and problems of form found so far."""
+
+    name: str
+    sheets: dict[str, SheetSource] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+    def __enter__(self) -> "WorkbookSource":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def empty_problem(self) -> Problem:
+        return Problem(
+            self.name,
+            None,
+            "",
+            "",
+            _("The workbook has no rows to import: no sheet named as in the exchange workbook has data."),
+        )
+
+    def add_sheet(self, title: str, source: RowSource, merged_header: Callable[[], bool] = lambda: False) -> None:
+        """Reads a sheet's header: unknown columns are warnings; missing or repeated ones are problems."""
+        spec = sheet_spec(title)
+        if spec is None:
+            self.warnings.append(_("Sheet %(sheet)s is not an exchange sheet; it was ignored.") % {"sheet": title})
+            return
+        if spec.name in self.sheets:
+            self.problems.append(
+                Problem(title, None, "", "", _("The sheet %(sheet)s appears twice.") % {"sheet": spec.name})
+            )
+            return
+        rows = source()
+        try:
+            for number, cells in rows:
+                values = [value for value, _f in cells]
+                if _is_blank(values):
+                    continue
+                if merged_header():
+                    self.problems.append(
+                        Problem(
+                            title,
+                            number,
+                            "",
+                            "",
+                            _("The header row has merged cells; give every column its own header cell."),
+                        )
+                    )
+                    return
+                self.problems.extend(_cell_problems(title, number, cells, None))
+                header = self._header(spec, title, number, values)
+                if header is not None:
+                    self.sheets[spec.name] = SheetSource(spec, title, header, number, source)
+                return
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+
+    def _header(self, spec: SheetSpec, title: str, number: int, values: list[Any]) -> list[str | None] | None:
+        header: list[str | None] = []
+        seen: set[str] = set()
+        for value in values:
+            text = cell_text(value)
+            key = column_key(spec, text) if text else None
+            if text and key is None:
+                self.warnings.append(
+                    _("Sheet %(sheet)s: column %(column)s is not known; it was ignored.")
+                    % {"sheet": title, "column": text}
+                )
+            if key in seen:
+                self.problems.append(Problem(title, number, text, "", _("This column appears twice in the header.")))
+            if key:
+                seen.add(key)
+            header.append(key)
+        missing = [c for c in spec.columns if c.required and c.key not in seen]
+        for needed in missing:
+            self.problems.append(
+                Problem(
+                    title,
+                    number,
+                    needed.key,
+                    "",
+                    _("The required column %(column)s (%(zh)s) is missing.") % {"column": needed.key, "zh": needed.zh},
+                )
+            )
+        return None if missing else header
+
+
+def _csv_rows(data: bytes) -> Iterator[list[tuple[Any, bool]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030", errors="replace")  # WPS on Chinese Windows saves CSV in GBK
+    csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
+    for row in csv.reader(io.StringIO(text)):
+        yield [(value, False) for value in row]
+
+
+def _csv_encoding(open_bytes: Callable[[], IO[bytes]]) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB 18030 (WPS on Windows)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open_bytes() as stream:
+        try:
+            while chunk := stream.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_source(open_bytes: Callable[[], IO[bytes]]) -> RowSource:
+    encoding = _csv_encoding(open_bytes)
+    csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
+
+    def rows() -> Iterator[tuple[int, Cells]]:
+        with open_bytes() as stream:
+            text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+            for number, row in enumerate(csv.reader(text), start=1):
+                yield number, [(value, False) for value in row]
+
+    return rows
+
+
+def _open_xlsx(source: WorkbookSource, path: Path) -> None:
+    try:
+        reader = XlsxReader(str(path))
+    except NotAWorkbook:
+        source.problems.append(
+            Problem(path.name, None, "", "", _("The file is not an Excel workbook (.xlsx) that can be read."))
+        )
+        return
+    source.closers.append(reader.close)
+    for title, part in reader.sheets:
+        source.add_sheet(
+            title,
+            lambda part=part: reader.rows(part),  # type: ignore[misc]
+            merged_header=lambda part=part: reader.header_is_merged(part),  # type: ignore[misc]
+        )
+
+
+def _csv_sheet_name(stem: str) -> str:
+    """A single CSV's sheet: its file name, or the name before a date or copy suffix that a
+    download or a browser added (`stations-2026-11-28.csv`, `Postdocs (1).csv`)."""
+    if sheet_spec(stem) is None:
+        head = re.split(r"[-_ .(（]", stem.strip(), maxsplit=1)[0]
+        if sheet_spec(head) is not None:
+            return head
+    return stem
+
+
+def open_workbook(path: str | Path) -> WorkbookSource:
+    """Opens a workbook and reads its sheets' headers; the rows are streamed later, sheet by sheet.
+
+    Accepts an `.xlsx`, a `.csv` (its file name is the sheet name), a `.zip` of CSV files or a
+    folder of CSV files. Close it (it is a context manager) when done."""
+    path = Path(path)
+    source = WorkbookSource(name=path.name)
+    if not path.exists():
+        source.problems.append(Problem(path.name, None, "", "", _("The file does not exist.")))
+    elif path.is_dir():
+        for csv_path in sorted(path.glob("*.csv")):
+            source.add_sheet(csv_path.stem, _csv_source(lambda p=csv_path: p.open("rb")))  # type: ignore[misc]
+    elif path.stat().st_size == 0:
+        source.problems.append(Problem(path.name, None, "", "", _("The file is empty (0 bytes).")))
+    elif path.suffix.lower() == ".csv":
+        source.add_sheet(_csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb")))
+    elif path.suffix.lower() == ".zip":
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            source.problems.append(Problem(path.name, None, "", "", _("The file is not a readable .zip archive.")))
+            return source
+        source.closers.append(archive.close)
+        for info in archive.infolist():
+            if info.filename.lower().endswith(".csv") and not info.is_dir():
+                opener = lambda info=info: archive.open(info)  # noqa: E731
+                source.add_sheet(Path(info.filename).stem, _csv_source(opener))  # type: ignore[misc]
+    else:
+        _open_xlsx(source, path)
+    if not source.problems and not source.sheets:
+        source.problems.append(source.empty_problem())
+    return source
+
+
 @dataclass
 class Sheet:
     spec: SheetSpec
@@ -285,193 +540,13 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _is_blank(values: Iterable[Any]) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
-
-
-def _read_table(
-    result: ReadResult, title: str, rows: Iterator[list[tuple[Any, bool]]], merged_header: bool = False
-) -> None:
-    """One sheet: rows of (value, is_formula) cells, the first non-blank row being the header."""
-    spec = sheet_spec(title)
-    if spec is None:
-        result.warnings.append(_("Sheet %(sheet)s is not an exchange sheet; it was ignored.") % {"sheet": title})
-        return
-    if spec.name in result.sheets:
-        result.problems.append(
-            Problem(title, None, "", "", _("The sheet %(sheet)s appears twice.") % {"sheet": spec.name})
-        )
-        return
-    sheet = Sheet(spec=spec, title=title)
-    result.sheets[spec.name] = sheet
-    header: list[str | None] | None = None
-    for number, cells in enumerate(rows, start=1):
-        for index, (value, is_formula) in enumerate(cells):
-            column = header[index] if header and index < len(header) else None
-            column_name = (column or "") if header else ""
-            if is_formula or (isinstance(value, str) and value.startswith("=")):
-                result.problems.append(
-                    Problem(
-                        title,
-                        number,
-                        column_name,
-                        str(value)[:100],
-                        _("The cell holds a formula; type the value itself (formulas are not imported)."),
-                    )
-                )
-            elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-                result.problems.append(
-                    Problem(
-                        title,
-                        number,
-                        column_name,
-                        value[:40] + "…",
-                        _("The cell holds %(n)s characters; a cell may hold at most %(max)s.")
-                        % {"n": len(value), "max": MAX_CELL_CHARS},
-                    )
-                )
-        values = [value for value, _f in cells]
-        if _is_blank(values):
-            continue
-        if header is None:
-            if merged_header:
-                result.problems.append(
-                    Problem(
-                        title,
-                        number,
-                        "",
-                        "",
-                        _("The header row has merged cells; give every column its own header cell."),
-                    )
-                )
-                return
-            header = []
-            seen: set[str] = set()
-            for value in values:
-                text = cell_text(value)
-                key = column_key(spec, text) if text else None
-                if text and key is None:
-                    result.warnings.append(
-                        _("Sheet %(sheet)s: column %(column)s is not known; it was ignored.")
-                        % {"sheet": title, "column": text}
-                    )
-                if key in seen:
-                    result.problems.append(
-                        Problem(title, number, text, "", _("This column appears twice in the header."))
-                    )
-                if key:
-                    seen.add(key)
-                header.append(key)
-            missing = [c for c in spec.columns if c.required and c.key not in seen]
-            for needed in missing:
-                result.problems.append(
-                    Problem(
-                        title,
-                        number,
-                        needed.key,
-                        "",
-                        _("The required column %(column)s (%(zh)s) is missing.")
-                        % {"column": needed.key, "zh": needed.zh},
-                    )
-                )
-            if missing:
-                return
-            continue
-        sheet.rows.append(Row(number, {key: values[i] for i, key in enumerate(header) if key and i < len(values)}))
-
-
-def _merged_rows_in_header(archive: zipfile.ZipFile, sheet_path: str) -> bool:
-    """Whether a mergeCell range of the sheet's XML touches its first row (read-only mode hides merges)."""
-    with archive.open(sheet_path) as stream:
-        for _event, element in iterparse(stream, events=("end",)):  # noqa: S314 - our own upload, no DTDs
-            if element.tag.endswith("}mergeCell"):
-                ref = element.get("ref", "")
-                if re.match(r"^[A-Z]+1:", ref):
-                    return True
-            element.clear()
-    return False
-
-
-def _read_xlsx(result: ReadResult, path: Path) -> None:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        result.problems.append(
-            Problem(path.name, None, "", "", _("The file is not an Excel workbook (.xlsx) that can be read."))
-        )
-        return
-    try:
-        archive = workbook._archive  # type: ignore[attr-defined]
-        for worksheet in workbook.worksheets:
-            merged = False
-            sheet_path = getattr(worksheet, "_worksheet_path", None)
-            if sheet_path and sheet_spec(worksheet.title) is not None:
-                merged = _merged_rows_in_header(archive, sheet_path)
-
-            def cells(ws: Any = worksheet) -> Iterator[list[tuple[Any, bool]]]:
-                for row in ws.iter_rows():
-                    yield [(getattr(c, "value", None), getattr(c, "data_type", None) == "f") for c in row]
-
-            _read_table(result, worksheet.title, cells(), merged_header=merged)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(data: bytes) -> Iterator[list[tuple[Any, bool]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030", errors="replace")  # WPS on Chinese Windows saves CSV in GBK
-    csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
-    for row in csv.reader(io.StringIO(text)):
-        yield [(value, False) for value in row]
-
-
-def _read_csvs(result: ReadResult, files: Iterable[tuple[str, bytes]]) -> None:
-    for name, data in files:
-        _read_table(result, Path(name).stem, _csv_rows(data))
-
-
 def read_workbook(path: str | Path) -> ReadResult:
-    """Reads a workbook's sheets into rows keyed by column, with warnings and problems of form."""
-    path = Path(path)
+    """Reads a whole workbook into memory (for small files and checks; the importer streams)."""
     result = ReadResult()
-    if not path.exists():
-        result.problems.append(Problem(path.name, None, "", "", _("The file does not exist.")))
-        return result
-    if path.is_dir():
-        _read_csvs(result, ((p.name, p.read_bytes()) for p in sorted(path.glob("*.csv"))))
-    elif path.stat().st_size == 0:
-        result.problems.append(Problem(path.name, None, "", "", _("The file is empty (0 bytes).")))
-        return result
-    elif path.suffix.lower() == ".csv":
-        _read_csvs(result, [(path.name, path.read_bytes())])
-    elif path.suffix.lower() == ".zip":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                _read_csvs(
-                    result,
-                    (
-                        (info.filename, archive.read(info))
-                        for info in archive.infolist()
-                        if info.filename.lower().endswith(".csv") and not info.is_dir()
-                    ),
-                )
-        except zipfile.BadZipFile:
-            result.problems.append(Problem(path.name, None, "", "", _("The file is not a readable .zip archive.")))
-            return result
-    else:
-        _read_xlsx(result, path)
-    if not result.problems and not any(sheet.rows for sheet in result.sheets.values()):
-        result.problems.append(
-            Problem(
-                path.name,
-                None,
-                "",
-                "",
-                _("The workbook has no rows to import: no sheet named as in the exchange workbook has data."),
-            )
-        )
+    with open_workbook(path) as source:
+        result.warnings, result.problems = source.warnings, source.problems
+        for name, sheet in source.sheets.items():
+            result.sheets[name] = Sheet(sheet.spec, sheet.title, list(sheet.rows(result.problems)))
+        if not result.problems and not any(sheet.rows for sheet in result.sheets.values()):
+            result.problems.append(source.empty_problem())
     return result

@@ -1,0 +1,222 @@
+"""Exchange benchmark: export and import of a 100,000-postdoc workbook, beside openpyxl alone.
+
+    .venv/bin/python bench/exchange_workbook.py [--postdocs 100000] [--seed 1] [--db /tmp/postdoc-bench-pages.sqlite3]
+
+Builds (once, then reuses) a SQLite database with `generate_dataset` (the same one as
+bench/pages.py), then runs each step in its own process so that its peak memory (max RSS) is its
+own:
+
+1. export: `export_workbook` of the whole institution (postdocs with their projects) to .xlsx;
+2. baseline: openpyxl alone (read-only, values only) reading every row of that file;
+3. reader: our streaming reader (exchange.xlsx) reading every row of the same file;
+4. import: `import_workbook` of the file into a new, empty SQLite database, as its administrator;
+   then the records and the headline figures of both databases are compared.
+
+Targets (issue 3): import under 60 s and under 300 MB peak, within 3× of openpyxl alone; export
+streaming with peak memory under 200 MB.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+ADMIN = "bench-admin"
+
+
+def _django(db: str) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+    import django
+
+    django.setup()
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _figures(institution_code: str) -> dict[str, Any]:
+    from catalogue.models import Institution
+    from reports.selectors import headline_figures
+
+    institution = Institution.objects.get(code=institution_code)
+    return headline_figures(institution_id=institution.pk, as_of=dt.date(2025, 12, 31), years=3)
+
+
+def _counts(institution_code: str) -> dict[str, int]:
+    from appointments.models import Appointment, PolicyException
+    from funding.models import Project
+    from people.models import Person, Supervisor
+    from stations.models import Station
+
+    return {
+        "stations": Station.objects.filter(institution__code=institution_code).count(),
+        "supervisors": Supervisor.objects.filter(institution__code=institution_code).count(),
+        "people": Person.objects.filter(institution__code=institution_code).count(),
+        "appointments": Appointment.objects.filter(institution__code=institution_code).count(),
+        "projects": Project.objects.filter(institution__code=institution_code).count(),
+        "policy exceptions": PolicyException.objects.filter(appointment__institution__code=institution_code).count(),
+    }
+
+
+def step_export(args: argparse.Namespace) -> dict[str, Any]:
+    _django(args.db)
+    from accounts.models import User
+    from exchange.exporter import export_workbook
+
+    user = User.objects.get(username=ADMIN)
+    started = time.perf_counter()
+    counts = export_workbook(path=args.file, institution=user.institution, user=user)
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_mb": _peak_mb(),
+        "rows": counts,
+        "figures": _figures(user.institution.code),
+        "records": _counts(user.institution.code),
+    }
+
+
+def step_openpyxl(args: argparse.Namespace) -> dict[str, Any]:
+    from openpyxl import load_workbook
+
+    started = time.perf_counter()
+    workbook = load_workbook(args.file, read_only=True)
+    rows = sum(1 for sheet in workbook.worksheets for _row in sheet.iter_rows(values_only=True))
+    workbook.close()
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "rows": rows}
+
+
+def step_reader(args: argparse.Namespace) -> dict[str, Any]:
+    from exchange.xlsx import XlsxReader
+
+    started = time.perf_counter()
+    reader = XlsxReader(args.file)
+    rows = sum(1 for _title, part in reader.sheets for _row in reader.rows(part))
+    reader.close()
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "rows": rows}
+
+
+def step_import(args: argparse.Namespace) -> dict[str, Any]:
+    Path(args.target).unlink(missing_ok=True)
+    _django(args.target)
+    from django.core.management import call_command
+
+    from accounts.models import Role
+    from accounts.services import institution_set_up, role_assign
+
+    call_command("migrate", verbosity=0)
+    institution, admin = institution_set_up(
+        code=args.code, name_zh="基准导入", admin_username=ADMIN, admin_password=None
+    )
+    role_assign(user=admin, role=Role.ADMIN, by=admin)
+    from exchange.importer import import_workbook
+
+    started = time.perf_counter()
+    report = import_workbook(path=args.file, institution=institution, by=admin)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+        "ok": report.ok,
+        "counts": report.counts,
+        "problems": [str(p) for p in report.problems[:10]],
+        "problem_count": len(report.problems),
+        "figures": _figures(args.code),
+        "records": _counts(args.code),
+    }
+
+
+STEPS = {"export": step_export, "openpyxl": step_openpyxl, "reader": step_reader, "import": step_import}
+
+
+def run_step(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--step", name, "--db", args.db, "--file", args.file]
+    command += ["--target", args.target, "--code", args.code]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def prepare(args: argparse.Namespace) -> None:
+    _django(args.db)
+    from django.core.management import call_command
+
+    from accounts.models import Role, User
+    from accounts.services import role_assign, user_create
+    from appointments.models import Appointment
+    from catalogue.models import Institution
+
+    call_command("migrate", verbosity=0)
+    institution = Institution.objects.filter(code=args.code).first()
+    if institution is None:
+        started = time.perf_counter()
+        call_command("generate_dataset", postdocs=args.postdocs, seed=args.seed, institution_code=args.code)
+        print(f"generated {args.postdocs:,} postdocs in {time.perf_counter() - started:.1f} s")
+        institution = Institution.objects.get(code=args.code)
+    if Appointment.objects.filter(institution=institution).count() != args.postdocs:
+        sys.exit(f"{args.db} holds another dataset; delete it or pass --db.")
+    if not User.objects.filter(username=ADMIN).exists():
+        user = user_create(username=ADMIN, password=None, institution=institution, by=None)
+        role_assign(user=user, role=Role.ADMIN, by=None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postdocs", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", default="/tmp/postdoc-bench-pages.sqlite3")
+    parser.add_argument("--file", default="/tmp/postdoc-bench-exchange.xlsx")
+    parser.add_argument("--target", default="/tmp/postdoc-bench-import.sqlite3")
+    parser.add_argument("--code", default="")
+    parser.add_argument("--step", choices=STEPS)
+    args = parser.parse_args()
+    args.code = args.code or f"GEN{args.seed}"
+    if args.step:
+        print(json.dumps(STEPS[args.step](args), default=str))
+        return
+
+    prepare(args)
+    results = {name: run_step(name, args) for name in ("export", "openpyxl", "reader", "import")}
+    export, baseline, reader, imported = (results[k] for k in ("export", "openpyxl", "reader", "import"))
+    size_mb = Path(args.file).stat().st_size / 1e6
+    rows = export["rows"]
+    print(
+        f"\nSQLite, {rows['Postdocs']:,} postdocs and {rows['Projects']:,} projects "
+        f"({sum(rows.values()):,} rows, {size_mb:.1f} MB .xlsx); each step in its own process\n"
+    )
+    print(f"{'step':<44} {'time':>9} {'peak memory':>12}")
+    lines = [
+        ("export_workbook (target: peak < 200 MB)", export),
+        ("openpyxl alone, read-only (baseline)", baseline),
+        ("exchange.xlsx reader alone", reader),
+        ("import_workbook into an empty database", imported),
+    ]
+    for label, result in lines:
+        print(f"{label:<44} {result['seconds']:>7.1f} s {result['peak_mb']:>9.0f} MB")
+    ratio = imported["seconds"] / baseline["seconds"]
+    print(f"\nimport ÷ openpyxl alone: {ratio:.2f}× (target ≤ 3×); import target < 60 s and < 300 MB")
+    print(f"import report ok: {imported['ok']}; problems: {imported['problem_count']}")
+    for problem in imported["problems"]:
+        print("  ", problem)
+    same_records = export["records"] == imported["records"]
+    same_figures = export["figures"] == imported["figures"]
+    print(f"same records after the round trip: {same_records}  {imported['records']}")
+    print(f"same headline figures (2025-12-31, 3 years): {same_figures}")
+    if not same_records:
+        print(f"   exported: {export['records']}")
+    if not same_figures:
+        print(f"   exported: {export['figures']}\n   imported: {imported['figures']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+"""The uploaded workbook again, with an error column: what to correct, on the row to correct.
+
+Streams: the upload is read row by row (openpyxl read-only, or the CSV text) and written row by
+row (openpyxl write-only), always as .xlsx. Every exchange sheet gets a last column `errors`
+(错误 in Chinese) holding the sentences of that row's problems; rows without problems keep it
+empty. Problems that belong to no data row (the file, a sheet, the header row) go to a first
+sheet "Problems". Rows are numbered as the importer numbers them (every row, blank ones too).
+"""
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+
+from exchange.workbook import MAX_CELL_CHARS, Problem, cell_text, column_key, sheet_spec
+
+RowSource = Callable[[], Iterator[list[Any]]]
+
+
+@dataclass
+class _Sheet:
+    title: str  # as the importer names it (the worksheet's title, or the CSV file's stem)
+    rows: RowSource  # a fresh iterator over the rows' values on every call
+    width: int = 0  # the widest row's number of cells
+    header_row: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # canonical column → header as written
+
+
+def _blank(values: Iterable[Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _scan(sheet: _Sheet) -> None:
+    """Finds the header row (the first non-blank one), its column names and the sheet's width."""
+    for number, values in enumerate(sheet.rows(), start=1):
+        sheet.width = max(sheet.width, len(values))
+        if sheet.header_row is None and not _blank(values):
+            sheet.header_row = number
+            spec = sheet_spec(sheet.title)
+            if spec is not None:
+                for value in values:
+                    text = cell_text(value)
+                    key = column_key(spec, text) if text else None
+                    if key:
+                        sheet.headers.setdefault(key, text)
+
+
+def _safe_title(title: str, taken: set[str]) -> str:
+    """A title Excel accepts: at most 31 characters, none of []:*?/\\, not already used."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", title).strip("'")[:31] or "Sheet"
+    candidate, n = base, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{base[: 31 - len(str(n)) - 1]}_{n}"
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _plain(value: Any) -> Any:
+    """A read value fit to write back: midnight datetimes as dates (the time would only clutter)."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0) and value.tzinfo is None:
+        return value.date()
+    return value
+
+
+def _csv_source(open_bytes: Callable[[], IO[bytes]]) -> RowSource:
+    """A CSV file's rows, decoded as the importer decodes them: UTF-8 if it all is, else GB 18030."""
+    encoding = "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open_bytes() as stream:
+        try:
+            while chunk := stream.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            encoding = "gb18030"  # WPS on Chinese Windows saves CSV in GBK
+    csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
+
+    def rows() -> Iterator[list[Any]]:
+        with open_bytes() as stream:
+            yield from csv.reader(io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=""))
+
+    return rows
+
+
+def _sheets_of(path: Path, opened: list[Any]) -> list[_Sheet]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return [_Sheet(path.stem, _csv_source(lambda: path.open("rb")))]
+    if suffix == ".zip":
+        archive = zipfile.ZipFile(path)
+        opened.append(archive)
+        return [
+            _Sheet(Path(info.filename).stem, _csv_source(lambda info=info: archive.open(info)))  # type: ignore[misc]
+            for info in archive.infolist()
+            if info.filename.lower().endswith(".csv") and not info.is_dir()
+        ]
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    opened.append(workbook)
+    sheets = []
+    for worksheet in workbook.worksheets:
+        # The size a file declares can be wrong (and would cut rows short): measure it instead.
+        worksheet.reset_dimensions()
+
+        def xlsx_rows(ws: Any = worksheet) -> Iterator[list[Any]]:
+            for row in ws.iter_rows(values_only=True):
+                yield list(row)
+
+        sheets.append(_Sheet(worksheet.title, xlsx_rows))
+    return sheets
+
+
+def write_error_workbook(*, source: str | Path, problems: list[Problem], target: str | Path) -> None:
+    """Writes `source` (an .xlsx, .csv or .zip of CSVs) to `target` (.xlsx) with the error column."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    opened: list[Any] = []
+    try:
+        try:
+            sheets = _sheets_of(Path(source), opened)
+            for sheet in sheets:
+                _scan(sheet)
+        except Exception:  # an unreadable upload: the problems alone, in the first sheet
+            sheets = []
+        by_place: dict[str, dict[int, list[Problem]]] = defaultdict(lambda: defaultdict(list))
+        loose: list[Problem] = []
+        rows_of = {sheet.title: sheet for sheet in sheets if sheet_spec(sheet.title) is not None}
+        for problem in problems:
+            home = rows_of.get(problem.sheet)
+            if (
+                home is None
+                or problem.row is None
+                or home.header_row is None
+                or problem.row <= home.header_row
+                or problem.row > 1_048_576
+            ):
+                loose.append(problem)
+            else:
+                by_place[problem.sheet][problem.row].append(problem)
+
+        output = Workbook(write_only=True)
+        taken: set[str] = set()
+        wrap = Alignment(wrap_text=True, vertical="top")
+        red = Font(color="B42318")
+        bold = Font(bold=True)
+
+        def text_cell(worksheet: Any, value: str, font: Font | None = None) -> Any:
+            cell = WriteOnlyCell(worksheet, value=value[:MAX_CELL_CHARS])
+            cell.data_type = "s"  # never a formula, whatever the sentence begins with
+            cell.alignment = wrap
+            if font is not None:
+                cell.font = font
+            return cell
+
+        def copied(worksheet: Any, values: list[Any]) -> list[Any]:
+            """The row's values; text that a spreadsheet would take for a formula stays text."""
+            return [text_cell(worksheet, v) if isinstance(v, str) and v.startswith("=") else _plain(v) for v in values]
+
+        if loose:
+            worksheet = output.create_sheet(_safe_title(_("Problems"), taken))
+            worksheet.column_dimensions["E"].width = 80
+            worksheet.append(
+                [
+                    text_cell(worksheet, str(h), bold)
+                    for h in (_("sheet"), _("row"), _("column"), _("value"), _("problem"))
+                ]
+            )
+            for problem in loose:
+                worksheet.append(
+                    [
+                        text_cell(worksheet, problem.sheet),
+                        problem.row,
+                        text_cell(worksheet, problem.column),
+                        text_cell(worksheet, problem.value),
+                        text_cell(worksheet, problem.message, red),
+                    ]
+                )
+
+        for sheet in sheets:
+            worksheet = output.create_sheet(_safe_title(sheet.title, taken))
+            spec = sheet_spec(sheet.title)
+            if spec is None or sheet.header_row is None:  # not an exchange sheet: copied as it is
+                for values in sheet.rows():
+                    worksheet.append(copied(worksheet, values))
+                continue
+            width = sheet.width
+            worksheet.column_dimensions[get_column_letter(width + 1)].width = 60
+            header = _("errors")
+            placed = by_place.get(sheet.title, {})
+            for number, values in enumerate(sheet.rows(), start=1):
+                cells = copied(worksheet, values)
+                if number < sheet.header_row:
+                    worksheet.append(cells)
+                    continue
+                cells += [None] * (width - len(cells))
+                if number == sheet.header_row:
+                    cells.append(text_cell(worksheet, header, bold))
+                elif number in placed:
+                    lines = [
+                        f"{sheet.headers.get(p.column, p.column)}: {p.message}" if p.column else p.message
+                        for p in placed[number]
+                    ]
+                    cells.append(text_cell(worksheet, "\n".join(lines), red))
+                worksheet.append(cells)
+        if not loose and not sheets:
+            output.create_sheet(_safe_title(_("Problems"), taken))
+        output.save(str(target))
+    finally:
+        for item in opened:
+            item.close()
