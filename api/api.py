@@ -1,21 +1,22 @@
 """The REST API under /api/v1/: typed schemas, OpenAPI from the same types, the same services as the pages."""
 
-import datetime as dt
 import json
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer, SessionAuth
 
 from accounts.access import (
     Perm,
+    can_manage_appointment,
     figures_scope,
     get_appointment_for_user,
     has_perm,
@@ -81,14 +82,20 @@ api = NinjaAPI(
 # Errors -------------------------------------------------------------------------------------
 
 
+# Every answer other than a success is JSON with a `message`, in the shapes the responses below declare
+# (s.MessageOut, s.RefusalOut, s.InvalidRequestOut), so that the OpenAPI document describes it too.
+
+
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    body: dict[str, Any] = {"message": exc.message, "field": exc.field}
-    if isinstance(exc, RuleViolation):
-        body["violations"] = [
-            {"rule": v.rule, "message": v.message, "overridable": v.overridable, "field": v.field}
-            for v in exc.violations
-        ]
+    violations = exc.violations if isinstance(exc, RuleViolation) else []
+    body = {
+        "message": exc.message,
+        "field": exc.field,
+        "violations": [
+            {"rule": v.rule, "message": v.message, "overridable": v.overridable, "field": v.field} for v in violations
+        ],
+    }
     return api.create_response(request, body, status=400)
 
 
@@ -116,6 +123,25 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return api.create_response(request, {"message": _("A valid API token is required.")}, status=401)
 
 
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"message": str(exc) or _("You are not allowed to do this.")}, status=403)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's own refusals (a body that is not JSON is its 400), in our shape rather than its `detail`."""
+    message = _("The request body is not valid JSON.") if exc.status_code == 400 else exc.message
+    return api.create_response(request, {"message": message}, status=exc.status_code)
+
+
+# What an operation may answer besides its success. Declared on each, so that the OpenAPI document lists
+# every response a client can get and schema checks (tests/api/test_schema_conformance.py) hold for errors.
+READ_ERRORS: dict[int, Any] = {401: s.MessageOut, 422: s.InvalidRequestOut}
+RECORD_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: s.MessageOut}
+CHANGE_ERRORS: dict[int, Any] = {**RECORD_ERRORS, 400: s.RefusalOut, 403: s.MessageOut}
+
+
 # Helpers ------------------------------------------------------------------------------------
 
 
@@ -133,22 +159,33 @@ def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
     return get_appointment_for_user(_user(request), appointment_id)
 
 
+def _appointment_to_change(request: HttpRequest, appointment_id: int) -> Appointment:
+    """404 outside the scope, then 403 for those who may see it but not change it, as the pages answer.
+
+    The services check again; asking first lets a refusal of the person be told from a refusal of the change.
+    """
+    appointment = _appointment(request, appointment_id)
+    if not can_manage_appointment(_user(request), appointment):
+        raise PermissionDenied(_("You may not change this appointment."))
+    return appointment
+
+
 # Reference ----------------------------------------------------------------------------------
 
 
-@api.get("/disciplines", response=s.Page[s.DisciplineOut], tags=["reference"])
+@api.get("/disciplines", response={200: s.Page[s.DisciplineOut], **READ_ERRORS}, tags=["reference"])
 def disciplines(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
     queryset = Discipline.objects.all() if _user(request).institution_id else Discipline.objects.none()
     return _page(queryset.order_by("code"), paging, s.discipline_out)
 
 
-@api.get("/units", response=s.Page[s.UnitOut], tags=["reference"])
+@api.get("/units", response={200: s.Page[s.UnitOut], **READ_ERRORS}, tags=["reference"])
 def units(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
     queryset = Unit.objects.filter(institution_id=_user(request).institution_id).order_by("code")
     return _page(queryset, paging, s.unit_out)
 
 
-@api.get("/doctoral-rights", response=s.Page[s.DoctoralRightOut], tags=["reference"])
+@api.get("/doctoral-rights", response={200: s.Page[s.DoctoralRightOut], **READ_ERRORS}, tags=["reference"])
 def doctoral_rights(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
     queryset = (
         DoctoralRight.objects.filter(institution_id=_user(request).institution_id)
@@ -158,13 +195,13 @@ def doctoral_rights(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, 
     return _page(queryset, paging, s.doctoral_right_out)
 
 
-@api.get("/stations", response=s.Page[s.StationOut], tags=["reference"])
+@api.get("/stations", response={200: s.Page[s.StationOut], **READ_ERRORS}, tags=["reference"])
 def stations(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
     queryset = visible_stations(_user(request)).select_related("discipline", "unit").order_by("code")
     return _page(queryset, paging, s.station_out)
 
 
-@api.get("/supervisors", response=s.Page[s.SupervisorOut], tags=["reference"])
+@api.get("/supervisors", response={200: s.Page[s.SupervisorOut], **READ_ERRORS}, tags=["reference"])
 def supervisors(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
     user = _user(request)
     queryset = Supervisor.objects.filter(institution_id=user.institution_id)
@@ -181,7 +218,7 @@ def supervisors(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]
 # Appointments -------------------------------------------------------------------------------
 
 
-@api.get("/appointments", response=s.Page[s.AppointmentOut], tags=["appointments"])
+@api.get("/appointments", response={200: s.Page[s.AppointmentOut], **READ_ERRORS}, tags=["appointments"])
 def appointments(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.AppointmentFilters]) -> dict[str, Any]:
     queryset = visible_appointments(_user(request))
     # An explicit allow-list: request data never becomes ORM keyword arguments.
@@ -197,24 +234,30 @@ def appointments(request: HttpRequest, paging: Query[s.Paging], filters: Query[s
     return _page(queryset.order_by("-entry_date", "postdoc_no"), paging, s.appointment_out)
 
 
-@api.get("/appointments/{appointment_id}", response=s.AppointmentOut, tags=["appointments"])
+@api.get("/appointments/{appointment_id}", response={200: s.AppointmentOut, **RECORD_ERRORS}, tags=["appointments"])
 def appointment(request: HttpRequest, appointment_id: int) -> dict[str, Any]:
     return s.appointment_out(_appointment(request, appointment_id))
 
 
-@api.get("/appointments/{appointment_id}/assessments", response=s.Page[s.AssessmentOut], tags=["appointments"])
+@api.get(
+    "/appointments/{appointment_id}/assessments",
+    response={200: s.Page[s.AssessmentOut], **RECORD_ERRORS},
+    tags=["appointments"],
+)
 def assessments(request: HttpRequest, appointment_id: int, paging: Query[s.Paging]) -> dict[str, Any]:
     appointment = _appointment(request, appointment_id)
     return _page(appointment.assessments.order_by("held_on", "id"), paging, s.assessment_out)
 
 
-@api.get("/appointments/{appointment_id}/events", response=s.Page[s.EventOut], tags=["appointments"])
+@api.get(
+    "/appointments/{appointment_id}/events", response={200: s.Page[s.EventOut], **RECORD_ERRORS}, tags=["appointments"]
+)
 def events(request: HttpRequest, appointment_id: int, paging: Query[s.Paging]) -> dict[str, Any]:
     appointment = _appointment(request, appointment_id)
     return _page(AuditEvent.objects.for_record(appointment).order_by("-occurred_at", "-id"), paging, s.event_out)
 
 
-@api.get("/projects", response=s.Page[s.ProjectOut], tags=["projects"])
+@api.get("/projects", response={200: s.Page[s.ProjectOut], **READ_ERRORS}, tags=["projects"])
 def projects(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
     queryset = Project.objects.filter(holder__in=visible_appointments(_user(request)).values("pk"))
     return _page(queryset.select_related("holder").order_by("-awarded_on", "project_no"), paging, s.project_out)
@@ -223,10 +266,12 @@ def projects(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
 # Transitions --------------------------------------------------------------------------------
 
 
-@api.post("/appointments/{appointment_id}/assessments", response={201: s.AssessmentOut}, tags=["transitions"])
+@api.post(
+    "/appointments/{appointment_id}/assessments", response={201: s.AssessmentOut, **CHANGE_ERRORS}, tags=["transitions"]
+)
 def assessment_record(request: HttpRequest, appointment_id: int, payload: s.AssessmentIn) -> Status[dict[str, Any]]:
     assessment = appointment_services.assessment_record(
-        appointment=_appointment(request, appointment_id),
+        appointment=_appointment_to_change(request, appointment_id),
         kind=payload.kind,
         held_on=payload.held_on,
         grade=payload.grade,
@@ -237,10 +282,12 @@ def assessment_record(request: HttpRequest, appointment_id: int, payload: s.Asse
     return Status(201, s.assessment_out(assessment))
 
 
-@api.post("/appointments/{appointment_id}/extend", response=s.AppointmentOut, tags=["transitions"])
+@api.post(
+    "/appointments/{appointment_id}/extend", response={200: s.AppointmentOut, **CHANGE_ERRORS}, tags=["transitions"]
+)
 def extend(request: HttpRequest, appointment_id: int, payload: s.ExtendIn) -> dict[str, Any]:
     updated = appointment_services.appointment_extend(
-        appointment=_appointment(request, appointment_id),
+        appointment=_appointment_to_change(request, appointment_id),
         until=payload.until,
         reason=payload.reason,
         by=_user(request),
@@ -249,10 +296,12 @@ def extend(request: HttpRequest, appointment_id: int, payload: s.ExtendIn) -> di
     return s.appointment_out(_appointment(request, updated.pk))
 
 
-@api.post("/appointments/{appointment_id}/exit", response=s.AppointmentOut, tags=["transitions"])
+@api.post(
+    "/appointments/{appointment_id}/exit", response={200: s.AppointmentOut, **CHANGE_ERRORS}, tags=["transitions"]
+)
 def exit_(request: HttpRequest, appointment_id: int, payload: s.ExitIn) -> dict[str, Any]:
     updated = appointment_services.appointment_exit(
-        appointment=_appointment(request, appointment_id),
+        appointment=_appointment_to_change(request, appointment_id),
         on=payload.on,
         by=_user(request),
         exception_reason=payload.exception_reason,
@@ -260,10 +309,12 @@ def exit_(request: HttpRequest, appointment_id: int, payload: s.ExitIn) -> dict[
     return s.appointment_out(_appointment(request, updated.pk))
 
 
-@api.post("/appointments/{appointment_id}/withdraw", response=s.AppointmentOut, tags=["transitions"])
+@api.post(
+    "/appointments/{appointment_id}/withdraw", response={200: s.AppointmentOut, **CHANGE_ERRORS}, tags=["transitions"]
+)
 def withdraw(request: HttpRequest, appointment_id: int, payload: s.WithdrawIn) -> dict[str, Any]:
     updated = appointment_services.appointment_withdraw(
-        appointment=_appointment(request, appointment_id),
+        appointment=_appointment_to_change(request, appointment_id),
         on=payload.on,
         ground=payload.ground,
         note=payload.note,
@@ -272,10 +323,12 @@ def withdraw(request: HttpRequest, appointment_id: int, payload: s.WithdrawIn) -
     return s.appointment_out(_appointment(request, updated.pk))
 
 
-@api.post("/appointments/{appointment_id}/transfer", response=s.AppointmentOut, tags=["transitions"])
+@api.post(
+    "/appointments/{appointment_id}/transfer", response={200: s.AppointmentOut, **CHANGE_ERRORS}, tags=["transitions"]
+)
 def transfer(request: HttpRequest, appointment_id: int, payload: s.TransferIn) -> dict[str, Any]:
     updated = appointment_services.appointment_transfer(
-        appointment=_appointment(request, appointment_id),
+        appointment=_appointment_to_change(request, appointment_id),
         on=payload.on,
         to=payload.to,
         note=payload.note,
@@ -287,8 +340,8 @@ def transfer(request: HttpRequest, appointment_id: int, payload: s.TransferIn) -
 # Figures ------------------------------------------------------------------------------------
 
 
-@api.get("/stats", response={200: s.StatsOut, 403: s.MessageOut}, tags=["figures"])
-def stats(request: HttpRequest, as_of: dt.date | None = None, years: int = Query(3, ge=1, le=50)) -> Any:  # noqa: B008
+@api.get("/stats", response={200: s.StatsOut, 403: s.MessageOut, **READ_ERRORS}, tags=["figures"])
+def stats(request: HttpRequest, as_of: s.Day | None = None, years: int = Query(3, ge=1, le=50)) -> Any:  # noqa: B008
     """The headline figures, exactly as `manage.py stats --format json --as-user <you>` prints them."""
     user = _user(request)
     if user.institution_id is None or not has_perm(user, Perm.VIEW_INSTITUTION):

@@ -1,10 +1,12 @@
 """Request and response types of the API; the OpenAPI document is generated from them."""
 
 import datetime as dt
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
 
 from appointments.models import Appointment, Assessment
 from audit.models import AuditEvent
@@ -15,6 +17,31 @@ from stations.models import Station
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+MAX_OFFSET = 1_000_000_000  # beyond any list; an unbounded one overflows the database's integer
+
+# A date in a request is written YYYY-MM-DD with a year from 1900 to 2299. Pydantic alone would also take
+# 0 as 1970-01-01, and years as early as 1, from which the figures' window of N years back cannot be
+# counted (a 500).
+DAY_PATTERN = r"^(19|2[0-2])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+def _written_as_a_day(value: Any) -> Any:
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(DAY_PATTERN, value)):
+        return value
+    raise PydanticCustomError("day_format", "Input should be a date written YYYY-MM-DD, year 1900 to 2299")
+
+
+Day = Annotated[dt.date, BeforeValidator(_written_as_a_day), Field(json_schema_extra={"pattern": DAY_PATTERN})]
+
+# PostgreSQL refuses NUL characters in text, so a request's text that holds one is refused here (a 422)
+# rather than by the database (a 500, and only on PostgreSQL). Lone surrogates pydantic refuses itself.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def text(default: Any, *, max_length: int, description: str | None = None) -> Any:
+    """A text field of a request: bounded, free of NUL, and documented as such in the OpenAPI document."""
+    return Field(default, max_length=max_length, pattern=NO_NUL_PATTERN, description=description)
+
 
 StatusValue = Literal["admitted", "in_station", "extended", "exited", "withdrawn", "transferred"]
 KindValue = Literal["proposal", "midterm", "annual", "exit"]
@@ -37,7 +64,7 @@ GroundValue = Literal[
 
 class Paging(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class Page[T](BaseModel):
@@ -45,15 +72,48 @@ class Page[T](BaseModel):
     items: list[T]
 
 
+# Errors: every answer other than a success is JSON with a `message` a person can read ---------------
+
+
 class MessageOut(Schema):
+    """No valid token (401), not allowed (403), or outside your scope or missing (404)."""
+
     message: str
 
 
+class FieldErrorOut(Schema):
+    field: str = Field(description="the parameter or body field, dotted; empty for the request as a whole")
+    message: str
+    loc: list[str | int] = Field(description="where the error is: the part of the request, then the field path")
+
+
+class InvalidRequestOut(Schema):
+    """A parameter or body field does not fit its type (422); nothing ran."""
+
+    message: str
+    errors: list[FieldErrorOut]
+
+
+class ViolationOut(Schema):
+    rule: str
+    message: str
+    overridable: bool = Field(description="an office administrator may record an exception to it")
+    field: str | None
+
+
+class RefusalOut(Schema):
+    """The change was refused (400): a rule of the office, or a body that is not JSON. Nothing was written."""
+
+    message: str
+    field: str | None = None
+    violations: list[ViolationOut] = Field(default_factory=list)
+
+
 class AppointmentFilters(Schema):
-    station: str | None = Field(None, max_length=30, description="station code")
+    station: str | None = text(None, max_length=30, description="station code")
     status: StatusValue | None = None
     entry_year: int | None = Field(None, ge=1900, le=2200)
-    q: str | None = Field(None, max_length=100, description="name or postdoc number")
+    q: str | None = text(None, max_length=100, description="name or postdoc number")
 
 
 # Outputs --------------------------------------------------------------------------------------
@@ -304,34 +364,50 @@ class StatsOut(Schema):
 
 
 # Inputs ---------------------------------------------------------------------------------------
+# Each carries an example body for the interactive docs; schema tests send it too, so that a change that
+# succeeds is among the requests they check (random dates mostly fall before the entry or in the future).
+
+
+def example(body: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [body]})
 
 
 class AssessmentIn(Schema):
+    model_config = example({"kind": "midterm", "held_on": "2025-05-06", "grade": "good", "panel": "三位专家"})
+
     kind: KindValue
-    held_on: dt.date
+    held_on: Day
     grade: GradeValue
-    panel: str = Field("", max_length=2000)
-    comments: str = Field("", max_length=5000)
+    panel: str = text("", max_length=2000)
+    comments: str = text("", max_length=5000)
 
 
 class ExtendIn(Schema):
-    until: dt.date
-    reason: str = Field(..., max_length=2000)
-    exception_reason: str = Field("", max_length=2000)
+    model_config = example({"until": "2026-09-01", "reason": "Laboratory move"})
+
+    until: Day
+    reason: str = text(..., max_length=2000)
+    exception_reason: str = text("", max_length=2000)
 
 
 class ExitIn(Schema):
-    on: dt.date
-    exception_reason: str = Field("", max_length=2000)
+    model_config = example({"on": "2026-01-05"})
+
+    on: Day
+    exception_reason: str = text("", max_length=2000)
 
 
 class WithdrawIn(Schema):
-    on: dt.date
+    model_config = example({"on": "2025-02-03", "ground": "personal", "note": "Family reasons"})
+
+    on: Day
     ground: GroundValue
-    note: str = Field("", max_length=2000)
+    note: str = text("", max_length=2000)
 
 
 class TransferIn(Schema):
-    on: dt.date
-    to: str = Field(..., max_length=200)
-    note: str = Field("", max_length=2000)
+    model_config = example({"on": "2025-02-03", "to": "Another university"})
+
+    on: Day
+    to: str = text(..., max_length=200)
+    note: str = text("", max_length=2000)

@@ -79,6 +79,16 @@ def test_lists_paginate(api_as, world):
     assert api.get("/appointments", limit=0).status_code == 422
     assert api.get("/appointments", offset=-1).status_code == 422
     assert api.get("/appointments", limit="many").status_code == 422
+    # Past any list, and past the database's integer (a 500 before it was bounded).
+    assert api.get("/appointments", offset=10**20).status_code == 422
+
+
+@pytest.mark.parametrize("parameter", ["q", "station"])
+def test_search_text_with_a_nul_is_refused_not_a_database_error(api_as, world, parameter):
+    # PostgreSQL cannot compare with a NUL character; SQLite could, so both refuse it the same way.
+    response = api_as("admin").get("/appointments", **{parameter: "a\x00b"})
+    assert response.status_code == 422
+    assert parameter in {error["field"] for error in response.json()["errors"]}
 
 
 def test_filters(api_as, world):

@@ -32,6 +32,10 @@ def test_stats_refuse_bad_parameters(api_as, world):
     api = api_as("admin")
     assert api.get("/stats", as_of="yesterday").status_code == 422
     assert api.get("/stats", years=0).status_code == 422
+    # Year 1 left no room for the window of years before it (a 500); 0 was read as 1970-01-01.
+    assert api.get("/stats", as_of="0001-01-01").status_code == 422
+    assert api.get("/stats", as_of="0").status_code == 422
+    assert api.get("/stats", as_of="1900-01-01", years=50).status_code == 200
     assert api.get("/stats").status_code == 200
 
 

@@ -1,0 +1,363 @@
+"""Who may do what through the API: every operation × every persona × a record inside and outside their scope.
+
+The operations are read from the API's own OpenAPI document, so an endpoint added without a row in
+EXPECTATIONS fails test_every_operation_has_an_expectation, and is still refused to anonymous callers
+by test_anonymous_callers_are_refused. The personas and their records are tests/factories.py make_world().
+"""
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db.models import Model
+from django.test.client import Client
+
+from api.api import api
+from api.schemas import MAX_LIMIT
+from appointments.models import Appointment
+from appointments.services import assessment_record
+from audit.models import AuditEvent
+from catalogue.models import Discipline
+from funding.services import project_record
+from tests.api.conftest import PERSONAS, ApiClient
+from tests.factories import World
+
+PREFIX = "/api/v1"
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+OPERATIONS = sorted(
+    f"{method.upper()} {path.removeprefix(PREFIX)}"
+    for path, item in api.get_openapi_schema()["paths"].items()
+    for method in item
+    if method in HTTP_METHODS
+)
+
+# The scopes of make_world(): the appointment each persona sees, and those it must not. The secretary
+# (station S1002), the supervisor and the postdoc see one appointment of U1; the office administrator and
+# leadership all of U1; the outsider is the office administrator of another institution, U2.
+IN_SCOPE = {
+    "admin": "appointment",
+    "secretary": "appointment",
+    "supervisor": "appointment",
+    "postdoc": "appointment",
+    "leadership": "appointment",
+    "outsider": "outside_appointment",
+}
+OUT_OF_SCOPE = {
+    "admin": ["outside_appointment"],
+    "secretary": ["other_appointment", "outside_appointment"],
+    "supervisor": ["other_appointment", "outside_appointment"],
+    "postdoc": ["other_appointment", "outside_appointment"],
+    "leadership": ["outside_appointment"],
+    "outsider": ["appointment", "other_appointment"],
+}
+# Who may change the appointment they see: office administrators and the secretary of its station.
+# Supervisors, postdocs and leadership only read (accounts/access.py can_manage_appointment).
+MANAGERS = {"admin", "secretary", "outsider"}
+INSTITUTION_WIDE = {"admin", "leadership"}
+ONE_APPOINTMENT = {"secretary", "supervisor", "postdoc"}
+
+
+# The kinds of operation, each with what it must answer ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every row of a national table, the same for everyone: the discipline catalogue the migrations load."""
+
+    model: type[Model]
+    field: str
+
+    def labels(self) -> set[str]:
+        return set(self.model.objects.values_list(self.field, flat=True))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """GET of a page: exactly the records of the persona's scope, counted as such (a count is a leak too)."""
+
+    item_field: str  # the field of an item that names its record
+    shows: dict[str, set[str] | Catalogue]  # persona → the records it lists, by label (see record_labels)
+
+
+Prepare = Callable[[World, Appointment], None]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """GET of one appointment or what belongs to it: 200 inside the scope, 404 outside."""
+
+    is_about: Callable[[dict[str, Any], Appointment], bool]  # the answer is about that appointment
+    prepare: Prepare | None = None  # gives the appointment something to show
+
+
+@dataclass(frozen=True)
+class Change:
+    """POST on one appointment: done by those who manage it, 403 for those who only see it, 404 outside."""
+
+    body: dict[str, Any]
+    done: int = 200
+    # Brings the appointment to where the rules allow the change, so that only the person decides.
+    prepare: Prepare | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The headline figures: for those who may see their institution's, 403 for the others."""
+
+    allowed: set[str]
+
+
+# Helpers the table uses ---------------------------------------------------------------------------
+
+
+def by_scope(*, institution: set[str], one_appointment: set[str], other_institution: set[str]) -> dict[str, set[str]]:
+    """What each persona lists, given what the three kinds of scope of make_world() list."""
+    return {
+        **dict.fromkeys(INSTITUTION_WIDE, institution),
+        **dict.fromkeys(ONE_APPOINTMENT, one_appointment),
+        "outsider": other_institution,
+    }
+
+
+def same_for_institution(institution: set[str], other_institution: set[str]) -> dict[str, set[str]]:
+    """Reference data of an institution: everyone in it lists all of it."""
+    return by_scope(institution=institution, one_appointment=institution, other_institution=other_institution)
+
+
+def office_administrator_of(world: World, appointment: Appointment) -> Any:
+    return world.outsider if appointment.pk == world.outside_appointment.pk else world.admin
+
+
+def record_an_exit_assessment(world: World, appointment: Appointment) -> None:
+    assessment_record(
+        appointment=appointment,
+        kind="exit",
+        held_on=dt.date(2025, 12, 15),
+        grade="pass",
+        by=office_administrator_of(world, appointment),
+    )
+
+
+def ids_of(body: dict[str, Any], item_field: str) -> set[Any]:
+    return {item[item_field] for item in body["items"]}
+
+
+# The table: one row per operation of the API ------------------------------------------------------
+
+EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
+    # The national catalogue of disciplines is the same for everyone who belongs to an institution.
+    "GET /disciplines": Listing("code", dict.fromkeys(PERSONAS, Catalogue(Discipline, "code"))),
+    "GET /units": Listing("code", same_for_institution({"CS1002", "CS0710"}, {"CS1001"})),
+    "GET /doctoral-rights": Listing("discipline", same_for_institution({"1002", "0710"}, {"1001"})),
+    "GET /stations": Listing(
+        "code", by_scope(institution={"S1002", "S0710"}, one_appointment={"S1002"}, other_institution={"S1001"})
+    ),
+    "GET /supervisors": Listing(
+        "staff_no",
+        by_scope(
+            institution={"supervisor", "other_supervisor"},
+            one_appointment={"supervisor"},
+            other_institution={"outside_supervisor"},
+        ),
+    ),
+    "GET /appointments": Listing(
+        "id",
+        by_scope(
+            institution={"appointment", "other_appointment"},
+            one_appointment={"appointment"},
+            other_institution={"outside_appointment"},
+        ),
+    ),
+    "GET /projects": Listing(
+        "project_no",
+        by_scope(
+            institution={"P-appointment", "P-other_appointment"},
+            one_appointment={"P-appointment"},
+            other_institution={"P-outside_appointment"},
+        ),
+    ),
+    "GET /appointments/{appointment_id}": Reading(lambda body, appointment: body["id"] == appointment.pk),
+    "GET /appointments/{appointment_id}/assessments": Reading(
+        lambda body, appointment: ids_of(body, "appointment") == {appointment.pk}, prepare=record_an_exit_assessment
+    ),
+    # The appointment's own events: its admission and entry, at least.
+    "GET /appointments/{appointment_id}/events": Reading(
+        lambda body, appointment: str(appointment.pk) in ids_of(body, "target_id")
+    ),
+    "POST /appointments/{appointment_id}/assessments": Change(
+        {"kind": "annual", "held_on": "2025-03-01", "grade": "good"}, done=201
+    ),
+    "POST /appointments/{appointment_id}/extend": Change({"until": "2026-09-01", "reason": "Lab move"}),
+    "POST /appointments/{appointment_id}/exit": Change({"on": "2026-01-05"}, prepare=record_an_exit_assessment),
+    "POST /appointments/{appointment_id}/withdraw": Change({"on": "2025-02-03", "ground": "personal"}),
+    "POST /appointments/{appointment_id}/transfer": Change({"on": "2025-02-03", "to": "某大学"}),
+    "GET /stats": Figures(allowed={"admin", "leadership", "outsider"}),
+}
+
+
+# Helpers the tests use ----------------------------------------------------------------------------
+
+
+def operations_of(kind: type) -> list[str]:
+    return [operation for operation in OPERATIONS if isinstance(EXPECTATIONS.get(operation), kind)]
+
+
+def record_labels(world: World) -> dict[Any, str]:
+    """Readable names for the records whose identifiers are generated; codes and numbers name themselves."""
+    return {
+        world.appointment.pk: "appointment",
+        world.other_appointment.pk: "other_appointment",
+        world.outside_appointment.pk: "outside_appointment",
+        world.supervisor.staff_no: "supervisor",
+        world.other_supervisor.staff_no: "other_supervisor",
+        world.outside_appointment.primary_supervisor.staff_no: "outside_supervisor",
+    }
+
+
+def give_every_appointment_a_project(world: World) -> None:
+    for name in ("appointment", "other_appointment", "outside_appointment"):
+        appointment = getattr(world, name)
+        project_record(
+            holder=appointment,
+            project_no=f"P-{name}",
+            title="课题",
+            funder="NSFC",
+            level="national",
+            awarded_on=dt.date(2024, 6, 1),
+            by=office_administrator_of(world, appointment),
+        )
+
+
+def call(operation: str, appointment: Appointment | None = None, *, api: ApiClient | None = None) -> Any:
+    """One request for the operation, with the table's body, as the persona of `api` or anonymously.
+
+    Works for an operation the table does not know yet, so that it is still tested for anonymous callers.
+    """
+    method, template = operation.split(" ", 1)
+    path = PREFIX + re.sub(r"\{\w+\}", str(appointment.pk if appointment else 1), template)
+    client = api.client if api else Client()
+    headers = {"Authorization": f"Bearer {api.key}"} if api else {}
+    if method == "GET":
+        return client.get(path, headers=headers)
+    expectation = EXPECTATIONS.get(operation)
+    body = expectation.body if isinstance(expectation, Change) else {}
+    return client.generic(method, path, data=json.dumps(body), content_type="application/json", headers=headers)
+
+
+def read_every_page(api: ApiClient, operation: str) -> list[dict[str, Any]]:
+    """All items of a list, page by page; each page must agree on the count, the last must end it."""
+    path = PREFIX + operation.removeprefix("GET ")
+    items: list[dict[str, Any]] = []
+    while True:
+        response = api.client.get(
+            path, {"limit": MAX_LIMIT, "offset": len(items)}, headers={"Authorization": f"Bearer {api.key}"}
+        )
+        assert response.status_code == 200, response.json()
+        page = response.json()
+        items += page["items"]
+        if not page["items"] or len(items) >= page["count"]:
+            assert len(items) == page["count"]
+            return items
+
+
+def prepare(world: World, operation: str, appointment: Appointment) -> None:
+    expectation = EXPECTATIONS[operation]
+    if isinstance(expectation, Reading | Change) and expectation.prepare:
+        expectation.prepare(world, appointment)
+
+
+def timeline_length(appointment: Appointment) -> int:
+    return AuditEvent.objects.for_record(appointment).count()
+
+
+# The tests -----------------------------------------------------------------------------------------
+
+
+def test_every_operation_has_an_expectation():
+    assert OPERATIONS, "the OpenAPI document lists no operations"
+    missing = set(OPERATIONS) - set(EXPECTATIONS)
+    assert not missing, f"add a row to EXPECTATIONS for: {sorted(missing)}"
+    stale = set(EXPECTATIONS) - set(OPERATIONS)
+    assert not stale, f"EXPECTATIONS names operations the API no longer has: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_anonymous_callers_are_refused(world, operation):
+    events = AuditEvent.objects.count()
+    response = call(operation, world.appointment)
+    assert response.status_code == 401
+    assert response.json() == {"message": "A valid API token is required."}
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("operation", operations_of(Listing))
+def test_lists_show_exactly_the_records_in_scope(api_as, world, operation, persona):
+    give_every_appointment_a_project(world)
+    expectation = EXPECTATIONS[operation]
+    assert isinstance(expectation, Listing)
+    labels = record_labels(world)
+    items = read_every_page(api_as(persona), operation)
+    listed = [labels.get(item[expectation.item_field], item[expectation.item_field]) for item in items]
+    shows = expectation.shows[persona]
+    assert set(listed) == (shows.labels() if isinstance(shows, Catalogue) else shows)
+    assert len(listed) == len(set(listed)), "a record is listed twice"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("operation", operations_of(Reading))
+def test_a_record_in_scope_is_read(api_as, world, operation, persona):
+    appointment = getattr(world, IN_SCOPE[persona])
+    prepare(world, operation, appointment)
+    expectation = EXPECTATIONS[operation]
+    assert isinstance(expectation, Reading)
+    response = call(operation, appointment, api=api_as(persona))
+    assert response.status_code == 200
+    assert expectation.is_about(response.json(), appointment), response.json()
+
+
+@pytest.mark.parametrize(("persona", "record"), [(p, record) for p in PERSONAS for record in OUT_OF_SCOPE[p]])
+@pytest.mark.parametrize("operation", operations_of(Reading) + operations_of(Change))
+def test_a_record_outside_the_scope_is_not_found(api_as, world, operation, persona, record):
+    appointment = getattr(world, record)
+    prepare(world, operation, appointment)  # so that nothing but the scope stands in the way
+    api = api_as(persona)
+    before = timeline_length(appointment)
+    response = call(operation, appointment, api=api)
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not found."}
+    assert timeline_length(appointment) == before
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("operation", operations_of(Change))
+def test_a_change_in_scope_is_done_only_by_those_who_manage_it(api_as, world, operation, persona):
+    appointment = getattr(world, IN_SCOPE[persona])
+    expectation = EXPECTATIONS[operation]
+    assert isinstance(expectation, Change)
+    prepare(world, operation, appointment)
+    api = api_as(persona)
+    before = timeline_length(appointment)
+    response = call(operation, appointment, api=api)
+    if persona in MANAGERS:
+        assert response.status_code == expectation.done, response.json()
+        assert timeline_length(appointment) > before
+    else:
+        assert response.status_code == 403, response.json()
+        assert response.json() == {"message": "You may not change this appointment."}
+        assert timeline_length(appointment) == before
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("operation", operations_of(Figures))
+def test_figures_are_for_those_who_see_the_institution(api_as, world, operation, persona):
+    expectation = EXPECTATIONS[operation]
+    assert isinstance(expectation, Figures)
+    response = call(operation, api=api_as(persona))
+    assert response.status_code == (200 if persona in expectation.allowed else 403)
+    assert ("recruited" in response.json()) == (persona in expectation.allowed)
