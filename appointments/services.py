@@ -22,7 +22,7 @@ from appointments.rules import (
     not_in_future,
     policy_for,
 )
-from audit.services import new_event, record_event, record_events, snapshot
+from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution
 from core.bulk import insert_many
 from core.dates import add_months, full_months_between
@@ -568,7 +568,8 @@ def appointments_import(
     for person, appointment in zip(people, appointments, strict=True):
         appointment.person = person
     insert_many(appointments)
-    exceptions, events = [], []
+    exceptions = []
+    events = EventBatch(actor=by, institution_id=institution.pk, note=note)
     for person, appointment, accepted in zip(people, appointments, accepted_by_entry, strict=True):
         recorded = []
         for violation, reason in accepted:
@@ -588,18 +589,9 @@ def appointments_import(
         person_after = snapshot(person)
         person_after["id_number"] = person.masked_id
         after["person"] = person_after
-        events.append(
-            new_event(
-                actor=by,
-                event="appointment.imported",
-                target=appointment,
-                after=after,
-                institution=institution,
-                note=note,
-            )
-        )
+        events.add(event="appointment.imported", target=appointment, after=after)
     PolicyException.objects.bulk_create(exceptions, batch_size=1000)
-    record_events(events)
+    events.save()
     return errors
 
 

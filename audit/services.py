@@ -1,6 +1,7 @@
 """The one writer of audit events. Services call it inside their transaction."""
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -8,53 +9,29 @@ from django.db import connection, models
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from core.bulk import value_preparer
 
 # Never written to the append-only trail, whatever the record.
 SECRET_FIELDS = frozenset({"password"})
 
 
+@functools.cache
+def _snapshot_fields(model: type[models.Model]) -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, f.attname) for f in model._meta.concrete_fields if f.name not in SECRET_FIELDS)
+
+
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The concrete field values of a record, as JSON-ready data (foreign keys as ids)."""
     data: dict[str, Any] = {}
-    for field in instance._meta.concrete_fields:
-        if field.name in SECRET_FIELDS or (fields is not None and field.name not in fields):
+    for name, attname in _snapshot_fields(type(instance)):
+        if fields is not None and name not in fields:
             continue
-        value = getattr(instance, field.attname)
+        value = getattr(instance, attname)
         if isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()
         elif isinstance(value, Decimal):
             value = str(value)
-        data[field.name] = value
+        data[name] = value
     return data
-
-
-def new_event(
-    *,
-    actor: Any,
-    event: str,
-    target: models.Model,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    parent: models.Model | None = None,
-    institution: Any = None,
-    note: str = "",
-) -> AuditEvent:
-    """An audit event not yet saved: `record_event` saves one, `record_events` many at once."""
-    return AuditEvent(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=(actor.get_username() if getattr(actor, "pk", None) else str(actor or "system"))[:150],
-        institution=institution,
-        event=event,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        target_label=str(target)[:200],
-        parent_type=parent._meta.label_lower if parent is not None else "",
-        parent_id=str(parent.pk) if parent is not None else "",
-        before=before,
-        after=after,
-        note=note,
-    )
 
 
 def record_event(
@@ -68,38 +45,103 @@ def record_event(
     institution: Any = None,
     note: str = "",
 ) -> AuditEvent:
-    saved = new_event(
-        actor=actor,
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        institution=institution,
         event=event,
-        target=target,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_label=str(target)[:200],
+        parent_type=parent._meta.label_lower if parent is not None else "",
+        parent_id=str(parent.pk) if parent is not None else "",
         before=before,
         after=after,
-        parent=parent,
-        institution=institution,
         note=note,
     )
-    saved.save()
-    return saved
 
 
-def record_events(events: list[AuditEvent]) -> None:
-    """Saves many events at once: bulk services leave one event per record they write.
+def _actor_label(actor: Any) -> str:
+    return (actor.get_username() if getattr(actor, "pk", None) else str(actor or "system"))[:150]
 
-    One prepared INSERT run with executemany: the events need no ids back, and Django's
-    bulk_create compiles SQL per object, which costs more than the insert itself at 100,000s."""
-    if not events:
-        return
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.attname) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
-    now = timezone.now()
-    preparers = [value_preparer(f) for f in fields]
-    rows = []
-    for event in events:
-        event.occurred_at = now
-        rows.append(tuple(prepare(event) for prepare in preparers))
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 1000):
-            cursor.executemany(sql, rows[start : start + 1000])
+
+def _concrete(name: str) -> "models.Field[Any, Any]":
+    field = AuditEvent._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+class EventBatch:
+    """The audit events of a bulk service: one per record it writes, by one actor in one
+    institution, gathered as rows and saved in a few statements (no model instance per event:
+    at 100,000s of records their construction would cost more than the insert)."""
+
+    COLUMNS = (
+        "occurred_at",
+        "actor_id",
+        "actor_label",
+        "institution_id",
+        "event",
+        "target_type",
+        "target_id",
+        "target_label",
+        "parent_type",
+        "parent_id",
+        "before",
+        "after",
+        "note",
+    )
+
+    def __init__(self, *, actor: Any, institution_id: int | None, note: str = "") -> None:
+        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
+        self.actor_label = _actor_label(actor)
+        self.institution_id, self.note = institution_id, note
+        self.rows: list[list[Any]] = []
+
+    def add(
+        self,
+        *,
+        event: str,
+        target: models.Model,
+        after: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        parent: models.Model | None = None,
+    ) -> None:
+        self.rows.append(
+            [
+                None,
+                self.actor_id,
+                self.actor_label,
+                self.institution_id,
+                event,
+                target._meta.label_lower,
+                str(target.pk),
+                str(target)[:200],
+                parent._meta.label_lower if parent is not None else "",
+                str(parent.pk) if parent is not None else "",
+                before,
+                after,
+                self.note,
+            ]
+        )
+
+    def save(self) -> None:
+        if not self.rows:
+            return
+        meta = AuditEvent._meta
+        json_fields = [(self.COLUMNS.index(name), _concrete(name)) for name in ("before", "after")]
+        occurred_at = _concrete("occurred_at").get_db_prep_save(timezone.now(), connection)
+        for row in self.rows:
+            row[0] = occurred_at
+            for index, json_field in json_fields:
+                if row[index] is not None:
+                    row[index] = json_field.get_db_prep_save(row[index], connection)
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(name) for name in self.COLUMNS)
+        placeholders = ", ".join(["%s"] * len(self.COLUMNS))
+        table = quote(meta.db_table)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+        with connection.cursor() as cursor:
+            for start in range(0, len(self.rows), 1000):
+                cursor.executemany(sql, self.rows[start : start + 1000])
+        self.rows = []

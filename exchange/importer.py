@@ -5,17 +5,18 @@ every row is written through the domain services in one transaction, in dependen
 problem, before or while writing, rolls the whole import back. A dry run always rolls back.
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +37,7 @@ from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from catalogue.services import discipline_save, doctoral_right_grant, save_reference, unit_save
 from core.errors import DomainError
 from core.idnumbers import resident_id_problem
+from exchange.readahead import ReadAheadFailed, read_ahead
 from exchange.workbook import (
     SHEETS,
     Problem,
@@ -109,6 +111,12 @@ class Report:
 
 
 Progress = Callable[[str, int], None]
+BATCH_ROWS = 2000
+PROGRESS_ROWS = 1000
+# A sheet this large (uncompressed) is read by a second process while this one writes
+# (exchange/readahead.py); below it, starting that process costs more than it saves.
+READ_AHEAD_BYTES = 8 << 20
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 
 
 class _Rollback(Exception):
@@ -194,10 +202,18 @@ FIELD_COLUMNS: dict[str, dict[str, str]] = {
 
 class Importer:
     def __init__(
-        self, *, path: Path, institution: Institution, by: Any, dry_run: bool, progress: Progress | None = None
+        self,
+        *,
+        path: Path,
+        institution: Institution,
+        by: Any,
+        dry_run: bool,
+        progress: Progress | None = None,
+        read_ahead_bytes: int | None = None,
     ) -> None:
         self.path, self.institution, self.by = path, institution, by
         self.progress = progress
+        self.read_ahead_bytes = read_ahead_bytes
         self.report = Report(dry_run=dry_run)
         self.note = _("imported from workbook %(file)s") % {"file": path.name}
         self.refused: dict[str, set[str]] = {kind: set() for kind in REFERENCE_NAMES}
@@ -628,7 +644,11 @@ class Importer:
         seen: dict[str, int] = {}
         batch: list[tuple[Row, dict[str, Any]]] = []
         rows = 0
-        for row in source.rows(self.report.problems):
+        if self.read_ahead_bytes is not None and source.size >= self.read_ahead_bytes:
+            stream = read_ahead(self.path, spec.name, self.report.problems)
+        else:
+            stream = source.rows(self.report.problems)
+        for row in stream:
             rows += 1
             ctx = _RowContext(source.title, row, self.report.problems)
             data = parse(ctx)
@@ -754,6 +774,7 @@ class Importer:
             person = (data["id_type"], data["id_number"])
             if data["postdoc_no"] in imported or person in registered or person in pending_people:
                 self._write_new_postdocs(source, pending)
+                registered |= pending_people  # registered now, so their next stays go one by one
                 pending, pending_people = [], set()
                 self._write_one(source, row, data)
                 registered.add(person)
@@ -843,7 +864,7 @@ class Importer:
             if self.report.problems:
                 return self.report
             try:
-                with transaction.atomic():
+                with transaction.atomic(), _large_page_cache():
                     rows = sum(self._import_sheet(sheet) for sheet in _in_dependency_order(source))
                     if rows == 0:
                         self.report.problems.append(source.empty_problem())
@@ -851,9 +872,33 @@ class Importer:
                         raise _Rollback
             except _Rollback:
                 pass
+            except ReadAheadFailed as error:
+                self.report.problems.append(
+                    Problem(
+                        self.path.name, None, "", "", _("The file could not be read to the end (%(e)s).") % {"e": error}
+                    )
+                )
         if self.progress is not None:
             self.progress("done", self.rows_done)
         return self.report
+
+
+@contextlib.contextmanager
+def _large_page_cache() -> Iterator[None]:
+    """On SQLite, a page cache large enough for the indexes an import of 100,000s of rows updates
+    (the default, 2 MB, makes every index insert go to the file); restored afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _in_dependency_order(source: WorkbookSource) -> list[SheetSource]:
@@ -895,16 +940,28 @@ REFERENCE_NAMES = {
     "supervisor": gettext_lazy("supervisor"),
     "postdoc": gettext_lazy("postdoc"),
 }
-BATCH_ROWS = 2000
-PROGRESS_ROWS = 1000
 
 
 def import_workbook(
-    *, path: str | Path, institution: Institution, by: Any, dry_run: bool = False, progress: Progress | None = None
+    *,
+    path: str | Path,
+    institution: Institution,
+    by: Any,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    read_ahead_bytes: int | None = READ_AHEAD_BYTES,
 ) -> Report:
     """Imports a workbook into an institution, all or nothing; the report says what happened.
 
     The rows are streamed sheet by sheet and written in batches inside one transaction, so memory
     stays bounded whatever the file's size. `progress(stage, rows_done)` is called now and then
-    (the stage is the sheet being read, then "done") so a background job can show how far it is."""
-    return Importer(path=Path(path), institution=institution, by=by, dry_run=dry_run, progress=progress).run()
+    (the stage is the sheet being read, then "done") so a background job can show how far it is.
+    Sheets of at least `read_ahead_bytes` are read by a second process (None: never)."""
+    return Importer(
+        path=Path(path),
+        institution=institution,
+        by=by,
+        dry_run=dry_run,
+        progress=progress,
+        read_ahead_bytes=read_ahead_bytes,
+    ).run()

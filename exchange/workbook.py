@@ -10,6 +10,7 @@ or broken file, an oversized cell) become `Problem`s; meaning is checked by the 
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -203,15 +204,19 @@ def column_key(spec: SheetSpec, header: str) -> str | None:
     return None
 
 
+@functools.cache
+def _enum_aliases(kind: str) -> dict[str, str]:
+    """Every accepted spelling of an enumeration, normalised, to its English code."""
+    aliases = {normalise(alias): code for code, label in ENUMS[kind].items() for alias in (code, label)}
+    return {**EXTRA_ALIASES.get(kind, {}), **aliases}
+
+
 def parse_enum(kind: str, value: str) -> str:
     """The English code for a code or Chinese label; ValueError with the choices otherwise."""
-    wanted = normalise(value)
-    for code, label in ENUMS[kind].items():
-        if wanted in (normalise(code), normalise(label)):
-            return code
-    extra = EXTRA_ALIASES.get(kind, {}).get(wanted)
-    if extra:
-        return extra
+    aliases = _enum_aliases(kind)
+    code = aliases.get(value) or aliases.get(normalise(value))  # most cells are written as the code
+    if code is not None:
+        return code
     choices = ", ".join(f"{code} / {label}" for code, label in ENUMS[kind].items())
     raise ValueError(_("Use one of: %(choices)s.") % {"choices": choices})
 
@@ -318,6 +323,7 @@ class SheetSource:
     header: list[str | None]
     header_row: int
     source: RowSource
+    size: int = 0  # bytes of the sheet's data, uncompressed (to decide whether to read ahead)
 
     def rows(self, problems: list[Problem]) -> Iterator[Row]:
         """The data rows, blank ones skipped; formulas and oversized cells are added to `problems`."""
@@ -361,7 +367,9 @@ class WorkbookSource:
             _("The workbook has no rows to import: no sheet named as in the exchange workbook has data."),
         )
 
-    def add_sheet(self, title: str, source: RowSource, merged_header: Callable[[], bool] = lambda: False) -> None:
+    def add_sheet(
+        self, title: str, source: RowSource, merged_header: Callable[[], bool] = lambda: False, size: int = 0
+    ) -> None:
         """Reads a sheet's header: unknown columns are warnings; missing or repeated ones are problems."""
         spec = sheet_spec(title)
         if spec is None:
@@ -392,7 +400,7 @@ class WorkbookSource:
                 self.problems.extend(_cell_problems(title, number, cells, None))
                 header = self._header(spec, title, number, values)
                 if header is not None:
-                    self.sheets[spec.name] = SheetSource(spec, title, header, number, source)
+                    self.sheets[spec.name] = SheetSource(spec, title, header, number, source, size)
                 return
         finally:
             close = getattr(rows, "close", None)
@@ -479,6 +487,7 @@ def _open_xlsx(source: WorkbookSource, path: Path) -> None:
             title,
             lambda part=part: reader.rows(part),  # type: ignore[misc]
             merged_header=lambda part=part: reader.header_is_merged(part),  # type: ignore[misc]
+            size=reader.part_size(part),
         )
 
 
@@ -507,7 +516,7 @@ def open_workbook(path: str | Path) -> WorkbookSource:
     elif path.stat().st_size == 0:
         source.problems.append(Problem(path.name, None, "", "", _("The file is empty (0 bytes).")))
     elif path.suffix.lower() == ".csv":
-        source.add_sheet(_csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb")))
+        source.add_sheet(_csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb")), size=path.stat().st_size)
     elif path.suffix.lower() == ".zip":
         try:
             archive = zipfile.ZipFile(path)

@@ -136,6 +136,9 @@ class XlsxReader:
                 date_styles.add(index)
         return date_styles
 
+    def part_size(self, part: str) -> int:
+        return self.archive.getinfo(part).file_size
+
     def header_is_merged(self, part: str) -> bool:
         """Whether a merged range starts in row 1 (mergeCells follow the data, so scan the bytes)."""
         tail = b""

@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import can_manage_appointment
 from appointments.models import Appointment
-from audit.services import new_event, record_event, record_events, snapshot
-from catalogue.models import Institution
+from audit.services import EventBatch, record_event, snapshot
 from core.bulk import insert_many
 from core.errors import DomainError
 from core.fieldcheck import check_fields
@@ -97,7 +96,6 @@ def projects_record(*, projects: list[Project], by: Any, note: str = "") -> list
     may_manage: dict[int, bool] = {}
     numbers = [p.project_no for p in projects]
     institutions = {p.holder.institution_id for p in projects}
-    institutions_by_id = Institution.objects.in_bulk(institutions)
     taken = set(
         Project.objects.filter(institution_id__in=institutions, project_no__in=numbers).values_list(
             "institution_id", "project_no"
@@ -129,18 +127,10 @@ def projects_record(*, projects: list[Project], by: Any, note: str = "") -> list
     if any(errors):
         return errors
     insert_many(projects)
-    record_events(
-        [
-            new_event(
-                actor=by,
-                event="project.recorded",
-                target=project,
-                parent=project.holder,
-                after=snapshot(project),
-                institution=institutions_by_id[project.institution_id],
-                note=note,
-            )
-            for project in projects
-        ]
-    )
+    for institution_id in institutions:
+        events = EventBatch(actor=by, institution_id=institution_id, note=note)
+        for project in projects:
+            if project.institution_id == institution_id:
+                events.add(event="project.recorded", target=project, parent=project.holder, after=snapshot(project))
+        events.save()
     return errors

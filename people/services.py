@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm, visible_appointments
-from audit.services import new_event, record_event, record_events, snapshot
+from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution, Unit
 from catalogue.services import save_reference, validation_message
 from core.bulk import insert_many
@@ -186,17 +186,8 @@ def supervisors_create(
     if any(errors):
         return errors
     insert_many(supervisors)
-    record_events(
-        [
-            new_event(
-                actor=by,
-                event="supervisor.created",
-                target=supervisor,
-                after=snapshot(supervisor),
-                institution=institution,
-                note=note,
-            )
-            for supervisor in supervisors
-        ]
-    )
+    events = EventBatch(actor=by, institution_id=institution.pk, note=note)
+    for supervisor in supervisors:
+        events.add(event="supervisor.created", target=supervisor, after=snapshot(supervisor))
+    events.save()
     return errors

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from appointments.services import assessment_record
 from funding.services import project_record
 from tests.api.conftest import PERSONAS
 from tests.factories import make_appointment
@@ -163,3 +164,52 @@ def test_the_choice_types_mirror_the_models():
     assert set(get_args(schemas.KindValue)) == set(Assessment.Kind.values)
     assert set(get_args(schemas.GradeValue)) == set(Grade.values)
     assert set(get_args(schemas.GroundValue)) == set(Appointment.WithdrawalGround.values)
+
+
+LIST_PATHS = [
+    "/disciplines",
+    "/units",
+    "/doctoral-rights",
+    "/stations",
+    "/supervisors",
+    "/appointments",
+    "/projects",
+    "/appointments/{appointment}/assessments",
+    "/appointments/{appointment}/events",
+]
+
+
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_every_list_takes_as_many_queries_for_one_row_as_for_a_page(api_as, world, path):
+    """A query per row (N+1) would make the full page cost more than a page of one."""
+    api = api_as("admin")
+    for index in range(3):
+        appointment = make_appointment(world.station, world.supervisor, world.admin, entry_date=dt.date(2023, 2, 3))
+        project_record(
+            holder=appointment,
+            project_no=f"PQ-{index}",
+            title="课题",
+            funder="中国博士后科学基金会",
+            level="national",
+            awarded_on=dt.date(2023, 9, 1),
+            by=world.admin,
+        )
+    path = path.format(appointment=world.appointment.pk)
+    assessments = world.appointment.assessments.count()
+    if "assessments" in path and assessments < 2:
+        entry = world.appointment.entry_date
+        for held_on in (entry + dt.timedelta(days=30), entry + dt.timedelta(days=60)):
+            assessment_record(
+                appointment=world.appointment, kind="annual", held_on=held_on, grade="good", by=world.admin
+            )
+
+    def queries(limit: int) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(path, limit=limit)
+        assert response.status_code == 200, response.content
+        return len(captured), len(response.json()["items"])
+
+    one, one_row = queries(1)
+    page, rows = queries(100)
+    assert one_row == 1 and rows > 1, f"{path}: the test needs more than one row"
+    assert page == one, f"{path}: {page} queries for {rows} rows, {one} for one"

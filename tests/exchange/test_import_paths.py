@@ -159,3 +159,56 @@ def test_one_refusal_in_a_batch_still_checks_the_rest(world: World, tmp_path: Pa
 ID_WITH_WRONG_CHECK_DIGIT = resident_id(dt.date(1992, 5, 17), 901)[:-1] + (
     "0" if resident_id(dt.date(1992, 5, 17), 901)[-1] != "0" else "1"
 )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_sheet_read_by_a_second_process_imports_the_same(world: World, tmp_path: Path) -> None:
+    """Large sheets are read ahead by a child process (exchange/readahead.py): same rows, same
+    problems of form, reported at the same places."""
+    sheets = valid_sheets()
+    sheets["Projects"].append(["P901", "=1+1", "某基金", "", "national", 1, "2023-09-01", "BH900001", "awarded"])
+    path = write_xlsx(tmp_path / "a.xlsx", sheets)
+    before = counts()
+    ahead = import_workbook(path=path, institution=world.institution, by=world.admin, read_ahead_bytes=0)
+    assert counts() == before
+    in_process = import_workbook(path=path, institution=world.institution, by=world.admin, read_ahead_bytes=None)
+    assert [str(p) for p in ahead.problems] == [str(p) for p in in_process.problems]
+    assert {(p.sheet, p.row, p.column) for p in ahead.problems} == {("Projects", 3, "title")}, problems_text(ahead)
+    assert any("formula" in p.message for p in ahead.problems)
+    sheets["Projects"].pop()
+    report = import_workbook(
+        path=write_xlsx(tmp_path / "b.xlsx", sheets), institution=world.institution, by=world.admin, read_ahead_bytes=0
+    )
+    assert report.ok, problems_text(report)
+    assert report.counts["Postdocs"]["new"] == 2 and report.counts["Projects"]["new"] == 1
+
+
+@pytest.mark.django_db
+def test_second_stays_after_a_flush_of_the_bulk_rows(world: World, tmp_path: Path) -> None:
+    """Regression: a person written in bulk before another person's second stay forced a flush
+    must still have their own second stay go through the per-record path (the demo's case)."""
+    sheets = valid_sheets()
+    first_a, first_b = list(sheets["Postdocs"][1]), list(sheets["Postdocs"][2])
+    first_a[13], first_a[14], first_a[15], first_a[16] = "2019-03-01", "2021-03-01", "2021-03-01", "exited"
+    second_b = list(first_b)
+    second_b[0], second_b[13], second_b[14], second_b[15], second_b[16] = (
+        "BH900005",
+        "2023-06-01",
+        "2025-06-01",
+        "",
+        "in_station",
+    )
+    second_a = list(first_a)
+    second_a[0], second_a[13], second_a[14], second_a[15], second_a[16] = (
+        "BH900006",
+        "2023-03-01",
+        "2025-03-01",
+        "",
+        "in_station",
+    )
+    sheets["Postdocs"][1:] = [first_a, first_b, second_b, second_a]
+    sheets["Projects"] = sheets["Projects"][:1]
+    report = _import(world, write_xlsx(tmp_path / "a.xlsx", sheets))
+    assert report.ok, problems_text(report)  # type: ignore[attr-defined]
+    assert report.counts["Postdocs"]["new"] == 4  # type: ignore[attr-defined]
+    assert Person.objects.filter(institution=world.institution, id_number=first_a[5]).get().appointments.count() == 2

@@ -1,0 +1,86 @@
+"""Reading a large sheet in a second process while this one checks and writes its rows.
+
+An import is two kinds of work of about the same size: parsing the workbook's XML into rows, and
+checking and writing those rows. On a machine with two cores they can run side by side: a child
+process opens the same file, streams the sheet's rows and sends them in batches through a bounded
+queue (so memory stays bounded), together with the problems of form it found on the way.
+The child is started with "spawn", which is safe whatever threads the parent runs; it sets Django
+up again (about half a second), so only large sheets are read this way.
+"""
+
+import multiprocessing
+import os
+import queue as queue_module
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.utils import translation
+
+from exchange.workbook import Problem, Row
+
+ROWS_PER_MESSAGE = 1000
+MESSAGES_AHEAD = 8  # at most this many batches wait in the queue: memory stays bounded
+WAIT_SECONDS = 5
+
+
+class ReadAheadFailed(Exception):
+    """The reading process ended without finishing the sheet."""
+
+
+def read_ahead(path: str | Path, sheet: str, problems: list[Problem]) -> Iterator[Row]:
+    """The rows of one exchange sheet, read by a child process; its problems of form go to `problems`."""
+    context = multiprocessing.get_context("spawn")
+    channel: Any = context.Queue(maxsize=MESSAGES_AHEAD)
+    child = context.Process(
+        target=_read_sheet,
+        args=(str(path), sheet, translation.get_language(), channel),
+        daemon=True,
+        name=f"read-ahead {sheet}",
+    )
+    child.start()
+    try:
+        while True:
+            try:
+                message = channel.get(timeout=WAIT_SECONDS)
+            except queue_module.Empty:
+                if not child.is_alive():
+                    raise ReadAheadFailed(sheet) from None
+                continue
+            if message is None:
+                return
+            if isinstance(message, str):
+                raise ReadAheadFailed(message)
+            rows, found = message
+            problems.extend(found)
+            yield from rows
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        channel.close()
+
+
+def _read_sheet(path: str, sheet: str, language: str | None, channel: Any) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from exchange.workbook import open_workbook
+
+    if language:
+        translation.activate(language)
+    try:
+        with open_workbook(path) as source:
+            found: list[Problem] = []
+            sent = 0
+            batch: list[Row] = []
+            for row in source.sheets[sheet].rows(found):
+                batch.append(row)
+                if len(batch) >= ROWS_PER_MESSAGE:
+                    channel.put((batch, found[sent:]))
+                    sent, batch = len(found), []
+            channel.put((batch, found[sent:]))
+        channel.put(None)
+    except Exception as error:  # the parent raises it as ReadAheadFailed; it has the report to fill
+        channel.put(f"{type(error).__name__}: {error}")
