@@ -116,7 +116,7 @@ PROGRESS_ROWS = 1000
 # A sheet this large (uncompressed) is read by a second process while this one writes
 # (exchange/readahead.py); below it, starting that process costs more than it saves.
 READ_AHEAD_BYTES = 8 << 20
-SQLITE_IMPORT_CACHE_KIB = 64 * 1024
+SQLITE_IMPORT_CACHE_KIB = 48 * 1024
 
 
 class _Rollback(Exception):

@@ -20,7 +20,7 @@ from django.utils import translation
 from exchange.workbook import Problem, Row
 
 ROWS_PER_MESSAGE = 1000
-MESSAGES_AHEAD = 8  # at most this many batches wait in the queue: memory stays bounded
+MESSAGES_AHEAD = 4  # at most this many batches wait in the queue: memory stays bounded
 WAIT_SECONDS = 5
 
 
