@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -679,6 +680,10 @@ class Importer:
     def _write_batch(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
         if not batch:
             return
+        if settings.DEBUG:
+            # With DEBUG on (`make run`), Django keeps the last 9,000 statements with their values;
+            # a batch's multi-row inserts are large, and 100,000s of rows would hold 100s of MB.
+            reset_queries()
         if source.spec.name == "Supervisors":
             self._write_supervisors(source, batch)
         elif source.spec.name == "Postdocs":
