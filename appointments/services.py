@@ -115,6 +115,39 @@ def _audit(
     )
 
 
+def check_admission(
+    *,
+    may_admit: bool,
+    station: Station,
+    postdoc_no: str,
+    number_taken: bool,
+    primary_supervisor: Supervisor,
+    co_supervisor: Supervisor | None = None,
+    route: str,
+    workstation: Station | None,
+) -> None:
+    """The facts an admission needs, for `appointment_admit` and the bulk `appointments_import`.
+
+    Each message is made only when it is needed: a bulk import runs this 100,000s of times."""
+    if not may_admit:
+        raise DomainError(_("You may not admit postdocs to this station."))
+    if station.status == Station.Status.REVOKED:
+        raise DomainError(_("The station is revoked; it cannot admit postdocs."), field="station")
+    if not postdoc_no:
+        raise DomainError(_("A postdoc number is required."), field="postdoc_no")
+    if number_taken:
+        raise DomainError(_("Postdoc number %(no)s is already used.") % {"no": postdoc_no}, field="postdoc_no")
+    for supervisor, field in ((primary_supervisor, "primary_supervisor"), (co_supervisor, "co_supervisor")):
+        if supervisor is not None and supervisor.institution_id != station.institution_id:
+            raise DomainError(
+                _("The supervisor %(name)s belongs to another institution.") % {"name": supervisor.name}, field=field
+            )
+    if co_supervisor is not None and co_supervisor.pk == primary_supervisor.pk:
+        raise DomainError(_("The co-supervisor must differ from the supervisor."), field="co_supervisor")
+    if route == Appointment.Route.JOINT and (workstation is None or workstation.kind != Station.Kind.WORKSTATION):
+        raise DomainError(_("Joint training needs a workstation."), field="workstation")
+
+
 @transaction.atomic
 def appointment_admit(
     *,
@@ -131,38 +164,20 @@ def appointment_admit(
     exception_reason: str = "",
 ) -> Appointment:
     """Admits a person to a station (进站): the appointment starts as admitted."""
-    _require(can_manage_station(by, station), _("You may not admit postdocs to this station."))
-    _require(
-        station.status != Station.Status.REVOKED, _("The station is revoked; it cannot admit postdocs."), "station"
+    postdoc_no = postdoc_no.strip()
+    check_admission(
+        may_admit=can_manage_station(by, station),
+        station=station,
+        postdoc_no=postdoc_no,
+        number_taken=Appointment.objects.filter(institution_id=station.institution_id, postdoc_no=postdoc_no).exists(),
+        primary_supervisor=primary_supervisor,
+        co_supervisor=co_supervisor,
+        route=route,
+        workstation=workstation,
     )
     _require(
         person.institution_id == station.institution_id, _("The postdoc belongs to another institution."), "person"
     )
-    postdoc_no = postdoc_no.strip()
-    _require(bool(postdoc_no), _("A postdoc number is required."), "postdoc_no")
-    _require(
-        not Appointment.objects.filter(institution_id=station.institution_id, postdoc_no=postdoc_no).exists(),
-        _("Postdoc number %(no)s is already used.") % {"no": postdoc_no},
-        "postdoc_no",
-    )
-    for supervisor, field in ((primary_supervisor, "primary_supervisor"), (co_supervisor, "co_supervisor")):
-        if supervisor is not None:
-            _require(
-                supervisor.institution_id == station.institution_id,
-                _("The supervisor %(name)s belongs to another institution.") % {"name": supervisor.name},
-                field,
-            )
-    _require(
-        co_supervisor is None or co_supervisor.pk != primary_supervisor.pk,
-        _("The co-supervisor must differ from the supervisor."),
-        "co_supervisor",
-    )
-    if route == Appointment.Route.JOINT:
-        _require(
-            workstation is not None and workstation.kind == Station.Kind.WORKSTATION,
-            _("Joint training needs a workstation."),
-            "workstation",
-        )
     policy = policy_for(station.institution_id)
     planned_exit_date = planned_exit_date or add_months(entry_date, policy.normal_months)
     Person.objects.select_for_update().filter(pk=person.pk).first()  # serialise admissions of one person
@@ -512,29 +527,18 @@ def appointments_import(
     seen_ids: set[tuple[str, str]] = set()
     for entry, postdoc_no, id_number in zip(entries, numbers, ids, strict=True):
         try:
-            # The same checks as appointment_admit and person_create, each message made only
-            # when it is needed: at 100,000 entries, translating every message would show.
             station = entry.station
             if station.pk not in may_admit:
                 may_admit[station.pk] = can_manage_station(by, station)
-            if not may_admit[station.pk]:
-                raise DomainError(_("You may not admit postdocs to this station."))
-            if station.status == Station.Status.REVOKED:
-                raise DomainError(_("The station is revoked; it cannot admit postdocs."), field="station")
-            if not postdoc_no:
-                raise DomainError(_("A postdoc number is required."), field="postdoc_no")
-            if postdoc_no in used_numbers or postdoc_no in seen_numbers:
-                raise DomainError(_("Postdoc number %(no)s is already used.") % {"no": postdoc_no}, field="postdoc_no")
-            supervisor = entry.primary_supervisor
-            if supervisor.institution_id != institution.pk:
-                raise DomainError(
-                    _("The supervisor %(name)s belongs to another institution.") % {"name": supervisor.name},
-                    field="primary_supervisor",
-                )
-            if entry.route == Appointment.Route.JOINT and (
-                entry.workstation is None or entry.workstation.kind != Station.Kind.WORKSTATION
-            ):
-                raise DomainError(_("Joint training needs a workstation."), field="workstation")
+            check_admission(
+                may_admit=may_admit[station.pk],
+                station=station,
+                postdoc_no=postdoc_no,
+                number_taken=postdoc_no in used_numbers or postdoc_no in seen_numbers,
+                primary_supervisor=entry.primary_supervisor,
+                route=entry.route,
+                workstation=entry.workstation,
+            )
             check_identity(id_type=entry.id_type, id_number=id_number, birth_date=entry.birth_date)
             if (entry.id_type, id_number) in registered or (entry.id_type, id_number) in seen_ids:
                 raise DomainError(_("A postdoc with this ID number is already registered."), field="id_number")

@@ -20,7 +20,7 @@ _PLAIN = (models.CharField, models.TextField, models.IntegerField, models.Boolea
 _PLAIN_TYPES = (str, int, bool, type(None))
 
 
-def value_preparer(field: models.Field) -> Callable[[models.Model], Any]:  # type: ignore[type-arg]
+def _value_preparer(field: models.Field) -> Callable[[models.Model], Any]:  # type: ignore[type-arg]
     """A function from a record to the value its column receives, as Django would prepare it."""
     attname = field.attname
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -46,7 +46,7 @@ def insert_many(objects: Sequence[models.Model]) -> None:
     columns = ", ".join(quote(f.column) for f in fields if f.column)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     table, pk = quote(meta.db_table), quote(meta.pk.column) if meta.pk and meta.pk.column else "id"
-    preparers = [value_preparer(f) for f in fields]
+    preparers = [_value_preparer(f) for f in fields]
     with connection.cursor() as cursor:
         for start in range(0, len(objects), ROWS_PER_STATEMENT):
             chunk = objects[start : start + ROWS_PER_STATEMENT]

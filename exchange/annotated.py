@@ -7,7 +7,6 @@ empty. Problems that belong to no data row (the file, a sheet, the header row) g
 sheet "Problems". Rows are numbered as the importer numbers them (every row, blank ones too).
 """
 
-import codecs
 import csv
 import datetime as dt
 import io
@@ -21,7 +20,15 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from exchange.workbook import MAX_CELL_CHARS, Problem, cell_text, column_key, sheet_spec
+from exchange.workbook import (
+    MAX_CELL_CHARS,
+    Problem,
+    cell_text,
+    column_key,
+    csv_encoding,
+    csv_sheet_name,
+    sheet_spec,
+)
 
 RowSource = Callable[[], Iterator[list[Any]]]
 
@@ -73,16 +80,8 @@ def _plain(value: Any) -> Any:
 
 
 def _csv_source(open_bytes: Callable[[], IO[bytes]]) -> RowSource:
-    """A CSV file's rows, decoded as the importer decodes them: UTF-8 if it all is, else GB 18030."""
-    encoding = "utf-8-sig"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open_bytes() as stream:
-        try:
-            while chunk := stream.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            encoding = "gb18030"  # WPS on Chinese Windows saves CSV in GBK
+    """A CSV file's rows, decoded as the importer decodes them."""
+    encoding = csv_encoding(open_bytes)
     csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
 
     def rows() -> Iterator[list[Any]]:
@@ -95,7 +94,7 @@ def _csv_source(open_bytes: Callable[[], IO[bytes]]) -> RowSource:
 def _sheets_of(path: Path, opened: list[Any]) -> list[_Sheet]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [_Sheet(path.stem, _csv_source(lambda: path.open("rb")))]
+        return [_Sheet(csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb")))]
     if suffix == ".zip":
         archive = zipfile.ZipFile(path)
         opened.append(archive)

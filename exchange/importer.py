@@ -600,8 +600,8 @@ class Importer:
 
     # ---- streaming, in batches ----------------------------------------------------------------
 
-    def _lookup(self, kind: str, code: str) -> Any:
-        """A referenced record by its code, from a cache filled once per sheet."""
+    def _cache(self, kind: str) -> dict[str, Any]:
+        """The referenced records of a kind by code, read once per sheet."""
         cache = self._caches.get(kind)
         if cache is None:
             inst = self.institution
@@ -612,11 +612,10 @@ class Importer:
                 "supervisor": lambda: {s.staff_no: s for s in Supervisor.objects.filter(institution=inst)},
             }
             cache = self._caches[kind] = loaders[kind]()
-        return cache.get(code)
+        return cache
 
-    def _station_cache(self) -> dict[str, Station]:
-        self._lookup("station", "")
-        return self._caches["station"]
+    def _lookup(self, kind: str, code: str) -> Any:
+        return self._cache(kind).get(code)
 
     def _references_resolve(self, sheet: str, ctx: _RowContext, data: dict[str, Any]) -> bool:
         """Whether every reference of a row resolves. A reference to a row of this file that was
@@ -821,7 +820,7 @@ class Importer:
         return appointments_import(institution=self.institution, entries=entries, by=self.by, note=self.note)
 
     def _write_projects(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
-        stations = {station.pk: station for station in self._station_cache().values()}
+        stations = {station.pk: station for station in self._cache("station").values()}
         holders = {}
         for holder in Appointment.objects.filter(
             institution=self.institution, postdoc_no__in={d["postdoc_no"] for _r, d in batch}

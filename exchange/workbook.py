@@ -437,17 +437,7 @@ class WorkbookSource:
         return None if missing else header
 
 
-def _csv_rows(data: bytes) -> Iterator[list[tuple[Any, bool]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030", errors="replace")  # WPS on Chinese Windows saves CSV in GBK
-    csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
-    for row in csv.reader(io.StringIO(text)):
-        yield [(value, False) for value in row]
-
-
-def _csv_encoding(open_bytes: Callable[[], IO[bytes]]) -> str:
+def csv_encoding(open_bytes: Callable[[], IO[bytes]]) -> str:
     """UTF-8 (with or without BOM) if the whole file decodes as such, else GB 18030 (WPS on Windows)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open_bytes() as stream:
@@ -461,7 +451,7 @@ def _csv_encoding(open_bytes: Callable[[], IO[bytes]]) -> str:
 
 
 def _csv_source(open_bytes: Callable[[], IO[bytes]]) -> RowSource:
-    encoding = _csv_encoding(open_bytes)
+    encoding = csv_encoding(open_bytes)
     csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
 
     def rows() -> Iterator[tuple[int, Cells]]:
@@ -491,7 +481,7 @@ def _open_xlsx(source: WorkbookSource, path: Path) -> None:
         )
 
 
-def _csv_sheet_name(stem: str) -> str:
+def csv_sheet_name(stem: str) -> str:
     """A single CSV's sheet: its file name, or the name before a date or copy suffix that a
     download or a browser added (`stations-2026-11-28.csv`, `Postdocs (1).csv`)."""
     if sheet_spec(stem) is None:
@@ -516,7 +506,7 @@ def open_workbook(path: str | Path) -> WorkbookSource:
     elif path.stat().st_size == 0:
         source.problems.append(Problem(path.name, None, "", "", _("The file is empty (0 bytes).")))
     elif path.suffix.lower() == ".csv":
-        source.add_sheet(_csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb")), size=path.stat().st_size)
+        source.add_sheet(csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb")), size=path.stat().st_size)
     elif path.suffix.lower() == ".zip":
         try:
             archive = zipfile.ZipFile(path)

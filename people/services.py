@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.access import Perm, has_perm, visible_appointments
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution, Unit
-from catalogue.services import save_reference, validation_message
+from catalogue.services import _check_may_change, save_reference, validation_message
 from core.bulk import insert_many
 from core.errors import DomainError
 from core.fieldcheck import check_fields
@@ -159,10 +159,7 @@ def supervisors_create(
 ) -> list[DomainError | None]:
     """Registers many new supervisors at once (a workbook import), each checked as `supervisor_save`
     checks one. Nothing is written unless all pass; one audit event per supervisor."""
-    if not (getattr(by, "is_superuser", False) or has_perm(by, Perm.MANAGE_REFERENCE)) or (
-        by.institution_id != institution.pk
-    ):
-        raise DomainError(_("You may change reference data of your own institution only."))
+    _check_may_change(by, Supervisor(institution=institution))  # as save_reference checks one
     numbers = [s.staff_no for s in supervisors]
     taken = set(
         Supervisor.objects.filter(institution=institution, staff_no__in=numbers).values_list("staff_no", flat=True)
