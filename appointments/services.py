@@ -24,7 +24,7 @@ from appointments.rules import (
 )
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution
-from core.bulk import insert_many
+from core.bulk import insert_many, new_record
 from core.dates import add_months, full_months_between
 from core.errors import DomainError, RuleViolation, Violation
 from core.fieldcheck import check_fields
@@ -514,7 +514,9 @@ def appointments_import(
     policy = policy_for(institution.pk)
     numbers = [e.postdoc_no.strip() for e in entries]
     used_numbers = set(
-        Appointment.objects.filter(institution=institution, postdoc_no__in=numbers).values_list("postdoc_no", flat=True)
+        Appointment.objects.filter(institution=institution, postdoc_no__in=numbers)
+        .order_by()
+        .values_list("postdoc_no", flat=True)
     )
     ids = [e.id_number.strip().upper() for e in entries]
     registered = registered_ids(institution, zip((e.id_type for e in entries), ids, strict=True))
@@ -542,7 +544,8 @@ def appointments_import(
             check_identity(id_type=entry.id_type, id_number=id_number, birth_date=entry.birth_date)
             if (entry.id_type, id_number) in registered or (entry.id_type, id_number) in seen_ids:
                 raise DomainError(_("A postdoc with this ID number is already registered."), field="id_number")
-            person = Person(
+            person = new_record(
+                Person,
                 institution=institution,
                 name=entry.name.strip(),
                 gender=entry.gender,
@@ -578,7 +581,8 @@ def appointments_import(
         recorded = []
         for violation, reason in accepted:
             exceptions.append(
-                PolicyException(
+                new_record(
+                    PolicyException,
                     appointment=appointment,
                     rule=violation.rule,
                     message=violation.message,
@@ -594,7 +598,7 @@ def appointments_import(
         person_after["id_number"] = person.masked_id
         after["person"] = person_after
         events.add(event="appointment.imported", target=appointment, after=after)
-    PolicyException.objects.bulk_create(exceptions, batch_size=1000)
+    insert_many(exceptions)
     events.save()
     return errors
 
@@ -613,7 +617,8 @@ def _imported_appointment(
     accepted = [
         (v, entry.exception_reason) for v in _accept(violations, by=by, exception_reason=entry.exception_reason)
     ]
-    appointment = Appointment(
+    appointment = new_record(
+        Appointment,
         institution_id=entry.station.institution_id,
         person=person,
         station=entry.station,

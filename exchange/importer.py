@@ -36,6 +36,7 @@ from appointments.services import (
 )
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from catalogue.services import discipline_save, doctoral_right_grant, save_reference, unit_save
+from core.bulk import new_record
 from core.errors import DomainError
 from core.idnumbers import resident_id_problem
 from exchange.readahead import ReadAheadFailed, read_ahead
@@ -732,9 +733,9 @@ class Importer:
 
     def _write_supervisors(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
         existing = set(
-            Supervisor.objects.filter(
-                institution=self.institution, staff_no__in=[d["staff_no"] for _r, d in batch]
-            ).values_list("staff_no", flat=True)
+            Supervisor.objects.filter(institution=self.institution, staff_no__in=[d["staff_no"] for _r, d in batch])
+            .order_by()
+            .values_list("staff_no", flat=True)
         )
         new_rows = [(row, d) for row, d in batch if d["staff_no"] not in existing]
         for row, data in batch:
@@ -748,7 +749,8 @@ class Importer:
         return supervisors_create(
             institution=self.institution,
             supervisors=[
-                Supervisor(
+                new_record(
+                    Supervisor,
                     institution=self.institution,
                     staff_no=d["staff_no"],
                     name=d["name"],
@@ -767,9 +769,9 @@ class Importer:
         """New people with one appointment each go in bulk; the rest one by one, in file order."""
         numbers = [d["postdoc_no"] for _r, d in batch]
         imported = set(
-            Appointment.objects.filter(institution=self.institution, postdoc_no__in=numbers).values_list(
-                "postdoc_no", flat=True
-            )
+            Appointment.objects.filter(institution=self.institution, postdoc_no__in=numbers)
+            .order_by()
+            .values_list("postdoc_no", flat=True)
         )
         registered = registered_ids(self.institution, ((d["id_type"], d["id_number"]) for _r, d in batch))
         pending: list[tuple[Row, dict[str, Any]]] = []
@@ -822,15 +824,19 @@ class Importer:
     def _write_projects(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
         stations = {station.pk: station for station in self._cache("station").values()}
         holders = {}
-        for holder in Appointment.objects.filter(
-            institution=self.institution, postdoc_no__in={d["postdoc_no"] for _r, d in batch}
-        ).only("pk", "postdoc_no", "institution_id", "station_id", "workstation_id", "entry_date", "person_id"):
+        for holder in (
+            Appointment.objects.filter(
+                institution=self.institution, postdoc_no__in={d["postdoc_no"] for _r, d in batch}
+            )
+            .order_by()
+            .only("pk", "postdoc_no", "institution_id", "station_id", "workstation_id", "entry_date", "person_id")
+        ):
             holder.station = stations[holder.station_id]  # from the cache: no query per holder
             holders[holder.postdoc_no] = holder
         existing = set(
-            Project.objects.filter(
-                institution=self.institution, project_no__in=[d["project_no"] for _r, d in batch]
-            ).values_list("project_no", flat=True)
+            Project.objects.filter(institution=self.institution, project_no__in=[d["project_no"] for _r, d in batch])
+            .order_by()
+            .values_list("project_no", flat=True)
         )
         new_rows = []
         for row, data in batch:
@@ -848,7 +854,7 @@ class Importer:
         fields = ("project_no", "title", "funder", "programme", "level", "amount", "awarded_on", "status")
 
         def create(rows: list[dict[str, Any]]) -> list[DomainError | None]:
-            projects = [Project(holder=holders[d["postdoc_no"]], **{f: d[f] for f in fields}) for d in rows]
+            projects = [new_record(Project, holder=holders[d["postdoc_no"]], **{f: d[f] for f in fields}) for d in rows]
             return projects_record(projects=projects, by=self.by, note=self.note)
 
         if new_rows:

@@ -97,9 +97,9 @@ def projects_record(*, projects: list[Project], by: Any, note: str = "") -> list
     numbers = [p.project_no for p in projects]
     institutions = {p.holder.institution_id for p in projects}
     taken = set(
-        Project.objects.filter(institution_id__in=institutions, project_no__in=numbers).values_list(
-            "institution_id", "project_no"
-        )
+        Project.objects.filter(institution_id__in=institutions, project_no__in=numbers)
+        .order_by()
+        .values_list("institution_id", "project_no")
     )
     errors: list[DomainError | None] = []
     seen: set[tuple[int, str]] = set()

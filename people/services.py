@@ -45,7 +45,7 @@ def registered_ids(institution: Institution, ids: Iterable[tuple[str, str]]) -> 
     condition = Q()
     for id_type, numbers in by_type.items():
         condition |= Q(id_type=id_type, id_number__in=numbers)
-    return set(Person.objects.filter(condition, institution=institution).values_list("id_type", "id_number"))
+    return set(Person.objects.filter(condition, institution=institution).order_by().values_list("id_type", "id_number"))
 
 
 @transaction.atomic
@@ -162,7 +162,9 @@ def supervisors_create(
     _check_may_change(by, Supervisor(institution=institution))  # as save_reference checks one
     numbers = [s.staff_no for s in supervisors]
     taken = set(
-        Supervisor.objects.filter(institution=institution, staff_no__in=numbers).values_list("staff_no", flat=True)
+        Supervisor.objects.filter(institution=institution, staff_no__in=numbers)
+        .order_by()
+        .values_list("staff_no", flat=True)
     )
     errors: list[DomainError | None] = []
     seen: set[str] = set()
