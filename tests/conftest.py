@@ -18,6 +18,18 @@ def english(settings):
         yield
 
 
+@pytest.fixture(autouse=True)
+def own_cache(settings, tmp_path):
+    """A file cache of the test's own: parallel workers have their own databases, so the same job
+    ids, and would read each other's import progress from a shared cache directory."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
