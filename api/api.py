@@ -35,6 +35,7 @@ from core.errors import DomainError, RuleViolation
 from funding.models import Project
 from people.models import Supervisor
 from reports.selectors import headline_figures
+from reviews.api import router as reviews_router
 
 
 class TokenAuth(HttpBearer):
@@ -135,11 +136,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"message": message}, status=exc.status_code)
 
 
-# What an operation may answer besides its success. Declared on each, so that the OpenAPI document lists
-# every response a client can get and schema checks (tests/api/test_schema_conformance.py) hold for errors.
-READ_ERRORS: dict[int, Any] = {401: s.MessageOut, 422: s.InvalidRequestOut}
-RECORD_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: s.MessageOut}
-CHANGE_ERRORS: dict[int, Any] = {**RECORD_ERRORS, 400: s.RefusalOut, 403: s.MessageOut}
+READ_ERRORS, RECORD_ERRORS, CHANGE_ERRORS = s.READ_ERRORS, s.RECORD_ERRORS, s.CHANGE_ERRORS
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -350,3 +347,8 @@ def stats(request: HttpRequest, as_of: s.Day | None = None, years: int = Query(3
     return headline_figures(
         institution_id=user.institution_id, as_of=as_of or timezone.localdate(), years=years, scope=scope
     )
+
+
+# The other apps' routers -------------------------------------------------------------------------
+
+api.add_router("", reviews_router)

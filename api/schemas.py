@@ -109,6 +109,13 @@ class RefusalOut(Schema):
     violations: list[ViolationOut] = Field(default_factory=list)
 
 
+# What an operation may answer besides its success. Declared on each, so that the OpenAPI document lists
+# every response a client can get and schema checks (tests/api/test_schema_conformance.py) hold for errors.
+READ_ERRORS: dict[int, Any] = {401: MessageOut, 422: InvalidRequestOut}
+RECORD_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: MessageOut}
+CHANGE_ERRORS: dict[int, Any] = {**RECORD_ERRORS, 400: RefusalOut, 403: MessageOut}
+
+
 class AppointmentFilters(Schema):
     station: str | None = text(None, max_length=30, description="station code")
     status: StatusValue | None = None

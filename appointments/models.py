@@ -33,6 +33,21 @@ class Policy(models.Model):
     )
     due_soon_days = models.PositiveSmallIntegerField(_("list an item as due soon this many days ahead"), default=30)
 
+    class FailedAssessment(models.TextChoices):
+        """What follows a failed mid-term or exit assessment (facts.md §1.4–1.6); a second failure of
+        the same assessment always leads to withdrawal (退站)."""
+
+        SECOND_ATTEMPT = "second_attempt", _("a second attempt")
+        REFUSE_EXTENSION = "refuse_extension", _("a second attempt, and no extension until it is passed")
+        WITHDRAWAL = "withdrawal", _("withdrawal")
+
+    failed_assessment = models.CharField(
+        _("after a failed mid-term or exit assessment"),
+        max_length=20,
+        choices=FailedAssessment.choices,
+        default=FailedAssessment.SECOND_ATTEMPT,
+    )
+
     class Meta:
         verbose_name = _("policy")
         verbose_name_plural = _("policies")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, Policy
+from appointments.models import Appointment, Assessment, Grade, Policy
 from catalogue.models import Institution
 from core.dates import add_months, full_months_between, full_years_between
 from core.errors import Violation
@@ -210,10 +210,24 @@ def extension_violations(*, appointment: Appointment, until: dt.date, policy: Po
                 field="until",
             )
         ]
-    return span_violations(
+    violations = span_violations(
         person=appointment.person,
         start=appointment.entry_date,
         end=until,
         policy=policy,
         appointment=appointment,
     )
+    if (
+        policy.failed_assessment == Policy.FailedAssessment.REFUSE_EXTENSION
+        and appointment.midterm_passed_on is None
+        and appointment.assessments.filter(kind=Assessment.Kind.MIDTERM, grade=Grade.FAIL).exists()
+    ):
+        violations.append(
+            Violation(
+                "extension_after_failed_midterm",
+                _(
+                    "The mid-term assessment was failed and not yet passed: the policy refuses an extension until it is."
+                ),
+            )
+        )
+    return violations

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from audit.models import AuditEvent
 from core.admin import ReadOnlyAdmin
+from reviews.models import Member
 
 
 @admin.register(AuditEvent)
@@ -13,3 +16,19 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["actor_label", "event", "target_label", "target_id"]
     date_hierarchy = "occurred_at"
     exclude = ["actor", "institution"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        """Without the events of reviews the user has a conflict in: they name the reviewers and
+        their scores, which a conflicted person never sees, administrators included."""
+        from reviews.access import conflicted_review_ids
+
+        queryset = super().get_queryset(request)
+        hidden = [str(pk) for pk in conflicted_review_ids(request.user)]
+        if not hidden:
+            return queryset
+        members = [str(pk) for pk in Member.objects.filter(review_id__in=hidden).values_list("pk", flat=True)]
+        return queryset.exclude(
+            Q(target_type="reviews.review", target_id__in=hidden)
+            | Q(parent_type="reviews.review", parent_id__in=hidden)
+            | Q(target_type="reviews.member", target_id__in=members)
+        )

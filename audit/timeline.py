@@ -34,6 +34,41 @@ EVENT_LABELS = {
     "station.changed": gettext_lazy("Station changed"),
     "station.status_changed": gettext_lazy("Station status changed"),
     "station.application_noted": gettext_lazy("Establishment application noted"),
+    "round.created": gettext_lazy("Application round set up"),
+    "round.changed": gettext_lazy("Application round changed"),
+    "application.created": gettext_lazy("Establishment application started"),
+    "application.changed": gettext_lazy("Establishment application changed"),
+    "application.review_started": gettext_lazy("Internal expert review started"),
+    "application.review_supported": gettext_lazy("Internal expert review: supported"),
+    "application.review_not_supported": gettext_lazy("Internal expert review: not supported"),
+    "application.review_decided": gettext_lazy("Internal expert review decided"),
+    "application.submitted": gettext_lazy("Application submitted"),
+    "application.approved": gettext_lazy("Application approved"),
+    "application.rejected": gettext_lazy("Application rejected"),
+    "application.withdrawn": gettext_lazy("Application withdrawn"),
+    "document.added": gettext_lazy("Document added"),
+    "document.removed": gettext_lazy("Document removed"),
+    "evaluation.created": gettext_lazy("Evaluation started"),
+    "evaluation.recomputed": gettext_lazy("Indicators recomputed"),
+    "evaluation.graded": gettext_lazy("Evaluation graded"),
+    "evaluation.acted": gettext_lazy("Action after the evaluation"),
+    "review.created": gettext_lazy("Expert review started"),
+    "review.panel_drawn": gettext_lazy("Panel drawn"),
+    "review.member_added": gettext_lazy("Expert added to the panel"),
+    "review.member_removed": gettext_lazy("Expert removed from the panel"),
+    "review.member_declined": gettext_lazy("Expert declined"),
+    "review.member_replaced": gettext_lazy("Replacement drawn"),
+    "review.opened": gettext_lazy("Review opened for scoring"),
+    "review.invitations_sent": gettext_lazy("Invitations sent"),
+    "review.scores_submitted": gettext_lazy("Scores submitted"),
+    "review.closed": gettext_lazy("Review closed"),
+    "review.decided": gettext_lazy("Review decided"),
+    "review.reminders_sent": gettext_lazy("Review reminders sent"),
+    "expert.created": gettext_lazy("Expert added to the pool"),
+    "expert.changed": gettext_lazy("Expert changed"),
+    "expert.relation_recorded": gettext_lazy("Conflict relation recorded"),
+    "review_form.created": gettext_lazy("Review form created"),
+    "review_rules.saved": gettext_lazy("Panel rules saved"),
 }
 
 # Bookkeeping fields that say nothing a reader of the timeline needs.
@@ -106,9 +141,11 @@ def _field_of(model: type[models.Model] | None, name: str) -> Any:
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+    # A reverse relation (a submission's "scores", a form's "criteria") is no column: told by name.
+    return field if isinstance(field, models.Field) else None
 
 
 def _display(field: Any, value: object) -> str:

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "people",
     "appointments",
     "funding",
+    "establishment",
+    "reviews",
     "reports",
     "exchange",
     "api",
@@ -107,6 +109,7 @@ MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", "media")
 MEDIA_URL = "media/"
 # The largest workbook an office administrator may upload, in megabytes.
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 100)
+ESTABLISHMENT_DOCUMENT_MAX_MB = env_int("ESTABLISHMENT_DOCUMENT_MAX_MB", 20)
 # Uploads above this size go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -147,6 +150,12 @@ if _mail_backend == "smtp":
         "use_tls": env_bool("EMAIL_USE_TLS", False),
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "postdoc-office@localhost")
+# The address links in mail start with (an external expert's review link), without a trailing slash.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# An external expert's signed link works until the review's deadline plus this many days.
+REVIEW_LINK_GRACE_DAYS = env_int("REVIEW_LINK_GRACE_DAYS", 7)
+# Reminders go to experts who have not scored this many days before a review's deadline.
+REVIEW_REMINDER_DAYS = env_int("REVIEW_REMINDER_DAYS", 3)
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -9,6 +9,8 @@ urlpatterns = [
     path("postdocs/", include("appointments.urls")),
     path("api/", include("api.urls")),
     path("exchange/", include("exchange.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("establishment/", include("establishment.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -38,9 +38,9 @@ from appointments.services import (
     assessment_record,
     phd_certificate_record,
 )
-from audit.services import record_event
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import discipline_save, doctoral_right_grant, unit_save
+from core import demo_reviews
 from core.dates import add_months, full_months_between, full_years_between
 from core.errors import DomainError
 from core.idnumbers import resident_id_check_char
@@ -215,12 +215,7 @@ STATIONS: list[StationPlan] = [
     ),
 ]
 DOCTORAL_DISCIPLINES = ("1001", "1002", "1003", "1004", "1005", "1007", "1011", "0710")
-BIOLOGY_APPLICATION_NOTE = (
-    "生物学博士后科研流动站设站申请：2023年6月人事处（博士后管理办公室）会同基础医学院启动申报"
-    "（依据人社部函〔2023〕47号），对照申报条件（生物学一级学科博士学位授权点及在读博士生、高水平合作导师、"
-    "省部级以上重大项目、科研条件与经费）完成自评，组织校内外专家论证评审后报送；"
-    "2023年11月15日获批设立（人社部函〔2023〕172号），学校博士学位授权一级学科实现博士后科研流动站全覆盖（8/8）。"
-)
+BIOLOGY = "S0710"  # the eighth station, set up by its 2023 application (core/demo_reviews.py)
 
 # Supervisors per station: (unit, how many).
 SUPERVISOR_UNITS: dict[str, list[tuple[str, int]]] = {
@@ -1487,27 +1482,48 @@ def load_demo(
             for code, zh, en, kind in UNITS
         }
         stations = _stations(institution, admin, disciplines, units)
+        # Biology's supervisors join its station once the station is approved (below).
         supervisors = {
             s.staff_no: supervisor_save(
                 institution=institution,
                 staff_no=s.staff_no,
                 name=s.name,
                 unit=units[s.unit],
-                station=stations[s.station],
+                station=stations.get(s.station),
                 title=s.title,
                 is_external=s.is_external,
+                is_doctoral_supervisor=s.title in demo_reviews.FULL_TITLES,
                 name_en=s.name_en,
                 by=admin,
             )
             for s in plan.supervisors
         }
+        say("review forms, panel rules and the expert pool")
+        rng = random.Random(demo_reviews.SEED)  # noqa: S311 - demo data, not secrets
+        demo_reviews.set_up(institution, admin)
+        demo_reviews.expert_pool(
+            institution,
+            admin,
+            disciplines,
+            {p.code: (p.discipline, p.unit) for p in STATIONS},
+            list(supervisors.values()),
+            rng,
+        )
         say(f"{len(plan.appointments)} appointments")
         people: dict[int, Person] = {}
-        for number, a in enumerate(plan.appointments, start=1):
+        before_biology = [a for a in plan.appointments if a.station != BIOLOGY]
+        for number, a in enumerate(before_biology, start=1):
             _load_appointment(a, institution, admin, stations, supervisors, people)
             if number % 500 == 0:
                 say(f"  {number} appointments")
-        _demo_accounts(plan, institution, admin, stations, supervisors, people)
+        say("the Biology station's application, June to November 2023")
+        stations[BIOLOGY] = _biology(plan, institution, admin, disciplines, units, supervisors, rng)
+        for a in plan.appointments:
+            if a.station == BIOLOGY:
+                _load_appointment(a, institution, admin, stations, supervisors, people)
+        demo_supervisor = _demo_accounts(plan, institution, admin, stations, supervisors, people)
+        say("expert reviews of 2026")
+        demo_reviews.midterm_reviews(institution, admin, demo_supervisor, today)
     counts = {
         "supervisors": len(plan.supervisors),
         "postdocs": len(people),
@@ -1559,6 +1575,8 @@ def _stations(
         discipline = disciplines[s.discipline] if s.discipline else None
         if discipline is not None and s.right_since is not None:
             doctoral_right_grant(institution=institution, discipline=discipline, since=s.right_since, by=admin)
+        if s.code == BIOLOGY:
+            continue  # set up by its establishment application (_biology)
         stations[s.code] = station_create(
             institution=institution,
             code=s.code,
@@ -1571,21 +1589,50 @@ def _stations(
             approval_no=s.approval_no,
             by=admin,
         )
-    # The application behind the eighth station (facts.md §0), on the station's timeline.
-    record_event(
-        actor=admin,
-        event="station.application_noted",
-        target=stations["S0710"],
-        after={
-            "started": "2023-06",
-            "with_unit": "C01",
-            "approved_on": "2023-11-15",
-            "approval_no": "人社部函〔2023〕172号",
-        },
-        institution=institution,
-        note=BIOLOGY_APPLICATION_NOTE,
-    )
     return stations
+
+
+def _biology(
+    plan: DemoPlan,
+    institution: Institution,
+    admin: User,
+    disciplines: dict[str, Discipline],
+    units: dict[str, Unit],
+    supervisors: dict[str, Supervisor],
+    rng: random.Random,
+) -> Station:
+    """The eighth station, set up by its application (facts.md §0): the team is the doctoral
+    supervisors of the College of Basic Medicine who will supervise in it; they join the station
+    once it is approved."""
+    biology = next(p for p in STATIONS if p.code == BIOLOGY)
+    team = [s for s in plan.supervisors if s.station == BIOLOGY]
+    applicants = [
+        supervisors[s.staff_no] for s in team if s.unit == biology.unit and s.title in demo_reviews.FULL_TITLES
+    ]
+    application = demo_reviews.biology_application(
+        institution,
+        admin,
+        disciplines[biology.discipline or ""],
+        units[biology.unit],
+        applicants,
+        (biology.name_zh, biology.name_en),
+        rng,
+    )
+    station = application.station
+    assert station is not None
+    for s in team:
+        supervisor_save(
+            institution=institution,
+            staff_no=s.staff_no,
+            name=s.name,
+            unit=units[s.unit],
+            station=station,
+            title=s.title,
+            is_external=s.is_external,
+            name_en=s.name_en,
+            by=admin,
+        )
+    return station
 
 
 def _load_appointment(
@@ -1688,8 +1735,9 @@ def _demo_accounts(
     stations: dict[str, Station],
     supervisors: dict[str, Supervisor],
     people: dict[int, Person],
-) -> None:
-    """One account per role, for trying the system: secretary, supervisor, postdoc, leadership."""
+) -> Supervisor:
+    """One account per role, for trying the system: secretary, supervisor, postdoc, leadership.
+    Returns the demo supervisor (who also sits on an expert panel, see demo_reviews)."""
     today = plan.today
     clinical_live = [a for a in plan.appointments if a.station == "S1002" and a.in_station_on(today)]
     load = Counter(a.supervisor for a in clinical_live)
@@ -1711,6 +1759,7 @@ def _demo_accounts(
     postdoc_user = account("postdoc", Role.POSTDOC, first_name=postdoc.person.name)
     account_link(user=postdoc_user, person=people[postdoc.person.key], by=admin)
     account("leadership", Role.LEADERSHIP, first_name="校领导")
+    return supervisors[staff_no]
 
 
 def sign_in_lines() -> list[str]:
@@ -1718,7 +1767,7 @@ def sign_in_lines() -> list[str]:
         f"Sign in at {SIGN_IN_URL}",
         f"  admin       / {ADMIN_PASSWORD}   office administrator (博管办), also the Django admin",
         f"  secretary   / {DEMO_PASSWORD}    station secretary, clinical medicine station",
-        f"  supervisor  / {DEMO_PASSWORD}    a supervisor with postdocs in station",
+        f"  supervisor  / {DEMO_PASSWORD}    a supervisor with postdocs in station, also on an expert panel",
         f"  postdoc     / {DEMO_PASSWORD}    a postdoc in station",
         f"  leadership  / {DEMO_PASSWORD}    leadership (read-only)",
     ]

@@ -31,7 +31,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from accounts.access import Perm, has_perm, visible_appointments
+from accounts.access import Perm, has_perm, sees_whole_institution, visible_appointments
 from appointments.models import Appointment, PolicyException
 from audit.services import record_event
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
@@ -40,9 +40,11 @@ from core.idnumbers import mask_id
 from exchange.workbook import SHEET_BY_NAME, SHEETS, SheetSpec
 from funding.models import Project
 from people.models import Supervisor
+from reviews.models import Expert, Rank
 from stations.models import Station
 
 FORMULA_STARTS = ("=", "+", "-", "@")
+RANK_WORDS: dict[int, str] = {Rank.FULL: "full", Rank.ASSOCIATE: "associate", Rank.INTERMEDIATE: "intermediate"}
 CHUNK_SIZE = 2000  # rows fetched per round trip by queryset.iterator()
 CSV_BATCH = 500  # CSV rows per chunk of a streamed response
 
@@ -111,6 +113,29 @@ def supervisor_rows(supervisors: QuerySet[Supervisor]) -> Iterator[Row]:
             "station_code": v.station.code if v.station else "",
             "title": v.title,
             "external": _yes_no(v.is_external),
+            "doctoral_supervisor": _yes_no(v.is_doctoral_supervisor),
+        }
+
+
+def expert_rows(experts: QuerySet[Expert]) -> Iterator[Row]:
+    query = experts.select_related("unit", "supervisor").prefetch_related("disciplines")
+    for e in query.iterator(chunk_size=CHUNK_SIZE):
+        yield {
+            "code": e.code,
+            "name": e.name,
+            "name_en": e.name_en,
+            "external": _yes_no(e.is_external),
+            "affiliation": e.affiliation,
+            "unit_code": e.unit.code if e.unit else "",
+            "staff_no": e.supervisor.staff_no if e.supervisor else "",
+            "title": e.title,
+            "rank": RANK_WORDS.get(e.rank, ""),
+            "doctoral_supervisor": _yes_no(e.is_doctoral_supervisor),
+            "disciplines": ";".join(sorted(d.code for d in e.disciplines.all())),
+            "email": e.email,
+            "phone": e.phone,
+            "language": e.language,
+            "active": _yes_no(e.is_active),
         }
 
 
@@ -334,14 +359,18 @@ def record_full_id_export(*, user: Any, institution: Institution, postdoc_rows: 
 
 
 def workbook_sheets(institution: Institution, user: Any, *, reveal: bool) -> list[Sheet]:
-    """Every sheet of SHEETS with the institution's records the user may see."""
+    """Every sheet of SHEETS with the institution's records the user may see; the expert pool
+    only for those who see the whole institution (administrators and leadership)."""
     appointments = visible_appointments(user).filter(institution=institution)
-    used = DoctoralRight.objects.filter(institution=institution).values("discipline")
-    station_disciplines = Station.objects.filter(institution=institution).values("discipline")
+    with_experts = sees_whole_institution(user)
+    used = Q(pk__in=DoctoralRight.objects.filter(institution=institution).values("discipline"))
+    used |= Q(pk__in=Station.objects.filter(institution=institution).values("discipline"))
+    if with_experts:
+        used |= Q(
+            pk__in=Expert.disciplines.through.objects.filter(expert__institution=institution).values("discipline")
+        )
     rows: dict[str, Iterable[Row]] = {
-        "Disciplines": discipline_rows(
-            Discipline.objects.filter(Q(pk__in=used) | Q(pk__in=station_disciplines)).order_by("code")
-        ),
+        "Disciplines": discipline_rows(Discipline.objects.filter(used).order_by("code")),
         "Units": unit_rows(Unit.objects.filter(institution=institution).order_by("code")),
         "DoctoralRights": doctoral_right_rows(
             DoctoralRight.objects.filter(institution=institution).order_by("discipline__code")
@@ -351,7 +380,10 @@ def workbook_sheets(institution: Institution, user: Any, *, reveal: bool) -> lis
         "Postdocs": postdoc_rows(appointments.order_by("entry_date", "postdoc_no"), reveal=reveal),
         "Projects": project_rows(projects_of(appointments).filter(institution=institution)),
     }
-    return [Sheet(spec.name, rows.get(spec.name, ())) for spec in SHEETS]
+    if with_experts:
+        # Experts without a number are written too, with the number blank: the import asks for one.
+        rows["Experts"] = expert_rows(Expert.objects.filter(institution=institution).order_by("code", "name", "pk"))
+    return [Sheet(spec.name, rows.get(spec.name, ())) for spec in SHEETS if spec.name != "Experts" or with_experts]
 
 
 def export_workbook(*, path: str | Path, institution: Institution, user: Any) -> dict[str, int]:

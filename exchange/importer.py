@@ -51,6 +51,7 @@ from exchange.workbook import (
     normalise,
     open_workbook,
     parse_code,
+    parse_code_list,
     parse_date,
     parse_enum,
 )
@@ -58,11 +59,14 @@ from funding.models import Project
 from funding.services import project_record, projects_record
 from people.models import Person, Supervisor
 from people.services import person_create, person_update, registered_ids, supervisor_save, supervisors_create
+from reviews.models import Expert, Rank
+from reviews.services import expert_save
 from stations.models import Station
 from stations.services import station_create, station_set_status
 
 DOMESTIC = {"", "中国", "china", "cn", "chn", "中华人民共和国", "prc"}
 LIVE = (Appointment.Status.ADMITTED, Appointment.Status.IN_STATION, Appointment.Status.EXTENDED)
+RANKS = {"full": Rank.FULL, "associate": Rank.ASSOCIATE, "intermediate": Rank.INTERMEDIATE}
 
 
 @dataclass
@@ -172,6 +176,9 @@ class _RowContext:
             self.problem(column, _("This column needs a value."))
         return code
 
+    def codes(self, column: str, width: int) -> list[str]:
+        return parse_code_list(self.row.values.get(column), width)
+
 
 # Which workbook column a service's error field concerns, per sheet.
 FIELD_COLUMNS: dict[str, dict[str, str]] = {
@@ -180,6 +187,15 @@ FIELD_COLUMNS: dict[str, dict[str, str]] = {
     "DoctoralRights": {"since": "since", "discipline": "discipline_code"},
     "Stations": {"discipline": "discipline_code", "unit": "unit_code", "name_zh": "name", "code": "code"},
     "Supervisors": {"unit": "unit_code", "station": "station_code", "name": "name", "staff_no": "staff_no"},
+    "Experts": {
+        "unit": "unit_code",
+        "supervisor": "staff_no",
+        "is_external": "external",
+        "rank": "rank",
+        "is_doctoral_supervisor": "doctoral_supervisor",
+        "is_active": "active",
+        "language": "language",
+    },
     "Postdocs": {
         "id_number": "id_number",
         "entry_date": "entry_date",
@@ -221,6 +237,8 @@ class Importer:
         self.refused: dict[str, set[str]] = {kind: set() for kind in REFERENCE_NAMES}
         self._caches: dict[str, dict[str, Any]] = {}
         self.rows_done = 0
+        self.columns: set[str] = set()  # the columns the sheet being read has
+        self._expert_staff: dict[str, int] = {}  # staff number → the Experts row linked to it
 
     # ---- reading and checking rows ----------------------------------------------------------
 
@@ -275,7 +293,58 @@ class Importer:
             "station_code": ctx.code("station_code", 0),
             "title": ctx.text("title"),
             "external": ctx.enum("external", "yes_no", default="no") == "yes",
+            # A sheet without the column (as in the spec's table) leaves the flag as it is.
+            "doctoral_supervisor": (
+                ctx.enum("doctoral_supervisor", "yes_no", default="no") == "yes"
+                if "doctoral_supervisor" in self.columns
+                else None
+            ),
         }
+
+    def _parse_expert(self, ctx: _RowContext) -> dict[str, Any]:
+        external = ctx.enum("external", "yes_no", default="no")
+        external_read = not ctx.failed
+        rank = ctx.enum("rank", "rank")
+        data: dict[str, Any] = {
+            "code": ctx.code("code", 0, True),
+            "name": ctx.text("name", True),
+            "name_en": ctx.text("name_en"),
+            "external": external == "yes",
+            "affiliation": ctx.text("affiliation"),
+            "unit_code": ctx.code("unit_code", 0),
+            "staff_no": ctx.code("staff_no", 0),
+            "title": ctx.text("title"),
+            "rank": RANKS[rank] if rank else Expert._meta.get_field("rank").get_default(),
+            "doctoral_supervisor": ctx.enum("doctoral_supervisor", "yes_no", default="no") == "yes",
+            "disciplines": ctx.codes("disciplines", 4),
+            "email": ctx.text("email"),
+            "phone": ctx.text("phone"),
+            "language": ctx.enum("language", "language") or Expert._meta.get_field("language").get_default(),
+            "active": ctx.enum("active", "yes_no", default="yes") == "yes",
+        }
+        if data["external"]:
+            if not data["affiliation"]:
+                ctx.problem("affiliation", _("An external expert needs the name of their affiliation."))
+            for column in ("unit_code", "staff_no"):
+                if data[column]:
+                    ctx.problem(
+                        column,
+                        _(
+                            "An external expert has no unit or staff number of this institution; clear this cell or set external to no."
+                        ),
+                    )
+        elif external_read and not data["unit_code"]:
+            ctx.problem("unit_code", _("An internal expert needs the code of their unit."))
+        staff_no = data["staff_no"]
+        if staff_no and staff_no in self._expert_staff:
+            ctx.problem(
+                "staff_no",
+                _("Staff number %(no)s is linked to another expert of this sheet too (row %(row)s).")
+                % {"no": staff_no, "row": self._expert_staff[staff_no]},
+            )
+        elif staff_no:
+            self._expert_staff[staff_no] = ctx.row.number
+        return data
 
     def _parse_postdoc(self, ctx: _RowContext) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -449,18 +518,12 @@ class Importer:
             Station.objects.get(institution=self.institution, code=d["station_code"]) if d["station_code"] else None
         )
         existing = Supervisor.objects.filter(institution=self.institution, staff_no=d["staff_no"]).first()
-        if existing and (
-            existing.name,
-            existing.unit_id,
-            existing.station_id,
-            existing.title,
-            existing.is_external,
-        ) == (
-            d["name"],
-            unit.pk,
-            station.pk if station else None,
-            d["title"],
-            d["external"],
+        doctoral = d["doctoral_supervisor"]  # None: the sheet has no such column, keep the flag
+        if (
+            existing
+            and (existing.name, existing.unit_id, existing.station_id, existing.title, existing.is_external)
+            == (d["name"], unit.pk, station.pk if station else None, d["title"], d["external"])
+            and doctoral in (None, existing.is_doctoral_supervisor)
         ):
             return "unchanged"
         supervisor_save(
@@ -471,10 +534,71 @@ class Importer:
             station=station,
             title=d["title"],
             is_external=d["external"],
+            is_doctoral_supervisor=doctoral,
             name_en=existing.name_en if existing else "",
             by=self.by,
         )
         return "changed" if existing else "new"
+
+    def _write_expert(self, d: dict[str, Any]) -> str:
+        """One expert through `expert_save`: created, changed only where the row differs, or left
+        alone; the service checks the rest and records before and after."""
+        unit = self._lookup("unit", d["unit_code"]) if d["unit_code"] else None
+        supervisor = self._lookup("supervisor", d["staff_no"]) if d["staff_no"] else None
+        disciplines = [self._lookup("discipline", code) for code in d["disciplines"]]
+        fields: dict[str, Any] = {
+            "name": d["name"],
+            "name_en": d["name_en"],
+            "is_external": d["external"],
+            "affiliation": d["affiliation"],
+            "unit": unit,
+            "supervisor": supervisor,
+            "title": d["title"],
+            "rank": d["rank"],
+            "is_doctoral_supervisor": d["doctoral_supervisor"],
+            "email": d["email"],
+            "phone": d["phone"],
+            "language": d["language"],
+            "is_active": d["active"],
+        }
+        existing = Expert.objects.filter(institution=self.institution, code=d["code"]).first()
+        if supervisor is not None:
+            # The staff record is the expert's own (one-to-one): name the expert who holds it.
+            holder = Expert.objects.filter(supervisor=supervisor).first()
+            if holder is not None and holder.pk != getattr(existing, "pk", None):
+                raise DomainError(
+                    _("Staff number %(no)s is already linked to expert %(expert)s.")
+                    % {"no": d["staff_no"], "expert": holder.code or holder.name},
+                    field="supervisor",
+                )
+        if existing is None:
+            expert_save(
+                institution=self.institution,
+                by=self.by,
+                disciplines=disciplines,
+                code=d["code"],
+                note=self.note,
+                **fields,
+            )
+            return "new"
+        changes = {
+            name: value
+            for name, value in fields.items()
+            if getattr(existing, f"{name}_id" if name in ("unit", "supervisor") else name)
+            != getattr(value, "pk", value)
+        }
+        same_disciplines = set(existing.disciplines.values_list("code", flat=True)) == set(d["disciplines"])
+        if not changes and same_disciplines:
+            return "unchanged"
+        expert_save(
+            institution=self.institution,
+            by=self.by,
+            expert=existing,
+            disciplines=None if same_disciplines else disciplines,
+            note=self.note,
+            **changes,
+        )
+        return "changed"
 
     def _person(self, d: dict[str, Any]) -> tuple[Person, str]:
         """The row's person, registered or corrected: (person, "new" / "changed" / "unchanged")."""
@@ -624,17 +748,18 @@ class Importer:
         resolved = True
         for column, kind in REFERENCES.get(sheet, ()):
             value = data.get(column)
-            if not value:
-                continue
-            if value in self.refused[kind]:
-                resolved = False
-            elif kind != "postdoc" and self._lookup(kind, value) is None:
-                ctx.problem(
-                    column,
-                    _("No %(kind)s %(code)s exists in this file or in the institution.")
-                    % {"kind": REFERENCE_NAMES[kind], "code": value},
-                )
-                resolved = False
+            for code in value if isinstance(value, list) else [value]:
+                if not code:
+                    continue
+                if code in self.refused[kind]:
+                    resolved = False
+                elif kind != "postdoc" and self._lookup(kind, code) is None:
+                    ctx.problem(
+                        column,
+                        _("No %(kind)s %(code)s exists in this file or in the institution.")
+                        % {"kind": REFERENCE_NAMES[kind], "code": code},
+                    )
+                    resolved = False
         return resolved
 
     def _import_sheet(self, source: SheetSource) -> int:
@@ -642,6 +767,7 @@ class Importer:
         spec = source.spec
         parse = getattr(self, f"_parse_{SHEET_WRITERS[spec.name]}")
         kind = SHEET_KINDS[spec.name]
+        self.columns = {key for key in source.header if key}
         seen: dict[str, int] = {}
         batch: list[tuple[Row, dict[str, Any]]] = []
         rows = 0
@@ -758,6 +884,7 @@ class Importer:
                     station=self._lookup("station", d["station_code"]) if d["station_code"] else None,
                     title=d["title"],
                     is_external=d["external"],
+                    is_doctoral_supervisor=bool(d["doctoral_supervisor"]),
                 )
                 for d in rows
             ],
@@ -924,6 +1051,7 @@ SHEET_WRITERS = {
     "DoctoralRights": "right",
     "Stations": "station",
     "Supervisors": "supervisor",
+    "Experts": "expert",
     "Postdocs": "postdoc",
     "Projects": "project",
 }
@@ -933,6 +1061,7 @@ SHEET_KINDS = {
     "DoctoralRights": "",
     "Stations": "station",
     "Supervisors": "supervisor",
+    "Experts": "",
     "Postdocs": "postdoc",
     "Projects": "",
 }
@@ -940,6 +1069,7 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "DoctoralRights": (("discipline_code", "discipline"),),
     "Stations": (("discipline_code", "discipline"), ("unit_code", "unit")),
     "Supervisors": (("unit_code", "unit"), ("station_code", "station")),
+    "Experts": (("unit_code", "unit"), ("staff_no", "supervisor"), ("disciplines", "discipline")),
     "Postdocs": (("station_code", "station"), ("supervisor_staff_no", "supervisor"), ("workstation_code", "station")),
     "Projects": (("postdoc_no", "postdoc"),),
 }

@@ -116,6 +116,33 @@ SHEETS: tuple[SheetSpec, ...] = (
             C("station_code", "站点编号"),
             C("title", "职称"),
             C("external", "校外"),
+            # Not in the spec's table: whether the supervisor is a doctoral supervisor (博导), which
+            # the review engine's panel rules ask about (docs/decisions/0010).
+            C("doctoral_supervisor", "博导"),
+        ),
+    ),
+    # Not in the spec's table: the institution's pool of review experts (docs/decisions/0010). After
+    # Supervisors, since an internal expert may be linked to a supervisor's staff record.
+    SheetSpec(
+        "Experts",
+        "专家",
+        "code",
+        (
+            C("code", "专家编号", True),
+            C("name", "姓名", True),
+            C("name_en", "英文姓名"),
+            C("external", "校外"),
+            C("affiliation", "工作单位"),
+            C("unit_code", "单位代码"),
+            C("staff_no", "工号"),
+            C("title", "职称"),
+            C("rank", "职称级别"),
+            C("doctoral_supervisor", "博导"),
+            C("disciplines", "专业领域"),
+            C("email", "邮箱"),
+            C("phone", "电话"),
+            C("language", "语言"),
+            C("active", "在库"),
         ),
     ),
     SheetSpec(
@@ -176,11 +203,22 @@ ENUMS: dict[str, dict[str, str]] = {
     "gender": {"male": "男", "female": "女"},
     "id_type": {"resident_id": "居民身份证", "passport": "护照", "hmt_permit": "港澳台居民通行证", "other": "其他"},
     "yes_no": {"yes": "是", "no": "否"},
+    "rank": {"full": "正高", "associate": "副高", "intermediate": "中级"},
+    "language": {"zh-hans": "中文", "en": "英文"},
 }
 EXTRA_ALIASES: dict[str, dict[str, str]] = {
     "id_type": {"身份证": "resident_id", "港澳台通行证": "hmt_permit"},
     "yes_no": {"true": "yes", "false": "no", "y": "yes", "n": "no", "1": "yes", "0": "no"},
     "postdoc_status": {"出站": "exited"},
+    "rank": {
+        "正高级": "full",
+        "副高级": "associate",
+        "中级职称": "intermediate",
+        "3": "full",
+        "2": "associate",
+        "1": "intermediate",
+    },
+    "language": {"zh": "zh-hans", "zh-cn": "zh-hans", "简体中文": "zh-hans", "汉语": "zh-hans", "english": "en"},
 }
 
 
@@ -257,6 +295,17 @@ def parse_code(value: Any, width: int) -> str:
     if text.isdigit() and len(text) < width:
         text = text.zfill(width)
     return text
+
+
+def parse_code_list(value: Any, width: int) -> list[str]:
+    """Codes separated by `;`, `,`, `、` (half- or full-width) or spaces, each restored to its width
+    as `parse_code` does; repeated codes once, in the order given."""
+    if value is None:
+        return []
+    if isinstance(value, (int, float)):
+        return [code] if (code := parse_code(value, width)) else []
+    text = unicodedata.normalize("NFKC", str(value))
+    return list(dict.fromkeys(parse_code(part, width) for part in re.split(r"[;,、\s]+", text) if part))
 
 
 def cell_text(value: Any) -> str:

@@ -83,6 +83,7 @@ class Supervisor(models.Model):
     )
     title = models.CharField(_("title"), max_length=50, blank=True)
     is_external = models.BooleanField(_("external"), default=False)
+    is_doctoral_supervisor = models.BooleanField(_("doctoral supervisor (博导)"), default=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -143,13 +143,18 @@ def supervisor_save(
     station: Station | None = None,
     title: str = "",
     is_external: bool = False,
+    is_doctoral_supervisor: bool | None = None,
     name_en: str = "",
     by: Any,
 ) -> Supervisor:
+    """Registers a supervisor or changes one, matched by staff number. `is_doctoral_supervisor`
+    None keeps the flag as it is (a new supervisor: not a doctoral supervisor)."""
     supervisor = Supervisor.objects.filter(institution=institution, staff_no=staff_no).first()
     supervisor = supervisor or Supervisor(institution=institution, staff_no=staff_no)
     supervisor.name, supervisor.name_en, supervisor.unit, supervisor.station = name, name_en, unit, station
     supervisor.title, supervisor.is_external = title, is_external
+    if is_doctoral_supervisor is not None:
+        supervisor.is_doctoral_supervisor = is_doctoral_supervisor
     return save_reference(instance=supervisor, by=by)  # type: ignore[return-value]
 
 

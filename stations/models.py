@@ -65,3 +65,50 @@ class Station(BilingualName, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Evaluation(models.Model):
+    """A station's five-yearly evaluation (综合评估) or new-station evaluation (新设站评估): indicators
+    computed from the records, the panel's grade and the actions it leads to."""
+
+    class Kind(models.TextChoices):
+        COMPREHENSIVE = "comprehensive", _("comprehensive evaluation (综合评估)")
+        NEW_STATION = "new_station", _("new-station evaluation (新设站评估)")
+
+    class Grade(models.TextChoices):
+        EXCELLENT = "excellent", _("excellent (优秀)")
+        GOOD = "good", _("good (良好)")
+        PASS = "pass", _("pass (合格)")
+        FAIL = "fail", _("fail (不合格)")
+
+    class Action(models.TextChoices):
+        NONE = "", _("none")
+        WARNING = "warning", _("warning, to be rectified by a deadline")
+        REVOCATION = "revocation", _("revocation")
+
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("station")
+    )
+    cycle = models.PositiveSmallIntegerField(_("cycle (year)"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPREHENSIVE)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    indicators = models.JSONField(_("indicators"), default=dict, blank=True)
+    grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, blank=True)
+    rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-cycle", "station"]
+        verbose_name = _("station evaluation")
+        verbose_name_plural = _("station evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "cycle", "kind"], name="one_evaluation_per_station_and_cycle"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")), name="evaluation_period_forward"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} · {self.cycle} · {self.get_kind_display()}"

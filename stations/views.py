@@ -1,22 +1,46 @@
-"""Stations the user may see: the list with in-station counts, and one station's page."""
+"""Stations the user may see: the list with in-station counts, and one station's page; the
+stations' periodic evaluations (综合评估 / 新设站评估): the institution's list, one evaluation's page,
+and the office's steps (start, recompute, act after the grade)."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import Perm, get_station_for_user, has_perm, visible_appointments, visible_stations
+from accounts.access import (
+    Perm,
+    get_station_for_user,
+    has_perm,
+    role_names,
+    secretary_station_ids,
+    sees_whole_institution,
+    visible_appointments,
+    visible_stations,
+)
+from accounts.models import Role
 from appointments.models import Appointment
 from audit.timeline import timeline
-from core.views import SignedInRequest, is_htmx, paginate
+from core.errors import DomainError
+from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
+from exchange.workbook import Column, SheetSpec
 from reports.views import coverage_context
-from stations.forms import StationFilterForm
-from stations.models import Station
+from reviews.models import Review
+from stations import services
+from stations.evaluation import INDICATORS, indicator_rows, readable_timeline
+from stations.forms import EvaluationActForm, EvaluationFilterForm, EvaluationStartForm, StationFilterForm
+from stations.models import Evaluation, Station
 
 
 def listed_stations(request: SignedInRequest) -> tuple[StationFilterForm, QuerySet[Station]]:
@@ -53,6 +77,7 @@ def station_list(request: SignedInRequest) -> HttpResponse:
         return render(request, "stations/list.html#rows", context)
     if has_perm(user, Perm.VIEW_INSTITUTION) and user.institution_id:
         context["coverage"] = coverage_context(user.institution_id, timezone.localdate())
+    context["can_see_evaluations"] = may_view_evaluations(user)
     return render(request, "stations/list.html", context)
 
 
@@ -84,5 +109,297 @@ def station_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         return render(request, "stations/detail.html#postdocs", context)
     context["supervisors"] = station.supervisors.select_related("unit").order_by("name")
     context["in_station"] = station.appointments.filter(status__in=Appointment.LIVE_STATUSES).count()
-    context["timeline"] = timeline(station)
+    context["timeline"] = readable_timeline(timeline(station))
+    if may_view_evaluations(user, station):
+        context["evaluations"] = list(station.evaluations.order_by("-cycle", "kind"))
+        if may_manage_evaluations(user, station) and station.status != Station.Status.REVOKED:
+            context["start_form"] = EvaluationStartForm(station=station)
     return render(request, "stations/detail.html", context)
+
+
+# ---- periodic evaluations -------------------------------------------------------------------------
+# Administrators and leadership see every evaluation of their institution (leadership read-only), a
+# station secretary those of their stations, read-only; other roles are refused (403). A station or
+# evaluation the user cannot see at all answers 404, as every record outside a scope does.
+
+
+def may_view_evaluations(user: Any, station: Station | None = None) -> bool:
+    """Whether the user's role sees evaluations: of `station`, or of any station (None)."""
+    if sees_whole_institution(user):
+        return station is None or station.institution_id == user.institution_id
+    if Role.SECRETARY not in role_names(user):
+        return False
+    ids = secretary_station_ids(user)
+    return bool(ids) if station is None else station.pk in ids and station.institution_id == user.institution_id
+
+
+def may_manage_evaluations(user: Any, station: Station) -> bool:
+    return has_perm(user, Perm.MANAGE_REFERENCE) and station.institution_id == user.institution_id
+
+
+def visible_evaluations(user: Any) -> QuerySet[Evaluation]:
+    evaluations = Evaluation.objects.filter(station__institution_id=user.institution_id)
+    if sees_whole_institution(user):
+        return evaluations
+    if Role.SECRETARY in role_names(user):
+        return evaluations.filter(station_id__in=secretary_station_ids(user))
+    return evaluations.none()
+
+
+def get_evaluation_for_user(user: Any, pk: Any) -> Evaluation:
+    """The evaluation if the user may see it; 404 outside the user's stations, 403 for a role that
+    sees the station but not its evaluations."""
+    try:
+        evaluation = Evaluation.objects.get(pk=pk, station__institution_id=user.institution_id)
+    except (ValueError, TypeError, Evaluation.DoesNotExist) as exc:
+        raise Http404 from exc
+    station = get_station_for_user(user, evaluation.station_id)
+    if not may_view_evaluations(user, station):
+        raise PermissionDenied
+    evaluation.station = station
+    return evaluation
+
+
+def _require_manager(user: Any, station: Station) -> None:
+    if not may_manage_evaluations(user, station):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_new(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Starts an evaluation of a station (administrators). An htmx GET with a cycle gives the period
+    fields with that cycle's default period."""
+    user = request.user
+    station = get_station_for_user(user, pk)
+    _require_manager(user, station)
+    if request.method == "POST":
+        form = EvaluationStartForm(request.POST, station=station)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                evaluation = services.evaluation_create(
+                    station=station,
+                    cycle=data["cycle"],
+                    kind=data["kind"],
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    by=user,
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, _("The evaluation is started; its indicators are computed from the records."))
+                return redirect_after_post(request, reverse("station-evaluation-detail", args=[evaluation.pk]))
+    else:
+        try:
+            cycle = int(request.GET.get("cycle", ""))
+        except ValueError:
+            cycle = None
+        form = EvaluationStartForm(station=station, cycle=cycle if cycle and 1000 <= cycle <= 9999 else None)
+        if is_htmx(request):
+            return render(request, "stations/evaluation_new.html#period", {"form": form, "station": station})
+    context = {"form": form, "station": station}
+    template = "stations/evaluation_new.html#form" if is_htmx(request) else "stations/evaluation_new.html"
+    return render(request, template, context)
+
+
+def _evaluation_context(request: SignedInRequest, evaluation: Evaluation) -> dict[str, Any]:
+    user = request.user
+    station = evaluation.station
+    manage = may_manage_evaluations(user, station)
+    graded = bool(evaluation.grade)
+    return {
+        "evaluation": evaluation,
+        "station": station,
+        "rows": indicator_rows(evaluation.indicators),
+        "computed_on": parse_date(evaluation.indicators.get("computed_on") or ""),
+        "can_manage": manage,
+        "can_recompute": manage and not graded,
+        "can_act": manage and graded and station.status != Station.Status.REVOKED,
+        "review_url": f"/reviews/new/?evaluation={evaluation.pk}",
+        "reviews": list(Review.objects.filter(evaluation=evaluation).order_by("-id")),
+        "rectification_overdue": (
+            evaluation.action == Evaluation.Action.WARNING
+            and evaluation.rectify_by is not None
+            and evaluation.rectify_by < timezone.localdate()
+        ),
+        "timeline": readable_timeline(timeline(evaluation)),
+    }
+
+
+@login_required
+@require_GET
+def evaluation_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    evaluation = get_evaluation_for_user(request.user, pk)
+    context = _evaluation_context(request, evaluation)
+    if context["can_act"]:
+        context["act_form"] = EvaluationActForm(evaluation=evaluation)
+    return render(request, "stations/evaluation.html", context)
+
+
+@login_required
+@require_POST
+def evaluation_recompute(request: SignedInRequest, pk: int) -> HttpResponse:
+    evaluation = get_evaluation_for_user(request.user, pk)
+    _require_manager(request.user, evaluation.station)
+    try:
+        services.evaluation_refresh(evaluation=evaluation, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The indicators are recomputed from the records."))
+    return redirect_after_post(request, reverse("station-evaluation-detail", args=[evaluation.pk]))
+
+
+@login_required
+@require_POST
+def evaluation_act(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The office's action after the grade; a refused or unconfirmed one shows the form again."""
+    user = request.user
+    evaluation = get_evaluation_for_user(user, pk)
+    _require_manager(user, evaluation.station)
+    form = EvaluationActForm(request.POST, evaluation=evaluation)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.evaluation_act(
+                evaluation=evaluation,
+                action=data["action"],
+                rectify_by=data["rectify_by"],
+                on=data["on"],
+                note=data["note"],
+                by=user,
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("The action is recorded."))
+            return redirect_after_post(request, reverse("station-evaluation-detail", args=[evaluation.pk]))
+    context = _evaluation_context(request, evaluation)
+    context["act_form"] = form
+    template = "stations/evaluation.html#act" if is_htmx(request) else "stations/evaluation.html"
+    return render(request, template, context)
+
+
+def listed_evaluations(request: SignedInRequest) -> tuple[EvaluationFilterForm, QuerySet[Evaluation]]:
+    """The evaluations the list's filters select, in its order: the page and its exports."""
+    user = request.user
+    if not may_view_evaluations(user):
+        raise PermissionDenied
+    scope = visible_evaluations(user)
+    cycles = sorted(set(scope.order_by().values_list("cycle", flat=True)), reverse=True)
+    form = EvaluationFilterForm(request.GET or None, cycles=cycles)
+    evaluations = scope.select_related("station", "station__discipline").order_by("-cycle", "station__code", "kind")
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["cycle"]:
+            evaluations = evaluations.filter(cycle=data["cycle"])
+        if data["kind"]:
+            evaluations = evaluations.filter(kind=data["kind"])
+        if data["grade"] == "ungraded":
+            evaluations = evaluations.filter(grade="")
+        elif data["grade"]:
+            evaluations = evaluations.filter(grade=data["grade"])
+        action = data["action"]
+        if action == "no_action":
+            evaluations = evaluations.exclude(grade="").filter(action="")
+        elif action == "warning":
+            evaluations = evaluations.filter(action=Evaluation.Action.WARNING)
+        elif action == "overdue":
+            evaluations = evaluations.filter(
+                action=Evaluation.Action.WARNING,
+                rectify_by__lt=timezone.localdate(),
+                station__status=Station.Status.WARNED,
+            )
+        elif action == "revocation":
+            evaluations = evaluations.filter(action=Evaluation.Action.REVOCATION)
+    return form, evaluations
+
+
+@login_required
+@require_GET
+def evaluation_list(request: SignedInRequest) -> HttpResponse:
+    form, evaluations = listed_evaluations(request)
+    context: dict[str, Any] = {
+        "form": form,
+        **paginate(request, evaluations),
+        "today": timezone.localdate(),
+        "definitions": {indicator.key: indicator.definition for indicator in INDICATORS},
+    }
+    if is_htmx(request):
+        return render(request, "stations/evaluations.html#rows", context)
+    return render(request, "stations/evaluations.html", context)
+
+
+# The export's one sheet: the evaluation, then its indicators (definitions: stations.evaluation).
+_EXPORTED_INDICATORS = [i.key for i in INDICATORS if i.key != "research_outputs"]
+EVALUATIONS_SHEET = SheetSpec(
+    "Evaluations",
+    "评估",
+    "station_code",
+    (
+        Column("station_code", "设站代码", True),
+        Column("station_name", "设站名称"),
+        Column("cycle", "评估年度", True),
+        Column("kind", "评估类型", True),
+        Column("period_start", "评估期起"),
+        Column("period_end", "评估期止"),
+        Column("grade", "评估结果"),
+        Column("decided_on", "结果日期"),
+        Column("action", "处理"),
+        Column("rectify_by", "整改期限"),
+        Column("intake", "招收人数"),
+        Column("in_station_at_end", "期末在站人数"),
+        Column("exits", "出站人数"),
+        Column("exits_on_time", "按期出站人数"),
+        Column("on_time_share", "按期出站比例(%)"),
+        Column("extensions", "延期次数"),
+        Column("withdrawals", "退站人数"),
+        Column("transfers", "转出人数"),
+        Column("postdoc_years", "博士后人年"),
+        Column("projects", "获批项目数"),
+        Column("projects_per_postdoc_year", "人年均项目数"),
+        Column("computed_on", "指标计算日期"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _EvaluationSheet(exporter.Sheet):
+    """Not a sheet of the exchange workbook (nothing imports evaluations): its own columns, written
+    by the exporter's writers."""
+
+    @property
+    def spec(self) -> SheetSpec:
+        return EVALUATIONS_SHEET
+
+
+def evaluation_rows(evaluations: QuerySet[Evaluation]) -> Iterator[exporter.Row]:
+    for e in evaluations.iterator(chunk_size=exporter.CHUNK_SIZE):
+        yield {
+            "station_code": e.station.code,
+            "station_name": e.station.name_zh,
+            "cycle": e.cycle,
+            "kind": e.kind,
+            "period_start": e.period_start,
+            "period_end": e.period_end,
+            "grade": e.grade,
+            "decided_on": e.decided_on,
+            "action": e.action,
+            "rectify_by": e.rectify_by,
+            "computed_on": e.indicators.get("computed_on"),
+            **{key: e.indicators.get(key) for key in _EXPORTED_INDICATORS},
+        }
+
+
+@login_required
+@require_GET
+def evaluation_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
+    """The evaluations the list's filters select, every page, as `.xlsx` or `.csv`."""
+    if fmt not in exporter.FORMATS:
+        raise Http404
+    _form, evaluations = listed_evaluations(request)
+    return exporter.export_response(
+        [_EvaluationSheet("Evaluations", evaluation_rows(evaluations))], fmt=fmt, basename="evaluations"
+    )

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from accounts.access import roles_of
+from accounts.access import Perm, has_perm, roles_of
 from accounts.models import Role
 
 register = template.Library()
@@ -28,7 +28,27 @@ _BADGES = {
     "good": "ok",
     "pass": "info",
     "fail": "danger",
+    "support": "ok",
+    "reject": "danger",
 }
+
+
+@register.filter
+def sees_institution(user: Any) -> bool:
+    """Office administrators and leadership: the institution-wide sections of the navigation."""
+    return has_perm(user, Perm.VIEW_INSTITUTION)
+
+
+@register.filter
+def is_expert(user: Any) -> bool:
+    """Whether the user sits in the expert pool (their own reviews: "My reviews"). One query."""
+    from django.db.models import Q
+
+    from reviews.models import Expert
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Expert.objects.filter(Q(user=user) | Q(supervisor__user=user)).exists()
 
 
 @register.filter

@@ -23,8 +23,10 @@ from appointments.services import assessment_record
 from audit.models import AuditEvent
 from catalogue.models import Discipline
 from funding.services import project_record
+from reviews.models import Review
 from tests.api.conftest import PERSONAS, ApiClient
 from tests.factories import World
+from tests.reviews.builders import review_at
 
 PREFIX = "/api/v1"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
@@ -59,6 +61,7 @@ OUT_OF_SCOPE = {
 # Supervisors, postdocs and leadership only read (accounts/access.py can_manage_appointment).
 MANAGERS = {"admin", "secretary", "outsider"}
 INSTITUTION_WIDE = {"admin", "leadership"}
+RUN_REVIEW = "You may not run this review."
 ONE_APPOINTMENT = {"secretary", "supervisor", "postdoc"}
 
 
@@ -103,6 +106,7 @@ class Change:
     done: int = 200
     # Brings the appointment to where the rules allow the change, so that only the person decides.
     prepare: Prepare | None = None
+    refusal: str = "You may not change this appointment."  # what those who only see it are told
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,21 @@ def record_an_exit_assessment(world: World, appointment: Appointment) -> None:
     )
 
 
+def a_review(stage: str) -> Prepare:
+    """The appointment's mid-term review at a stage (tests/reviews/builders.py), by its office administrator."""
+
+    def prepare(world: World, appointment: Appointment) -> None:
+        review_at(appointment, stage, office_administrator_of(world, appointment))
+
+    return prepare
+
+
+def give_every_appointment_a_review(world: World) -> None:
+    for name in ("appointment", "other_appointment", "outside_appointment"):
+        appointment = getattr(world, name)
+        review_at(appointment, "draft", office_administrator_of(world, appointment))
+
+
 def ids_of(body: dict[str, Any], item_field: str) -> set[Any]:
     return {item[item_field] for item in body["items"]}
 
@@ -152,7 +171,8 @@ def ids_of(body: dict[str, Any], item_field: str) -> set[Any]:
 EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
     # The national catalogue of disciplines is the same for everyone who belongs to an institution.
     "GET /disciplines": Listing("code", dict.fromkeys(PERSONAS, Catalogue(Discipline, "code"))),
-    "GET /units": Listing("code", same_for_institution({"CS1002", "CS0710"}, {"CS1001"})),
+    # C-EXP: the experts' college of tests/reviews/builders.py.
+    "GET /units": Listing("code", same_for_institution({"CS1002", "CS0710", "C-EXP"}, {"CS1001", "C-EXP"})),
     "GET /doctoral-rights": Listing("discipline", same_for_institution({"1002", "0710"}, {"1001"})),
     "GET /stations": Listing(
         "code", by_scope(institution={"S1002", "S0710"}, one_appointment={"S1002"}, other_institution={"S1001"})
@@ -197,6 +217,36 @@ EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
     "POST /appointments/{appointment_id}/withdraw": Change({"on": "2025-02-03", "ground": "personal"}),
     "POST /appointments/{appointment_id}/transfer": Change({"on": "2025-02-03", "to": "某大学"}),
     "GET /stats": Figures(allowed={"admin", "leadership", "outsider"}),
+    # Reviews follow their subject's scope; those who only see a review may not run it.
+    "GET /reviews": Listing(
+        "appointment",
+        by_scope(
+            institution={"appointment", "other_appointment"},
+            one_appointment={"appointment"},
+            other_institution={"outside_appointment"},
+        ),
+    ),
+    "GET /reviews/{review_id}": Reading(
+        lambda body, appointment: body["appointment"] == appointment.pk, a_review("draft")
+    ),
+    "POST /appointments/{appointment_id}/reviews": Change(
+        {"kind": "midterm", "deadline": "2099-06-30"}, done=201, prepare=a_review("rules")
+    ),
+    "POST /reviews/{review_id}/draw": Change({"seed": 5}, prepare=a_review("draft"), refusal=RUN_REVIEW),
+    "POST /reviews/{review_id}/open": Change({}, prepare=a_review("drawn"), refusal=RUN_REVIEW),
+    "POST /reviews/{review_id}/close": Change({"note": ""}, prepare=a_review("scored"), refusal=RUN_REVIEW),
+    "POST /reviews/{review_id}/decide": Change(
+        {"decision": "good", "reason": "进展良好"}, prepare=a_review("closed"), refusal=RUN_REVIEW
+    ),
+    # The expert pool: for those who see the whole institution.
+    "GET /experts": Listing(
+        "name",
+        by_scope(
+            institution={"专家U1-0", "专家U1-1", "专家U1-2"},
+            one_appointment=set(),
+            other_institution={"专家U2-0", "专家U2-1", "专家U2-2"},
+        ),
+    ),
 }
 
 
@@ -239,7 +289,11 @@ def call(operation: str, appointment: Appointment | None = None, *, api: ApiClie
     Works for an operation the table does not know yet, so that it is still tested for anonymous callers.
     """
     method, template = operation.split(" ", 1)
-    path = PREFIX + re.sub(r"\{\w+\}", str(appointment.pk if appointment else 1), template)
+    record = appointment.pk if appointment else 1
+    if "{review_id}" in template and appointment is not None:
+        review = Review.objects.filter(appointment=appointment).order_by("pk").last()
+        record = review.pk if review else 1
+    path = PREFIX + re.sub(r"\{\w+\}", str(record), template)
     client = api.client if api else Client()
     headers = {"Authorization": f"Bearer {api.key}"} if api else {}
     if method == "GET":
@@ -272,7 +326,11 @@ def prepare(world: World, operation: str, appointment: Appointment) -> None:
 
 
 def timeline_length(appointment: Appointment) -> int:
-    return AuditEvent.objects.for_record(appointment).count()
+    """Events of the appointment and of its reviews."""
+    reviews = Review.objects.filter(appointment=appointment)
+    return AuditEvent.objects.for_record(appointment).count() + sum(
+        AuditEvent.objects.for_record(review).count() for review in reviews
+    )
 
 
 # The tests -----------------------------------------------------------------------------------------
@@ -299,6 +357,7 @@ def test_anonymous_callers_are_refused(world, operation):
 @pytest.mark.parametrize("operation", operations_of(Listing))
 def test_lists_show_exactly_the_records_in_scope(api_as, world, operation, persona):
     give_every_appointment_a_project(world)
+    give_every_appointment_a_review(world)
     expectation = EXPECTATIONS[operation]
     assert isinstance(expectation, Listing)
     labels = record_labels(world)
@@ -349,7 +408,7 @@ def test_a_change_in_scope_is_done_only_by_those_who_manage_it(api_as, world, op
         assert timeline_length(appointment) > before
     else:
         assert response.status_code == 403, response.json()
-        assert response.json() == {"message": "You may not change this appointment."}
+        assert response.json() == {"message": expectation.refusal}
         assert timeline_length(appointment) == before
 
 

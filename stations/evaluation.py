@@ -1,0 +1,275 @@
+"""The indicators of a station's periodic evaluation (综合评估 / 新设站评估), computed from the records.
+
+The 2008 办法 (人社部发〔2008〕115号, facts.md §1.9) grades stations every five years on four
+first-level indicators (基础建设、招收选拔、培养使用、成果产出). What the records of this system can
+answer is computed here, each number with its definition (`INDICATORS`), and reuses the headline
+figures' definitions (`reports.selectors`, design.md "Definitions the figures use"):
+
+- a station's postdocs are the appointments whose station is the station, or whose joint-training
+  workstation is the station (a joint appointment counts for both, as on the station's page);
+- the period is [period_start, period_end], both days included;
+- an appointment has *entered* by a day when its entry date is on or before it and it is no longer
+  only admitted; it is *in station on* a day when it has entered and has not ended on or before it.
+
+Research outputs (papers, patents, awards) are not recorded yet (issue 5): their key is present with
+the value None, and the page says so.
+
+Three queries whatever the number of appointments: one aggregate over appointments, one count of
+extensions, one aggregate over projects.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, DateField, DurationField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import Appointment, Extension
+from funding.models import Level, Project
+from reports.selectors import entered_by, in_station_on
+from stations.models import Evaluation, Station
+
+DAYS_PER_YEAR = 365.25  # a postdoc-year: 365.25 days in station
+PERIOD_YEARS = 5  # station evaluations are held every five years (facts.md §1.9)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str | Promise
+    definition: str | Promise
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "intake",
+        _("Intake"),
+        _("Postdocs who entered the station in the period (entry date in the period, entry recorded)."),
+    ),
+    Indicator(
+        "in_station_at_end",
+        _("In station at the period's end"),
+        _(
+            "Postdocs who had entered by the period's last day and had not exited, withdrawn or transferred on or before it."
+        ),
+    ),
+    Indicator(
+        "exits",
+        _("Exits"),
+        _("Postdocs who exited the station (出站) in the period; withdrawals and transfers are not exits."),
+    ),
+    Indicator(
+        "exits_on_time",
+        _("Exits on time"),
+        _(
+            "Exits on or before the planned exit date as it stood at entry: the first extension's previous "
+            "planned exit, or the planned exit if the stay was never extended. An extended stay is never on time."
+        ),
+    ),
+    Indicator(
+        "on_time_share",
+        _("Share of exits on time (%)"),
+        _("Exits on time over all exits in the period, in per cent with one decimal; empty when nobody exited."),
+    ),
+    Indicator(
+        "extensions",
+        _("Extensions"),
+        _(
+            "Extensions (延期) whose previous planned exit lies in the period: an extension is dated by the "
+            "exit it moved, not by the day it was typed in, so that loaded history counts where it happened."
+        ),
+    ),
+    Indicator(
+        "withdrawals",
+        _("Withdrawals"),
+        _("Postdocs who withdrew (退站) in the period, by recorded ground."),
+    ),
+    Indicator(
+        "transfers",
+        _("Transfers out"),
+        _("Postdocs who transferred to another station in the period."),
+    ),
+    Indicator(
+        "postdoc_years",
+        _("Postdoc-years"),
+        _(
+            "The sum over the station's postdocs of the days each was in station within the period (from entry "
+            "up to the day before the stay ended), divided by 365.25, with one decimal."
+        ),
+    ),
+    Indicator(
+        "projects",
+        _("Projects awarded"),
+        _(
+            "Projects awarded in the period (award date in the period) held by the station's postdocs, at any "
+            "level, counted once per project."
+        ),
+    ),
+    Indicator(
+        "projects_per_postdoc_year",
+        _("Projects per postdoc-year"),
+        _("Projects awarded over postdoc-years, with two decimals; empty when there are no postdoc-years."),
+    ),
+    Indicator(
+        "research_outputs",
+        _("Research outputs"),
+        _("Papers, patents and awards are not recorded in the system yet (issue 5); this indicator stays empty."),
+    ),
+)
+INDICATOR_BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
+
+
+def station_appointments(station: Station) -> QuerySet[Appointment]:
+    """The station's postdocs: its own appointments and those it trains jointly as workstation."""
+    return Appointment.objects.filter(Q(station_id=station.pk) | Q(workstation_id=station.pk))
+
+
+def station_indicators(station: Station, period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
+    """The evaluation's indicators of `station` over [period_start, period_end] (definitions in
+    `INDICATORS`), as JSON-ready numbers. Three queries, whatever the data size."""
+    start, end = period_start, period_end
+    after = end + dt.timedelta(days=1)
+    appointments = station_appointments(station)
+
+    def ended_in_period(status: str) -> Q:
+        # Only ended appointments carry `ended_on` (a database constraint).
+        return Q(status=status, ended_on__gte=start, ended_on__lte=end)
+
+    first_planned_exit = Extension.objects.filter(appointment=OuterRef("pk")).order_by("previous_exit_date", "pk")
+    stay = Least(Coalesce(F("ended_on"), Value(after)), Value(after), output_field=DateField()) - Greatest(
+        F("entry_date"), Value(start), output_field=DateField()
+    )
+    overlaps = entered_by(end) & (Q(ended_on__isnull=True) | Q(ended_on__gt=start))
+    grounds = Appointment.WithdrawalGround.values
+    # The planned exit as it stood at entry: the first extension's previous planned exit, if any.
+    planned_at_entry = Coalesce(
+        Subquery(first_planned_exit.values("previous_exit_date")[:1]), F("planned_exit_date"), output_field=DateField()
+    )
+    counts = appointments.aggregate(
+        intake=Count("pk", filter=entered_by(end) & Q(entry_date__gte=start)),
+        in_station_at_end=Count("pk", filter=in_station_on(end)),
+        exits=Count("pk", filter=ended_in_period(Appointment.Status.EXITED)),
+        exits_on_time=Count(
+            "pk", filter=ended_in_period(Appointment.Status.EXITED) & Q(ended_on__lte=planned_at_entry)
+        ),
+        withdrawals=Count("pk", filter=ended_in_period(Appointment.Status.WITHDRAWN)),
+        transfers=Count("pk", filter=ended_in_period(Appointment.Status.TRANSFERRED)),
+        stay=Sum(stay, filter=overlaps, output_field=DurationField()),
+        **{
+            f"ground_{ground}": Count(
+                "pk", filter=ended_in_period(Appointment.Status.WITHDRAWN) & Q(withdrawal_ground=ground)
+            )
+            for ground in grounds
+        },
+    )
+    extensions = Extension.objects.filter(
+        appointment__in=appointments.values("pk"), previous_exit_date__gte=start, previous_exit_date__lte=end
+    ).count()
+    projects = Project.objects.filter(
+        holder__in=appointments.values("pk"), awarded_on__gte=start, awarded_on__lte=end
+    ).aggregate(total=Count("pk"), **{f"level_{level}": Count("pk", filter=Q(level=level)) for level in Level.values})
+    stay_days = counts["stay"].days if counts["stay"] else 0
+    postdoc_years = round(stay_days / DAYS_PER_YEAR, 1)
+    exits = counts["exits"]
+    return {
+        "intake": counts["intake"],
+        "in_station_at_end": counts["in_station_at_end"],
+        "exits": exits,
+        "exits_on_time": counts["exits_on_time"],
+        "on_time_share": round(100 * counts["exits_on_time"] / exits, 1) if exits else None,
+        "extensions": extensions,
+        "withdrawals": counts["withdrawals"],
+        "withdrawals_by_ground": {g: counts[f"ground_{g}"] for g in grounds if counts[f"ground_{g}"]},
+        "transfers": counts["transfers"],
+        "postdoc_days": stay_days,
+        "postdoc_years": postdoc_years,
+        "projects": projects["total"],
+        "projects_by_level": {lv: projects[f"level_{lv}"] for lv in Level.values if projects[f"level_{lv}"]},
+        "projects_per_postdoc_year": round(projects["total"] / postdoc_years, 2) if postdoc_years else None,
+        "research_outputs": None,  # not recorded yet (issue 5)
+    }
+
+
+def default_period(cycle: int, station: Station | None = None) -> tuple[dt.date, dt.date]:
+    """The five calendar years before the cycle's year; a station set up within them is evaluated
+    from its establishment."""
+    start, end = dt.date(cycle - PERIOD_YEARS, 1, 1), dt.date(cycle - 1, 12, 31)
+    if station is not None and start < station.established_on < end:
+        start = station.established_on
+    return start, end
+
+
+# ---- reading an evaluation ------------------------------------------------------------------------
+
+
+def indicator_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stored indicators as table rows (label, value, definition), breakdowns as sub-rows."""
+    grounds = dict(Appointment.WithdrawalGround.choices)
+    levels = dict(Level.choices)
+    rows: list[dict[str, Any]] = []
+    for indicator in INDICATORS:
+        rows.append(
+            {
+                "key": indicator.key,
+                "label": indicator.label,
+                "definition": indicator.definition,
+                "value": indicators.get(indicator.key),
+                "recorded": indicator.key in indicators,
+                "sub": False,
+            }
+        )
+        breakdown: dict[str, int] = {}
+        names: dict[str, Any] = {}
+        if indicator.key == "withdrawals":
+            breakdown, names = indicators.get("withdrawals_by_ground") or {}, grounds
+        elif indicator.key == "projects":
+            breakdown, names = indicators.get("projects_by_level") or {}, levels
+        for key, value in breakdown.items():
+            rows.append(
+                {
+                    "key": f"{indicator.key}.{key}",
+                    "label": capfirst(names.get(key, key)),
+                    "definition": indicator.definition,
+                    "value": value,
+                    "recorded": True,
+                    "sub": True,
+                }
+            )
+    return rows
+
+
+EVENT_LABELS = {
+    "evaluation.created": _("Evaluation started"),
+    "evaluation.recomputed": _("Indicators recomputed"),
+    "evaluation.graded": _("Grade recorded"),
+    "evaluation.acted": _("Action decided"),
+}
+
+
+def readable_timeline(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Names the evaluation events (audit.timeline does not know them) and tells a change of the
+    indicators as the numbers that changed, not as one long JSON value."""
+    indicators_label = str(capfirst(Evaluation._meta.get_field("indicators").verbose_name))
+    for entry in entries:
+        event = entry["event"]
+        if event.event not in EVENT_LABELS:
+            continue
+        entry["what"] = EVENT_LABELS[event.event]
+        changes = [c for c in entry["changes"] if str(c["label"]) != indicators_label]
+        if not entry["created"]:
+            before = (event.before or {}).get("indicators") or {}
+            after = (event.after or {}).get("indicators") or {}
+            for indicator in INDICATORS:
+                old, new = before.get(indicator.key), after.get(indicator.key)
+                if old != new:
+                    changes.append({"label": indicator.label, "before": _shown(old), "after": _shown(new)})
+        entry["changes"] = changes
+    return entries
+
+
+def _shown(value: Any) -> str:
+    return "—" if value is None else str(value)
