@@ -71,6 +71,21 @@ EVENT_LABELS = {
     "review_rules.saved": gettext_lazy("Panel rules saved"),
 }
 
+# Keys of events' data that are no field of the record (a draw's, a submission's), as words.
+_KEY_LABELS = {
+    "seed": gettext_lazy("draw seed"),
+    "round": gettext_lazy("draw round"),
+    "candidates": gettext_lazy("eligible experts (ids)"),
+    "drawn": gettext_lazy("experts drawn (ids)"),
+    "external_seats": gettext_lazy("external seats to fill"),
+    "replaces": gettext_lazy("replaces (panel seat id)"),
+    "scores": gettext_lazy("scores by criterion (criterion id: score)"),
+    "criteria": gettext_lazy("criteria"),
+    "disciplines": gettext_lazy("disciplines of expertise"),
+    "applied": gettext_lazy("applied to the subject"),
+    "declared_conflict": gettext_lazy("declared conflict"),
+}
+
 # Bookkeeping fields that say nothing a reader of the timeline needs.
 _QUIET_FIELDS = {
     "id",
@@ -109,7 +124,7 @@ def _describe(event: AuditEvent) -> dict[str, Any]:
             continue  # a new record: its facts, not its empty fields and links
         changes.append(
             {
-                "label": capfirst(field.verbose_name) if field is not None else name,
+                "label": capfirst(field.verbose_name) if field is not None else capfirst(_KEY_LABELS.get(name, name)),
                 # No "before" for a new record or a field set for the first time: just the value.
                 "before": None if created or before in (None, "") else _display(field, before),
                 "after": _display(field, after),

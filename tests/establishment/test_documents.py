@@ -190,8 +190,7 @@ def test_a_download_gives_the_stored_pdf_as_an_attachment(client, setup, persona
     if expected == 200:
         assert response["Content-Type"] == "application/pdf"
         assert response["Content-Disposition"].startswith("attachment;")
-        assert b"".join(response.streaming_content) == PDF
-        response.close()
+        assert b"".join(response.streaming_content) == PDF  # consumed: the response is closed
 
 
 def test_a_document_is_not_downloaded_through_another_application(signed_in, setup):
