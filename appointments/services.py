@@ -27,6 +27,7 @@ from catalogue.models import Institution
 from core.bulk import insert_many, new_record
 from core.dates import add_months, full_months_between
 from core.errors import DomainError, RuleViolation, Violation
+from core.errors import require as _require
 from core.fieldcheck import check_fields
 from people.models import Person, Supervisor
 from people.services import check_identity, registered_ids
@@ -44,11 +45,6 @@ PASSED_ON_FIELDS: dict[str, str] = {
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _require(condition: bool, message: str, field: str | None = None) -> None:
-    if not condition:
-        raise DomainError(message, field=field)
 
 
 def _may_manage(by: Any, appointment: Appointment) -> None:

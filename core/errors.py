@@ -10,6 +10,12 @@ class DomainError(Exception):
         self.field = field
 
 
+def require(condition: bool, message: str, field: str | None = None) -> None:
+    """Refuses with the sentence (naming the field) unless the condition holds: the services' guard."""
+    if not condition:
+        raise DomainError(message, field=field)
+
+
 @dataclass(frozen=True)
 class Violation:
     """A policy rule a change would break. `overridable` rules yield to a recorded exception."""

@@ -26,6 +26,7 @@ from audit.services import record_event, snapshot
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import validation_message
 from core.errors import DomainError
+from core.errors import require as _require
 from establishment.checklist import Checklist, checklist
 from establishment.models import Application, Document, Round
 from people.models import Supervisor
@@ -48,11 +49,6 @@ EDITABLE_FIELDS = (
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _require(condition: bool, message: str, field: str | None = None) -> None:
-    if not condition:
-        raise DomainError(message, field=field)
 
 
 def may_manage(user: Any, institution_id: int | None) -> bool:

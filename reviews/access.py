@@ -83,8 +83,10 @@ def conflicted_review_ids(user: Any) -> list[int]:
     if not (profile.unit_id or profile.supervisor_id or profile.person_ids or profile.relations):
         return []  # nothing can conflict this user: the common case of an office administrator
     today = timezone.localdate()
-    reviews = Review.objects.filter(institution_id=user.institution_id).select_related(
-        "appointment__station", "application", "evaluation__station"
+    reviews = (
+        Review.objects.filter(institution_id=user.institution_id)
+        .select_related("appointment__station", "appointment__workstation", "application", "evaluation__station")
+        .prefetch_related("application__applicants", "evaluation__station__supervisors")
     )
     return [
         review.pk

@@ -29,8 +29,6 @@ class Parties:
 
 
 def subject_parties(review: Review) -> Parties:
-    from people.models import Supervisor
-
     if review.appointment_id is not None:
         appointment = review.appointment
         assert appointment is not None
@@ -51,7 +49,7 @@ def subject_parties(review: Review) -> Parties:
         assert application is not None
         return Parties(
             units=frozenset({application.unit_id}),
-            applicants=frozenset(application.applicants.values_list("pk", flat=True)),
+            applicants=frozenset(s.pk for s in application.applicants.all()),  # prefetched by lists
             disciplines=frozenset({application.discipline_id}),
         )
     evaluation = review.evaluation
@@ -59,7 +57,7 @@ def subject_parties(review: Review) -> Parties:
     station = evaluation.station
     return Parties(
         units=frozenset({station.unit_id}),
-        supervisors=frozenset(Supervisor.objects.filter(station=station).values_list("pk", flat=True)),
+        supervisors=frozenset(s.pk for s in station.supervisors.all()),  # prefetched by lists
         disciplines=frozenset({station.discipline_id} - {None}),  # type: ignore[arg-type]
         supervisor_sentence=_("supervises postdocs in the station"),
     )

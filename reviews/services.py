@@ -19,6 +19,7 @@ from audit.services import record_event, snapshot
 from catalogue.models import Discipline, Institution
 from catalogue.services import validation_message
 from core.errors import DomainError
+from core.errors import require as _require
 from reviews.models import POSTDOC_KINDS, Criterion, Expert, Form, Kind, KindRules, Member, Relation, Review, Score
 from reviews.panels import (
     Profile,
@@ -62,11 +63,6 @@ def _day(on: dt.date | None) -> dt.date:
         return _today()
     _require(on <= _today(), _("The date cannot be in the future."), "on")
     return on
-
-
-def _require(condition: bool, message: str, field: str | None = None) -> None:
-    if not condition:
-        raise DomainError(message, field=field)
 
 
 def _require_admin(by: Any, institution_id: int) -> None:

@@ -34,8 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.access import Perm, can_manage_appointment, get_appointment_for_user, has_perm, role_names
 from accounts.models import Role
 from appointments.models import Appointment
-from audit.models import AuditEvent
-from audit.timeline import EVENT_LABELS, _describe
+from audit.timeline import timeline
 from catalogue.models import Discipline, Institution, Unit
 from core.errors import DomainError
 from core.forms import ServiceForm
@@ -160,23 +159,6 @@ def subject_of(review: Review) -> dict[str, Any]:
         "label": str(review.application),
         "url": reverse("establishment:application-detail", args=[review.application.pk]),
     }
-
-
-def timeline(*records: Any) -> list[dict[str, Any]]:
-    """`audit.timeline.timeline`, told event by event: an event whose `after` names a reverse
-    relation (a submission's "scores", a form's "criteria") has no label there and is shown
-    without its changes rather than failing the page."""
-    events = AuditEvent.objects.none()
-    for record in records:
-        events = events | AuditEvent.objects.for_record(record)
-    entries = []
-    for event in events.order_by("-occurred_at", "-id"):
-        try:
-            entries.append(_describe(event))
-        except AttributeError:
-            what = EVENT_LABELS.get(event.event, event.event)
-            entries.append({"event": event, "what": what, "created": False, "changes": [], "exceptions": []})
-    return entries
 
 
 # ---------------------------------------------------------------------------------------------

@@ -242,23 +242,14 @@ def indicator_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-EVENT_LABELS = {
-    "evaluation.created": _("Evaluation started"),
-    "evaluation.recomputed": _("Indicators recomputed"),
-    "evaluation.graded": _("Grade recorded"),
-    "evaluation.acted": _("Action decided"),
-}
-
-
 def readable_timeline(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Names the evaluation events (audit.timeline does not know them) and tells a change of the
-    indicators as the numbers that changed, not as one long JSON value."""
+    """Tells a change of an evaluation's indicators as the numbers that changed, not as one long
+    JSON value."""
     indicators_label = str(capfirst(Evaluation._meta.get_field("indicators").verbose_name))
     for entry in entries:
         event = entry["event"]
-        if event.event not in EVENT_LABELS:
+        if not event.event.startswith("evaluation."):
             continue
-        entry["what"] = EVENT_LABELS[event.event]
         changes = [c for c in entry["changes"] if str(c["label"]) != indicators_label]
         if not entry["created"]:
             before = (event.before or {}).get("indicators") or {}

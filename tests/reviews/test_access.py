@@ -1,16 +1,23 @@
 """Who sees a review and who sees its panel: conflicted users, administrators included, never do."""
 
+import datetime as dt
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import account_link
 from core.errors import DomainError
 from reviews import services
-from reviews.access import sees_panel, user_conflicts, visible_reviews
-from reviews.models import Review
+from reviews.access import conflicted_review_ids, sees_panel, user_conflicts, visible_reviews
+from reviews.models import Kind, Review
 from reviews.services import expert_save
-from tests.factories import World
+from stations.models import Station
+from stations.services import evaluation_create
+from tests.factories import World, make_appointment
 from tests.reviews.conftest import Pool
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +92,30 @@ def test_a_conflicted_administrator_does_not_run_the_review(world: World, midter
     with pytest.raises(DomainError, match="another administrator runs it"):
         services.panel_draw(review=midterm, seed=1, by=world.admin)
     assert midterm.members.count() == 0
+
+
+def test_finding_a_users_conflicts_takes_the_same_queries_for_more_reviews(world: World, pool: Pool) -> None:
+    deadline = timezone.localdate() + dt.timedelta(days=10)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            conflicted_review_ids(world.supervisor_user)
+        return len(captured)
+
+    def evaluation_review(station: Station) -> None:
+        evaluation = evaluation_create(
+            station=station, cycle=2025, kind="comprehensive", period_start=dt.date(2020, 1, 1),
+            period_end=dt.date(2024, 12, 31), by=world.admin,
+        )  # fmt: skip
+        services.review_create(
+            kind=Kind.STATION_EVALUATION, subject=evaluation, deadline=deadline, form=pool.form, by=world.admin
+        )
+
+    services.review_create(kind=Kind.MIDTERM, subject=world.appointment, deadline=deadline, by=world.admin)
+    evaluation_review(world.station)
+    one = queries()
+    evaluation_review(world.other_station)
+    for _ in range(3):
+        other = make_appointment(world.other_station, world.other_supervisor, world.admin)
+        services.review_create(kind=Kind.MIDTERM, subject=other, deadline=deadline, by=world.admin)
+    assert queries() == one
