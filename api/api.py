@@ -32,10 +32,12 @@ from appointments.selectors import search
 from audit.models import AuditEvent
 from catalogue.models import Discipline, DoctoralRight, Unit
 from core.errors import DomainError, RuleViolation
+from establishment.api import router as establishment_router
 from funding.models import Project
 from people.models import Supervisor
 from reports.selectors import headline_figures
 from reviews.api import router as reviews_router
+from stations.api import router as evaluations_router
 
 
 class TokenAuth(HttpBearer):
@@ -352,3 +354,5 @@ def stats(request: HttpRequest, as_of: s.Day | None = None, years: int = Query(3
 # The other apps' routers -------------------------------------------------------------------------
 
 api.add_router("", reviews_router)
+api.add_router("", establishment_router)
+api.add_router("", evaluations_router)

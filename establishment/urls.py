@@ -6,6 +6,7 @@ app_name = "establishment"
 
 urlpatterns = [
     path("", views.application_list, name="application-list"),
+    path("export.<str:fmt>", views.application_export, name="application-export"),
     path("new/", views.application_new, name="application-new"),
     path("rounds/", views.round_list, name="round-list"),
     path("rounds/new/", views.round_new, name="round-new"),

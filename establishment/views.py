@@ -15,8 +15,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from core.forms import ServiceForm
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from establishment import services
 from establishment.checklist import checklist
+from establishment.export import applications_sheet
 from establishment.forms import (
     ApplicationFilterForm,
     ApplicationForm,
@@ -45,6 +46,7 @@ from establishment.forms import (
     WithdrawForm,
 )
 from establishment.models import Application, Document, Round
+from exchange import exporter
 
 Status = Application.Status
 
@@ -87,22 +89,24 @@ def _document_for(application: Application, pk: Any) -> Document:
 # The list
 
 
-@login_required
-@require_GET
-def application_list(request: SignedInRequest) -> HttpResponse:
+@dataclass(frozen=True)
+class Listed:
+    form: ApplicationFilterForm
+    applications: QuerySet[Application]
+    filtered: bool
+    institution_id: int
+    rounds: QuerySet[Round]
+
+
+def listed_applications(request: SignedInRequest) -> Listed:
+    """The applications the list's search and filters select, in its order: the page and its exports."""
     institution_id = _require_reader(request.user)
     rounds = Round.objects.filter(institution_id=institution_id)
     form = ApplicationFilterForm(request.GET or None, rounds=rounds)
     form.is_valid()  # invalid filters are shown with their error and left out
     data = form.cleaned_data if form.is_bound else {}
-    applications = (
-        Application.objects.filter(institution_id=institution_id)
-        .select_related("round", "discipline", "unit", "station")
-        .annotate(
-            applicant_count=Count("applicants", distinct=True),
-            document_count=Count("documents", distinct=True),
-        )
-        .order_by("-round__year", "discipline__code")
+    applications = Application.objects.filter(institution_id=institution_id).order_by(
+        "-round__year", "discipline__code"
     )
     text = (data.get("q") or "").strip()
     if text:
@@ -115,15 +119,37 @@ def application_list(request: SignedInRequest) -> HttpResponse:
         applications = applications.filter(round=data["round"])
     if data.get("status"):
         applications = applications.filter(status=data["status"])
+    filtered = any(data.get(name) for name in ("q", "round", "status"))
+    return Listed(form, applications, filtered, institution_id, rounds)
+
+
+@login_required
+@require_GET
+def application_list(request: SignedInRequest) -> HttpResponse:
+    listed = listed_applications(request)
+    applications = listed.applications.select_related("round", "discipline", "unit", "station").annotate(
+        applicant_count=Count("applicants", distinct=True),
+        document_count=Count("documents", distinct=True),
+    )
     context: dict[str, Any] = {
-        "form": form,
-        "filtered": any(data.get(name) for name in ("q", "round", "status")),
-        "can_manage": services.may_manage(request.user, institution_id),
-        "has_rounds": rounds.exists(),
+        "form": listed.form,
+        "filtered": listed.filtered,
+        "can_manage": services.may_manage(request.user, listed.institution_id),
+        "has_rounds": listed.rounds.exists(),
         **paginate(request, applications),
     }
     template = "establishment/list.html#rows" if is_htmx(request) else "establishment/list.html"
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def application_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
+    """The applications the list's filters select, every page, as `.xlsx` or `.csv`."""
+    if fmt not in exporter.FORMATS:
+        raise Http404
+    sheet = applications_sheet(listed_applications(request).applications)
+    return exporter.export_response([sheet], fmt=fmt, basename="station-applications")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,12 +357,18 @@ def detail_context(
     manage = services.may_manage(request.user, application.institution_id)
     change_documents = manage and application.status in Application.DOCUMENT_STATUSES
     steps = [step for step in STEPS.values() if manage and step.available(application)]
+    reviews = list(application.reviews.order_by("-pk"))
     return {
         **checklist_context(request, application),
         "applicants": list(application.applicants.select_related("unit").order_by("name", "staff_no")),
         "documents": list(application.documents.select_related("uploaded_by")),
         "document_form": document_form or (DocumentForm() if change_documents else None),
-        "reviews": list(application.reviews.order_by("-pk")),
+        "reviews": reviews,
+        # In internal review with no review running: the office starts the demonstration's review.
+        "can_start_review": manage
+        and application.status == Status.INTERNAL_REVIEW
+        and not application.internal_review_supported
+        and all(review.status == review.Status.DECIDED for review in reviews),
         "timeline": timeline(application),
         "steps": [
             {"name": step.name, "title": step.title, "url": _step_url(application, step), "ending": step.ending}

@@ -198,14 +198,17 @@ def projects_of(appointments: QuerySet[Appointment]) -> QuerySet[Project]:
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet of an export: its name in SHEETS and its rows (column key → value)."""
+    """One sheet of an export: its name and its rows (column key → value). Its columns are those of
+    the sheet of that name in SHEETS, or `layout` for a sheet that is exported only (the records of
+    the review engine, `exchange.workbook.EXPORT_ONLY_SHEETS`) or has columns of its own."""
 
     name: str
     rows: Iterable[Row]
+    layout: SheetSpec | None = None
 
     @property
     def spec(self) -> SheetSpec:
-        return SHEET_BY_NAME[self.name]
+        return self.layout or SHEET_BY_NAME[self.name]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,13 +362,21 @@ def record_full_id_export(*, user: Any, institution: Institution, postdoc_rows: 
 
 
 def workbook_sheets(institution: Institution, user: Any, *, reveal: bool) -> list[Sheet]:
-    """Every sheet of SHEETS with the institution's records the user may see; the expert pool
-    only for those who see the whole institution (administrators and leadership)."""
+    """Every sheet of SHEETS with the institution's records the user may see (the expert pool only
+    for those who see the whole institution: administrators and leadership), then the export-only
+    sheets of the review engine (docs/decisions/0012) the user's role sees."""
+    from establishment.export import applications_sheet
+    from establishment.models import Application
+    from reviews.access import panel_review_ids, review_subjects, visible_reviews
+    from reviews.export import reviews_sheet
+    from stations.access import may_view_evaluations, visible_evaluations
+    from stations.export import evaluations_sheet
+
     appointments = visible_appointments(user).filter(institution=institution)
-    with_experts = sees_whole_institution(user)
+    whole = sees_whole_institution(user)
     used = Q(pk__in=DoctoralRight.objects.filter(institution=institution).values("discipline"))
     used |= Q(pk__in=Station.objects.filter(institution=institution).values("discipline"))
-    if with_experts:
+    if whole:
         used |= Q(
             pk__in=Expert.disciplines.through.objects.filter(expert__institution=institution).values("discipline")
         )
@@ -380,10 +391,18 @@ def workbook_sheets(institution: Institution, user: Any, *, reveal: bool) -> lis
         "Postdocs": postdoc_rows(appointments.order_by("entry_date", "postdoc_no"), reveal=reveal),
         "Projects": project_rows(projects_of(appointments).filter(institution=institution)),
     }
-    if with_experts:
+    if whole:
         # Experts without a number are written too, with the number blank: the import asks for one.
         rows["Experts"] = expert_rows(Expert.objects.filter(institution=institution).order_by("code", "name", "pk"))
-    return [Sheet(spec.name, rows.get(spec.name, ())) for spec in SHEETS if spec.name != "Experts" or with_experts]
+    sheets = [Sheet(spec.name, rows.get(spec.name, ())) for spec in SHEETS if spec.name != "Experts" or whole]
+    if whole:
+        sheets.append(applications_sheet(Application.objects.filter(institution=institution)))
+    if may_view_evaluations(user):
+        evaluations = visible_evaluations(user).filter(station__institution=institution)
+        sheets.append(evaluations_sheet(evaluations.order_by("-cycle", "station__code", "kind")))
+    reviews = review_subjects(visible_reviews(user).filter(institution=institution)).order_by("-deadline", "-pk")
+    sheets.append(reviews_sheet(reviews, panel_review_ids(user, reviews)))
+    return sheets
 
 
 def export_workbook(*, path: str | Path, institution: Institution, user: Any) -> dict[str, int]:

@@ -191,6 +191,13 @@ SHEETS: tuple[SheetSpec, ...] = (
 )
 SHEET_BY_NAME = {s.name: s for s in SHEETS}
 
+# Sheets the whole-institution export adds after SHEETS, that an import reads not: the records of
+# the review engine (docs/decisions/0012). Each decision in them was applied to its subject through
+# that subject's services (a station created, an extension granted, a postdoc withdrawn), and those
+# results are in the sheets above; replaying the decisions would apply them twice. Their columns are
+# declared by the apps that own them (establishment.export, stations.export, reviews.export).
+EXPORT_ONLY_SHEETS: dict[str, str] = {"Applications": "设站申请", "Evaluations": "评估", "Reviews": "评审"}
+
 # Enumerations: English code → Chinese label (the importer accepts either).
 ENUMS: dict[str, dict[str, str]] = {
     "unit_kind": {"college": "学院", "hospital": "附属医院", "institute": "研究所", "enterprise": "企业"},
@@ -228,6 +235,7 @@ def normalise(text: Any) -> str:
 
 
 _SHEET_ALIASES = {normalise(alias): spec for spec in SHEETS for alias in (spec.name, spec.zh)}
+_EXPORT_ONLY_ALIASES = {normalise(alias) for item in EXPORT_ONLY_SHEETS.items() for alias in item}
 
 
 def sheet_spec(name: str) -> SheetSpec | None:
@@ -421,6 +429,15 @@ class WorkbookSource:
     ) -> None:
         """Reads a sheet's header: unknown columns are warnings; missing or repeated ones are problems."""
         spec = sheet_spec(title)
+        if spec is None and normalise(title) in _EXPORT_ONLY_ALIASES:
+            self.warnings.append(
+                _(
+                    "Sheet %(sheet)s lists records of expert reviews for reference; an import does not read it. "
+                    "Applications, evaluations and reviews are entered on their own pages."
+                )
+                % {"sheet": title}
+            )
+            return
         if spec is None:
             self.warnings.append(_("Sheet %(sheet)s is not an exchange sheet; it was ignored.") % {"sheet": title})
             return

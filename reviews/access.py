@@ -7,6 +7,7 @@ a conflict in it, administrators included (`panel_hidden_from`). Experts see the
 Pages, partials, exports, the API and commands all ask here.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -106,6 +107,19 @@ def sees_panel(user: Any, review: Review) -> bool:
     return overseer and not user_conflicts(user, review)
 
 
+def panel_review_ids(user: Any, reviews: Iterable[Review]) -> set[int]:
+    """`sees_panel` for many reviews at once: the user's conflicts are found once, not per review."""
+    from reviews.services import may_manage_review
+
+    reviews = [r for r in reviews if r.institution_id == getattr(user, "institution_id", None)]
+    leadership = Role.LEADERSHIP in role_names(user)
+    overseen = [r for r in reviews if leadership or may_manage_review(user, r)]
+    if not overseen:
+        return set()
+    conflicted = set(conflicted_review_ids(user))
+    return {r.pk for r in overseen if r.pk not in conflicted}
+
+
 def panel_hidden_from(user: Any, review: Review) -> bool:
     return not sees_panel(user, review)
 
@@ -136,3 +150,17 @@ def sees_fellow_members(member: Member) -> bool:
 def sees_subject_identity(member: Member) -> bool:
     """A blind review on a form that says so hides who the subject is from its reviewers."""
     return not (member.review.blind and member.review.form.hides_subject)
+
+
+def review_subjects(reviews: QuerySet[Review]) -> QuerySet[Review]:
+    """The reviews with what names their subject (the postdoc, the application, the station)."""
+    return reviews.select_related(
+        "form",
+        "appointment__person",
+        "appointment__station",
+        "appointment__primary_supervisor",
+        "application__discipline",
+        "application__round",
+        "application__unit",
+        "evaluation__station",
+    )

@@ -9,7 +9,7 @@ review's steps either (回避). Writes go to `reviews.services`; their refusals 
 field they name, with the input kept.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,7 +41,6 @@ from core.forms import ServiceForm
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from establishment.models import Application
 from exchange import exporter
-from exchange.workbook import Column, SheetSpec
 from people.models import Supervisor
 from reviews import links, services
 from reviews.access import (
@@ -49,12 +48,15 @@ from reviews.access import (
     conflicted_review_ids,
     get_assignment_for_user,
     get_review_for_user,
+    panel_review_ids,
+    review_subjects,
     sees_fellow_members,
     sees_panel,
     sees_subject_identity,
     user_conflicts,
     visible_reviews,
 )
+from reviews.export import reviews_sheet
 from reviews.forms import (
     CloseForm,
     ConfirmForm,
@@ -116,30 +118,6 @@ def sight(user: Any, review: Review) -> Sight:
     return Sight(overseer=overseer, panel=panel, manage=manager and panel, hidden=hidden)
 
 
-def panel_review_ids(user: Any, reviews: Iterable[Review]) -> set[int]:
-    """`sees_panel` for many reviews at once: the user's conflicts are found once, not per review."""
-    reviews = [r for r in reviews if r.institution_id == getattr(user, "institution_id", None)]
-    leadership = Role.LEADERSHIP in role_names(user)
-    overseen = [r for r in reviews if leadership or services.may_manage_review(user, r)]
-    if not overseen:
-        return set()
-    conflicted = set(conflicted_review_ids(user))
-    return {r.pk for r in overseen if r.pk not in conflicted}
-
-
-def _review_subjects(reviews: QuerySet[Review]) -> QuerySet[Review]:
-    return reviews.select_related(
-        "form",
-        "appointment__person",
-        "appointment__station",
-        "appointment__primary_supervisor",
-        "application__discipline",
-        "application__round",
-        "application__unit",
-        "evaluation__station",
-    )
-
-
 def subject_of(review: Review) -> dict[str, Any]:
     """The subject as the office's pages name it: a label, a link, and the postdoc for postdoc kinds."""
     if review.appointment is not None:
@@ -176,7 +154,7 @@ def listed_reviews(request: SignedInRequest) -> Listed:
     form = ReviewFilterForm(request.GET or None)
     form.is_valid()  # invalid filters are shown with their error and left out
     data = form.cleaned_data if form.is_bound else {}
-    reviews = _review_subjects(visible_reviews(request.user))
+    reviews = review_subjects(visible_reviews(request.user))
     if data.get("q"):
         q = data["q"].strip()
         reviews = reviews.filter(
@@ -217,82 +195,6 @@ def review_list(request: SignedInRequest) -> HttpResponse:
     return render(request, "reviews/list.html", context)
 
 
-REVIEWS_SHEET_COLUMNS = (
-    Column("id", "评审编号", True),
-    Column("kind", "评审类型", True),
-    Column("title", "标题"),
-    Column("postdoc_no", "博士后编号"),
-    Column("postdoc_name", "博士后姓名"),
-    Column("station_code", "设站代码"),
-    Column("subject", "评审对象"),
-    Column("deadline", "截止日期"),
-    Column("status", "状态"),
-    Column("attempt", "次数"),
-    Column("decision", "评审结论"),
-    Column("decided_on", "决定日期"),
-)
-PANEL_COLUMNS = (
-    Column("panel_size", "专家人数"),
-    Column("submitted", "已评分人数"),
-    Column("reviewers", "评审专家及得分"),
-    Column("mean", "平均分"),
-    Column("median", "中位分"),
-    Column("disagreement", "分歧较大"),
-    Column("suggested", "建议结论"),
-)
-REVIEWS_SHEET = SheetSpec("Reviews", "评审", "id", REVIEWS_SHEET_COLUMNS)
-REVIEWS_PANEL_SHEET = SheetSpec("Reviews", "评审", "id", REVIEWS_SHEET_COLUMNS + PANEL_COLUMNS)
-
-
-@dataclass(frozen=True)
-class _ReviewSheet(exporter.Sheet):
-    """Not a sheet of the exchange workbook (nothing imports reviews): its own columns, written by
-    the exporter's writers. With the panel's columns only for a user who sees some review's panel."""
-
-    with_panel: bool = False
-
-    @property
-    def spec(self) -> SheetSpec:
-        return REVIEWS_PANEL_SHEET if self.with_panel else REVIEWS_SHEET
-
-
-def review_rows(reviews: QuerySet[Review], panel_ids: set[int]) -> Iterator[exporter.Row]:
-    members = Member.objects.select_related("expert").prefetch_related("scores").order_by("pk")
-    reviews = reviews.prefetch_related(Prefetch("members", queryset=members), "form__criteria")
-    for review in reviews.iterator(chunk_size=exporter.CHUNK_SIZE):
-        a = review.appointment
-        row: dict[str, Any] = {
-            "id": review.pk,
-            "kind": review.kind,
-            "title": review.title,
-            "postdoc_no": a.postdoc_no if a else "",
-            "postdoc_name": a.person.name if a else "",
-            "station_code": a.station.code if a else (review.evaluation.station.code if review.evaluation else ""),
-            "subject": str(review.subject),
-            "deadline": review.deadline,
-            "status": review.status,
-            "attempt": review.attempt,
-            "decision": review.decision,
-            "decided_on": review.decided_on,
-        }
-        if review.pk in panel_ids:  # never a name or a score of a panel the user may not see
-            seated = [m for m in review.members.all() if m.counts]
-            result = outcome(review, seated, list(review.form.criteria.all()))
-            scores = {r.member.pk: r.score for r in result.reviewers}
-            row |= {
-                "panel_size": len(seated),
-                "submitted": len(result.reviewers),
-                "reviewers": "; ".join(
-                    f"{m.expert.name} {scores[m.pk]}" if m.pk in scores else m.expert.name for m in seated
-                ),
-                "mean": result.mean,
-                "median": result.median,
-                "disagreement": ("yes" if result.disagreement else "no") if result.reviewers else "",
-                "suggested": result.suggested,
-            }
-        yield row
-
-
 @login_required
 @require_GET
 def review_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
@@ -301,7 +203,7 @@ def review_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
         raise Http404
     reviews = listed_reviews(request).reviews
     panel_ids = panel_review_ids(request.user, reviews)
-    sheet = _ReviewSheet("Reviews", review_rows(reviews, panel_ids), with_panel=bool(panel_ids))
+    sheet = reviews_sheet(reviews, panel_ids)
     return exporter.export_response([sheet], fmt=fmt, basename="reviews")
 
 
@@ -482,7 +384,7 @@ PARTS = ("panel", "outcome")
 @require_GET
 def review_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request.user, pk)
-    review = _review_subjects(Review.objects.filter(pk=review.pk)).select_related("institution", "decided_by").get()
+    review = review_subjects(Review.objects.filter(pk=review.pk)).select_related("institution", "decided_by").get()
     context = detail_context(request, review)
     part = request.GET.get("part")
     if is_htmx(request) and part in PARTS:

@@ -2,8 +2,6 @@
 stations' periodic evaluations (综合评估 / 新设站评估): the institution's list, one evaluation's page,
 and the office's steps (start, recompute, act after the grade)."""
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -22,23 +20,20 @@ from accounts.access import (
     Perm,
     get_station_for_user,
     has_perm,
-    role_names,
-    secretary_station_ids,
-    sees_whole_institution,
     visible_appointments,
     visible_stations,
 )
-from accounts.models import Role
 from appointments.models import Appointment
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
-from exchange.workbook import Column, SheetSpec
 from reports.views import coverage_context
 from reviews.models import Review
 from stations import services
+from stations.access import may_manage_evaluations, may_view_evaluations, visible_evaluations
 from stations.evaluation import INDICATORS, indicator_rows, readable_timeline
+from stations.export import evaluations_sheet
 from stations.forms import EvaluationActForm, EvaluationFilterForm, EvaluationStartForm, StationFilterForm
 from stations.models import Evaluation, Station
 
@@ -121,29 +116,6 @@ def station_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 # Administrators and leadership see every evaluation of their institution (leadership read-only), a
 # station secretary those of their stations, read-only; other roles are refused (403). A station or
 # evaluation the user cannot see at all answers 404, as every record outside a scope does.
-
-
-def may_view_evaluations(user: Any, station: Station | None = None) -> bool:
-    """Whether the user's role sees evaluations: of `station`, or of any station (None)."""
-    if sees_whole_institution(user):
-        return station is None or station.institution_id == user.institution_id
-    if Role.SECRETARY not in role_names(user):
-        return False
-    ids = secretary_station_ids(user)
-    return bool(ids) if station is None else station.pk in ids and station.institution_id == user.institution_id
-
-
-def may_manage_evaluations(user: Any, station: Station) -> bool:
-    return has_perm(user, Perm.MANAGE_REFERENCE) and station.institution_id == user.institution_id
-
-
-def visible_evaluations(user: Any) -> QuerySet[Evaluation]:
-    evaluations = Evaluation.objects.filter(station__institution_id=user.institution_id)
-    if sees_whole_institution(user):
-        return evaluations
-    if Role.SECRETARY in role_names(user):
-        return evaluations.filter(station_id__in=secretary_station_ids(user))
-    return evaluations.none()
 
 
 def get_evaluation_for_user(user: Any, pk: Any) -> Evaluation:
@@ -332,67 +304,6 @@ def evaluation_list(request: SignedInRequest) -> HttpResponse:
     return render(request, "stations/evaluations.html", context)
 
 
-# The export's one sheet: the evaluation, then its indicators (definitions: stations.evaluation).
-_EXPORTED_INDICATORS = [i.key for i in INDICATORS if i.key != "research_outputs"]
-EVALUATIONS_SHEET = SheetSpec(
-    "Evaluations",
-    "评估",
-    "station_code",
-    (
-        Column("station_code", "设站代码", True),
-        Column("station_name", "设站名称"),
-        Column("cycle", "评估年度", True),
-        Column("kind", "评估类型", True),
-        Column("period_start", "评估期起"),
-        Column("period_end", "评估期止"),
-        Column("grade", "评估结果"),
-        Column("decided_on", "结果日期"),
-        Column("action", "处理"),
-        Column("rectify_by", "整改期限"),
-        Column("intake", "招收人数"),
-        Column("in_station_at_end", "期末在站人数"),
-        Column("exits", "出站人数"),
-        Column("exits_on_time", "按期出站人数"),
-        Column("on_time_share", "按期出站比例(%)"),
-        Column("extensions", "延期次数"),
-        Column("withdrawals", "退站人数"),
-        Column("transfers", "转出人数"),
-        Column("postdoc_years", "博士后人年"),
-        Column("projects", "获批项目数"),
-        Column("projects_per_postdoc_year", "人年均项目数"),
-        Column("computed_on", "指标计算日期"),
-    ),
-)
-
-
-@dataclass(frozen=True)
-class _EvaluationSheet(exporter.Sheet):
-    """Not a sheet of the exchange workbook (nothing imports evaluations): its own columns, written
-    by the exporter's writers."""
-
-    @property
-    def spec(self) -> SheetSpec:
-        return EVALUATIONS_SHEET
-
-
-def evaluation_rows(evaluations: QuerySet[Evaluation]) -> Iterator[exporter.Row]:
-    for e in evaluations.iterator(chunk_size=exporter.CHUNK_SIZE):
-        yield {
-            "station_code": e.station.code,
-            "station_name": e.station.name_zh,
-            "cycle": e.cycle,
-            "kind": e.kind,
-            "period_start": e.period_start,
-            "period_end": e.period_end,
-            "grade": e.grade,
-            "decided_on": e.decided_on,
-            "action": e.action,
-            "rectify_by": e.rectify_by,
-            "computed_on": e.indicators.get("computed_on"),
-            **{key: e.indicators.get(key) for key in _EXPORTED_INDICATORS},
-        }
-
-
 @login_required
 @require_GET
 def evaluation_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
@@ -400,6 +311,4 @@ def evaluation_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     if fmt not in exporter.FORMATS:
         raise Http404
     _form, evaluations = listed_evaluations(request)
-    return exporter.export_response(
-        [_EvaluationSheet("Evaluations", evaluation_rows(evaluations))], fmt=fmt, basename="evaluations"
-    )
+    return exporter.export_response([evaluations_sheet(evaluations)], fmt=fmt, basename="evaluations")

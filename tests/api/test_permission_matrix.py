@@ -3,6 +3,11 @@
 The operations are read from the API's own OpenAPI document, so an endpoint added without a row in
 EXPECTATIONS fails test_every_operation_has_an_expectation, and is still refused to anonymous callers
 by test_anonymous_callers_are_refused. The personas and their records are tests/factories.py make_world().
+
+The table is centred on appointments: each persona has one in its scope and others outside it. An operation on
+another record (an establishment application, a round, a station evaluation, a station) acts on the record
+that belongs to the appointment's institution or station (`record_in_path`); its row says which personas see
+that record at all (the others find nothing: 404) and which of those may change it.
 """
 
 import datetime as dt
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.test.client import Client
 
 from api.api import api
@@ -22,9 +27,12 @@ from appointments.models import Appointment
 from appointments.services import assessment_record
 from audit.models import AuditEvent
 from catalogue.models import Discipline
+from establishment.models import Application, Round
 from funding.services import project_record
 from reviews.models import Review
+from stations.models import Evaluation
 from tests.api.conftest import PERSONAS, ApiClient
+from tests.api.subjects import APPLICATION_DISCIPLINE, application_at, evaluation_at
 from tests.factories import World
 from tests.reviews.builders import review_at
 
@@ -59,10 +67,18 @@ OUT_OF_SCOPE = {
 }
 # Who may change the appointment they see: office administrators and the secretary of its station.
 # Supervisors, postdocs and leadership only read (accounts/access.py can_manage_appointment).
-MANAGERS = {"admin", "secretary", "outsider"}
+MANAGERS = frozenset({"admin", "secretary", "outsider"})
 INSTITUTION_WIDE = {"admin", "leadership"}
 RUN_REVIEW = "You may not run this review."
 ONE_APPOINTMENT = {"secretary", "supervisor", "postdoc"}
+# Establishment applications and station evaluations (establishment/views.py, stations/access.py): office
+# administrators and leadership see those of their institution, a secretary the evaluations of their station;
+# only office administrators change them.
+OFFICE = frozenset({"admin", "outsider"})
+APPLICATION_READERS = frozenset({"admin", "leadership", "outsider"})
+EVALUATION_READERS = frozenset({"admin", "secretary", "leadership", "outsider"})
+CHANGE_APPLICATIONS = "Only an office administrator of this institution can change establishment applications."
+CHANGE_EVALUATIONS = "Only an office administrator of this institution can change station evaluations."
 
 
 # The kinds of operation, each with what it must answer ---------------------------------------------
@@ -85,6 +101,7 @@ class Listing:
 
     item_field: str  # the field of an item that names its record
     shows: dict[str, set[str] | Catalogue]  # persona → the records it lists, by label (see record_labels)
+    prepare: Callable[[World], None] | None = None  # gives the list something to show
 
 
 Prepare = Callable[[World, Appointment], None]
@@ -96,6 +113,8 @@ class Reading:
 
     is_about: Callable[[dict[str, Any], Appointment], bool]  # the answer is about that appointment
     prepare: Prepare | None = None  # gives the appointment something to show
+    # Who see the record of their appointment; for the others it is outside their scope (404).
+    readers: frozenset[str] = frozenset(PERSONAS)
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,13 @@ class Change:
     # Brings the appointment to where the rules allow the change, so that only the person decides.
     prepare: Prepare | None = None
     refusal: str = "You may not change this appointment."  # what those who only see it are told
+    managers: frozenset[str] = MANAGERS  # who change the record of their appointment
+    # Who see that record but may not change it (403); None: every persona but the managers. For anyone
+    # else the record is outside their scope (404).
+    seers: frozenset[str] | None = None
+
+    def refuses(self, persona: str) -> bool:
+        return persona not in self.managers and (self.seers is None or persona in self.seers)
 
 
 @dataclass(frozen=True)
@@ -164,6 +190,65 @@ def give_every_appointment_a_review(world: World) -> None:
 
 def ids_of(body: dict[str, Any], item_field: str) -> set[Any]:
     return {item[item_field] for item in body["items"]}
+
+
+def an_application(stage: str) -> Prepare:
+    """The application of the appointment's institution at a stage (tests/api/subjects.py)."""
+
+    def prepare(world: World, appointment: Appointment) -> None:
+        application_at(appointment.institution, stage, office_administrator_of(world, appointment))
+
+    return prepare
+
+
+def an_evaluation(stage: str) -> Prepare:
+    """The evaluation of the appointment's station at a stage (tests/api/subjects.py)."""
+
+    def prepare(world: World, appointment: Appointment) -> None:
+        evaluation_at(appointment.station, stage, office_administrator_of(world, appointment))
+
+    return prepare
+
+
+def give_every_institution_an_application(world: World) -> None:
+    application_at(world.institution, "draft", world.admin)
+    application_at(world.outsider.institution, "draft", world.outsider)
+
+
+def give_every_station_an_evaluation(world: World) -> None:
+    for station in (world.station, world.other_station):
+        evaluation_at(station, "new", world.admin)
+    evaluation_at(world.outside_appointment.station, "new", world.outsider)
+
+
+def is_the_application_of(body: dict[str, Any], appointment: Appointment) -> bool:
+    return body["discipline"] == APPLICATION_DISCIPLINE[appointment.institution.code]
+
+
+def is_the_evaluation_of(body: dict[str, Any], appointment: Appointment) -> bool:
+    return body["station"] == appointment.station.code
+
+
+def application_change(body: dict[str, Any], stage: str, *, done: int = 200) -> Change:
+    return Change(
+        body,
+        done=done,
+        prepare=an_application(stage),
+        refusal=CHANGE_APPLICATIONS,
+        managers=OFFICE,
+        seers=APPLICATION_READERS - OFFICE,
+    )
+
+
+def evaluation_change(body: dict[str, Any], stage: str, *, done: int = 200) -> Change:
+    return Change(
+        body,
+        done=done,
+        prepare=an_evaluation(stage),
+        refusal=CHANGE_EVALUATIONS,
+        managers=OFFICE,
+        seers=EVALUATION_READERS - OFFICE,
+    )
 
 
 # The table: one row per operation of the API ------------------------------------------------------
@@ -247,6 +332,62 @@ EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
             other_institution={"专家U2-0", "专家U2-1", "专家U2-2"},
         ),
     ),
+    # Establishment: read by those who see the whole institution, changed by its office administrators.
+    "GET /establishment/rounds": Listing(
+        "notice_no",
+        by_scope(institution={"R-U1"}, one_appointment=set(), other_institution={"R-U2"}),
+        prepare=give_every_institution_an_application,
+    ),
+    "GET /establishment/applications": Listing(
+        "discipline",
+        by_scope(institution={"1001"}, one_appointment=set(), other_institution={"1002"}),
+        prepare=give_every_institution_an_application,
+    ),
+    "GET /establishment/applications/{application_id}": Reading(
+        is_the_application_of, an_application("draft"), readers=APPLICATION_READERS
+    ),
+    # No applicants: the body must fit both institutions; 1003 has a mobile station in neither.
+    "POST /establishment/rounds/{round_id}/applications": application_change(
+        {"discipline": "1003", "unit": "C-EST", "enrolled_phd_students": 3}, "round", done=201
+    ),
+    "POST /establishment/applications/{application_id}/review": application_change(
+        {"deadline": "2099-06-30"}, "rules", done=201
+    ),
+    "POST /establishment/applications/{application_id}/submit": application_change({"on": "2025-02-01"}, "supported"),
+    "POST /establishment/applications/{application_id}/decide": application_change(
+        {"decision": "rejected", "on": "2025-02-01"}, "submitted"
+    ),
+    "POST /establishment/applications/{application_id}/withdraw": application_change({"reason": "团队调离"}, "draft"),
+    # Station evaluations: the institution's for administrators and leadership, a secretary's stations' for
+    # the secretary; started and changed by office administrators.
+    "GET /stations/evaluations": Listing(
+        "station",
+        {
+            **dict.fromkeys(INSTITUTION_WIDE, {"S1002", "S0710"}),
+            "secretary": {"S1002"},
+            "supervisor": set(),
+            "postdoc": set(),
+            "outsider": {"S1001"},
+        },
+        prepare=give_every_station_an_evaluation,
+    ),
+    "GET /stations/evaluations/{evaluation_id}": Reading(
+        is_the_evaluation_of, an_evaluation("new"), readers=EVALUATION_READERS
+    ),
+    # Everyone sees the station of their appointment; only its institution's office administrators evaluate it.
+    "POST /stations/{station_code}/evaluations": Change(
+        {"cycle": 2025, "kind": "comprehensive", "period_start": "2020-01-01", "period_end": "2024-12-31"},
+        done=201,
+        refusal=CHANGE_EVALUATIONS,
+        managers=OFFICE,
+    ),
+    "POST /stations/evaluations/{evaluation_id}/refresh": evaluation_change({}, "new"),
+    "POST /stations/evaluations/{evaluation_id}/review": evaluation_change(
+        {"deadline": "2099-06-30"}, "rules", done=201
+    ),
+    "POST /stations/evaluations/{evaluation_id}/act": evaluation_change(
+        {"action": "none", "note": "整改完成"}, "graded"
+    ),
 }
 
 
@@ -283,17 +424,36 @@ def give_every_appointment_a_project(world: World) -> None:
         )
 
 
+def record_in_path(placeholder: str, appointment: Appointment) -> Any:
+    """What a path's placeholder names for an appointment: the appointment, its latest review, the latest
+    application or round of its institution, its station or the station's latest evaluation (1 when none)."""
+    found: Any = None
+    if placeholder == "appointment_id":
+        return appointment.pk
+    if placeholder == "station_code":
+        return appointment.station.code
+    if placeholder == "review_id":
+        found = Review.objects.filter(appointment=appointment).order_by("pk").last()
+    elif placeholder == "application_id":
+        found = Application.objects.filter(institution_id=appointment.institution_id).order_by("pk").last()
+    elif placeholder == "round_id":
+        found = Round.objects.filter(institution_id=appointment.institution_id).order_by("pk").last()
+    elif placeholder == "evaluation_id":
+        found = Evaluation.objects.filter(station_id=appointment.station_id).order_by("pk").last()
+    return found.pk if found else 1
+
+
 def call(operation: str, appointment: Appointment | None = None, *, api: ApiClient | None = None) -> Any:
     """One request for the operation, with the table's body, as the persona of `api` or anonymously.
 
     Works for an operation the table does not know yet, so that it is still tested for anonymous callers.
     """
     method, template = operation.split(" ", 1)
-    record = appointment.pk if appointment else 1
-    if "{review_id}" in template and appointment is not None:
-        review = Review.objects.filter(appointment=appointment).order_by("pk").last()
-        record = review.pk if review else 1
-    path = PREFIX + re.sub(r"\{\w+\}", str(record), template)
+    path = PREFIX + re.sub(
+        r"\{(\w+)\}",
+        lambda match: str(record_in_path(match.group(1), appointment) if appointment else 1),
+        template,
+    )
     client = api.client if api else Client()
     headers = {"Authorization": f"Bearer {api.key}"} if api else {}
     if method == "GET":
@@ -326,11 +486,20 @@ def prepare(world: World, operation: str, appointment: Appointment) -> None:
 
 
 def timeline_length(appointment: Appointment) -> int:
-    """Events of the appointment and of its reviews."""
-    reviews = Review.objects.filter(appointment=appointment)
-    return AuditEvent.objects.for_record(appointment).count() + sum(
-        AuditEvent.objects.for_record(review).count() for review in reviews
-    )
+    """Events of the appointment, of its station, of its institution's rounds and applications, of its
+    station's evaluations, and of all their reviews."""
+    institution, station = appointment.institution_id, appointment.station_id
+    records: list[Model] = [
+        appointment,
+        appointment.station,
+        *Round.objects.filter(institution_id=institution),
+        *Application.objects.filter(institution_id=institution),
+        *Evaluation.objects.filter(station_id=station),
+        *Review.objects.filter(
+            Q(appointment=appointment) | Q(application__institution_id=institution) | Q(evaluation__station_id=station)
+        ),
+    ]
+    return sum(AuditEvent.objects.for_record(record).count() for record in records)
 
 
 # The tests -----------------------------------------------------------------------------------------
@@ -360,6 +529,8 @@ def test_lists_show_exactly_the_records_in_scope(api_as, world, operation, perso
     give_every_appointment_a_review(world)
     expectation = EXPECTATIONS[operation]
     assert isinstance(expectation, Listing)
+    if expectation.prepare:
+        expectation.prepare(world)
     labels = record_labels(world)
     items = read_every_page(api_as(persona), operation)
     listed = [labels.get(item[expectation.item_field], item[expectation.item_field]) for item in items]
@@ -376,7 +547,11 @@ def test_a_record_in_scope_is_read(api_as, world, operation, persona):
     expectation = EXPECTATIONS[operation]
     assert isinstance(expectation, Reading)
     response = call(operation, appointment, api=api_as(persona))
-    assert response.status_code == 200
+    if persona not in expectation.readers:
+        assert response.status_code == 404, response.json()
+        assert response.json() == {"message": "Not found."}
+        return
+    assert response.status_code == 200, response.json()
     assert expectation.is_about(response.json(), appointment), response.json()
 
 
@@ -403,12 +578,16 @@ def test_a_change_in_scope_is_done_only_by_those_who_manage_it(api_as, world, op
     api = api_as(persona)
     before = timeline_length(appointment)
     response = call(operation, appointment, api=api)
-    if persona in MANAGERS:
+    if persona in expectation.managers:
         assert response.status_code == expectation.done, response.json()
         assert timeline_length(appointment) > before
-    else:
+    elif expectation.refuses(persona):
         assert response.status_code == 403, response.json()
         assert response.json() == {"message": expectation.refusal}
+        assert timeline_length(appointment) == before
+    else:  # the record is outside the persona's scope altogether
+        assert response.status_code == 404, response.json()
+        assert response.json() == {"message": "Not found."}
         assert timeline_length(appointment) == before
 
 

@@ -19,6 +19,9 @@ from schemathesis.config import SchemathesisConfig
 
 from api.api import api
 from api.services import token_create
+from establishment.models import Application, Round
+from stations.models import Evaluation
+from tests.api.subjects import application_at, evaluation_at
 from tests.factories import World
 
 EXAMPLES_PER_OPERATION = 15
@@ -72,11 +75,41 @@ def aim_at_real_appointments(case: Any, world: World) -> None:
 
     One in scope, one of the same institution outside a secretary's scope, one of another institution; the
     generated id stays for the fourth. Ids that are not integers (negative cases) are left as generated.
+    The same for the other records in paths: an establishment round and application of each institution
+    (a draft ready for its review), an evaluation of each station, and the stations' codes.
     """
-    generated = (case.path_parameters or {}).get("appointment_id")
-    if isinstance(generated, int) and not isinstance(generated, bool):
-        ids = [world.appointment.pk, world.other_appointment.pk, world.outside_appointment.pk, generated]
-        case.path_parameters["appointment_id"] = ids[generated % len(ids)]
+    parameters = case.path_parameters or {}
+    aimed = {name: parameters.get(name) for name in RECORDS_IN_PATHS}
+    if any(isinstance(value, int) and not isinstance(value, bool) for value in aimed.values()):
+        records = real_records(world)
+        for name, generated in aimed.items():
+            if isinstance(generated, int) and not isinstance(generated, bool):
+                ids = [*records[name], generated]
+                case.path_parameters[name] = ids[generated % len(ids)]
+    code = parameters.get("station_code")
+    if isinstance(code, str):
+        codes = [world.station.code, world.other_station.code, world.outside_appointment.station.code, code]
+        case.path_parameters["station_code"] = codes[len(code) % len(codes)]
+
+
+RECORDS_IN_PATHS = ("appointment_id", "round_id", "application_id", "evaluation_id")
+
+
+def real_records(world: World) -> dict[str, list[int]]:
+    """The ids each kind of path parameter is aimed at; the applications and evaluations are made on first use."""
+    outsider = world.outside_appointment
+    if not Application.objects.exists():
+        application_at(world.institution, "rules", world.admin)
+        application_at(outsider.institution, "rules", world.outsider)
+        for station in (world.station, world.other_station):
+            evaluation_at(station, "rules", world.admin)
+        evaluation_at(outsider.station, "rules", world.outsider)
+    return {
+        "appointment_id": [world.appointment.pk, world.other_appointment.pk, outsider.pk],
+        "round_id": list(Round.objects.order_by("pk").values_list("pk", flat=True)),
+        "application_id": list(Application.objects.order_by("pk").values_list("pk", flat=True)),
+        "evaluation_id": list(Evaluation.objects.order_by("pk").values_list("pk", flat=True)),
+    }
 
 
 @schema.parametrize()

@@ -328,6 +328,14 @@ def test_leadership_reads_the_page_without_steps_or_upload(signed_in, setup):
     assert "Change the details" not in page.content.decode()
 
 
+def test_an_application_in_internal_review_offers_the_office_to_start_its_review(signed_in, setup):
+    services.application_start_review(application=setup.application, by=setup.world.admin)
+    url = reverse("establishment:application-detail", kwargs={"pk": setup.application.pk})
+    start = f"{reverse('reviews:new')}?application={setup.application.pk}"
+    assert start in signed_in("admin").get(url).content.decode()
+    assert start not in signed_in("leadership").get(url).content.decode()
+
+
 def test_the_checklist_partial_computes_for_the_day_asked(signed_in, setup):
     url = reverse("establishment:application-checklist", kwargs={"pk": setup.application.pk})
     response = signed_in("admin").get(url, {"on": "2009-06-01"}, headers=HTMX)

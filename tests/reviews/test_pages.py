@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 from appointments.models import Assessment
 from audit.models import AuditEvent
 from reviews import services
-from reviews.access import sees_panel
+from reviews.access import panel_review_ids, sees_panel
+from reviews.export import REVIEWS_PANEL_SHEET, REVIEWS_SHEET
 from reviews.models import Expert, Form, Kind, KindRules, Member, Relation, Review
 from reviews.services import ExpertActor
-from reviews.views import REVIEWS_PANEL_SHEET, REVIEWS_SHEET, panel_review_ids
 from tests.factories import World
 from tests.pages.conftest import PERSONAS
 from tests.reviews.conftest import Pool

@@ -1,0 +1,34 @@
+"""Who sees and runs station evaluations. Administrators and leadership see every evaluation of
+their institution (leadership read-only), a station secretary those of their stations, read-only;
+other roles see none. Pages, exports and the API ask here."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.access import Perm, has_perm, role_names, secretary_station_ids, sees_whole_institution
+from accounts.models import Role
+from stations.models import Evaluation, Station
+
+
+def may_view_evaluations(user: Any, station: Station | None = None) -> bool:
+    """Whether the user's role sees evaluations: of `station`, or of any station (None)."""
+    if sees_whole_institution(user):
+        return station is None or station.institution_id == user.institution_id
+    if Role.SECRETARY not in role_names(user):
+        return False
+    ids = secretary_station_ids(user)
+    return bool(ids) if station is None else station.pk in ids and station.institution_id == user.institution_id
+
+
+def may_manage_evaluations(user: Any, station: Station) -> bool:
+    return has_perm(user, Perm.MANAGE_REFERENCE) and station.institution_id == user.institution_id
+
+
+def visible_evaluations(user: Any) -> QuerySet[Evaluation]:
+    evaluations = Evaluation.objects.filter(station__institution_id=user.institution_id)
+    if sees_whole_institution(user):
+        return evaluations
+    if Role.SECRETARY in role_names(user):
+        return evaluations.filter(station_id__in=secretary_station_ids(user))
+    return evaluations.none()
