@@ -102,9 +102,10 @@ def institution_set_up(
     province: str = "",
     **admin_details: Any,
 ) -> tuple[Institution, User]:
-    """A new institution and its first office administrator: how an installation begins.
+    """A new institution and its first office administrator: how an installation begins, with the
+    default mapping of the shipped funders to levels (`funding.services.level_rules_default`).
 
-    The administrator is the actor of the one audit event; nobody else exists yet to be one.
+    The administrator is the actor of the audit events; nobody else exists yet to be one.
     """
     if Institution.objects.filter(code=code).exists():
         raise DomainError(_("An institution with code %(code)s exists already.") % {"code": code}, field="code")
@@ -125,4 +126,8 @@ def institution_set_up(
         after={**snapshot(institution), "administrator": admin_username},
         institution=institution,
     )
+    # Every institution starts with the typical mapping of funders to levels (docs/decisions/0013).
+    from funding.services import level_rules_default
+
+    level_rules_default(institution=institution, by=admin)
     return institution, admin

@@ -328,12 +328,23 @@ class ProjectOut(Schema):
     id: int
     project_no: str
     title: str
-    funder: str
-    programme: str
-    level: str
+    funder: str = Field(description="the funder as written")
+    programme: str = Field(description="the programme as written")
+    funder_id: int | None = Field(description="the catalogue's funder it was matched to")
+    programme_id: int | None = Field(description="the catalogue's programme it was matched to")
+    level: Literal["national", "provincial", "municipal", "university"] = Field(
+        description="the level it counts at: its own level if given, else the institution's mapping"
+    )
+    level_override: Literal["", "national", "provincial", "municipal", "university"] = Field(
+        description="the level given for this project (blank: the mapping's)"
+    )
+    grade: str
+    batch: str
+    role: Literal["pi", "participant"]
     amount: str
-    awarded_on: dt.date
-    status: str
+    applied_on: dt.date | None
+    awarded_on: dt.date | None = Field(description="set once awarded; only awarded projects count")
+    status: Literal["applied", "awarded", "rejected", "completed", "terminated"]
     holder: int
     holder_postdoc_no: str
 
@@ -345,8 +356,15 @@ def project_out(p: Project) -> dict[str, Any]:
         "title": p.title,
         "funder": p.funder,
         "programme": p.programme,
+        "funder_id": p.funder_ref_id,
+        "programme_id": p.programme_ref_id,
         "level": p.level,
+        "level_override": p.level_override,
+        "grade": p.grade,
+        "batch": p.batch,
+        "role": p.role,
         "amount": str(p.amount),
+        "applied_on": p.applied_on,
         "awarded_on": p.awarded_on,
         "status": p.status,
         "holder": p.holder_id,
@@ -360,6 +378,13 @@ class CoverageOut(Schema):
     missing: list[str]
 
 
+class ProjectsByLevelOut(Schema):
+    national: int
+    provincial: int
+    municipal: int
+    university: int
+
+
 class StatsOut(Schema):
     as_of: str
     window_years: int
@@ -367,6 +392,9 @@ class StatsOut(Schema):
     recruited_still_in_station: int
     in_station: int
     projects: int
+    projects_by_level: ProjectsByLevelOut = Field(
+        description="the same projects by the level each counts at (the institution's mapping); sums to projects"
+    )
     coverage: CoverageOut
 
 

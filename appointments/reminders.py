@@ -23,6 +23,7 @@ from appointments.selectors import DueItem, due_items
 from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
+from funding.selectors import live_extension_commitments
 
 NOTIFY_STATES = ("overdue", "due_soon")
 
@@ -53,9 +54,12 @@ def due_digests(institution: Institution, today: dt.date) -> dict[str, list[str]
         .select_related("person", "station", "primary_supervisor__user")
         .order_by("station__code", "postdoc_no")
     )
+    commitments = live_extension_commitments(institution.pk)  # one query for every appointment
     for appointment in live.iterator(chunk_size=2000):
         lines = [
-            _line(appointment, item) for item in due_items(appointment, policy, today) if item.state in NOTIFY_STATES
+            _line(appointment, item)
+            for item in due_items(appointment, policy, today, commitments.get(appointment.pk, ()))
+            if item.state in NOTIFY_STATES
         ]
         if not lines:
             continue

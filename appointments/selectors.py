@@ -1,13 +1,16 @@
 """Reads about appointments: due dates, and the filters of the postdoc list."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Appointment, Policy
+from appointments.models import Appointment, Extension, Policy
 from core.dates import add_months
 
 
@@ -42,13 +45,43 @@ def _state(due_on: dt.date, done_on: dt.date | None, today: dt.date, soon_days: 
     return "upcoming"
 
 
-def due_items(appointment: Appointment, policy: Policy, today: dt.date) -> list[DueItem]:
-    """Proposal, PhD certificate, mid-term, exit application and exit, computed from the dates."""
+@dataclass(frozen=True)
+class ExtensionCommitment:
+    """The office's commitment to extend the appointment to `until`, given for a project's
+    application (NSFC young scientists fund, facts.md §1.3); `funding.selectors` finds them."""
+
+    project_no: str
+    funder: str  # as short as it can be said: the funder's code, else its name
+    until: dt.date
+
+
+def _commitment_done_on(
+    appointment: Appointment, commitment: ExtensionCommitment, extensions: Sequence[Extension]
+) -> dt.date | None:
+    """When the appointment came to run to the committed date: the extension that took it there,
+    or its entry if it was planned that long from the start; None while it does not."""
+    if appointment.planned_exit_date < commitment.until:
+        return None
+    reached = [e for e in extensions if e.new_exit_date >= commitment.until]
+    return timezone.localdate(reached[0].recorded_at) if reached else appointment.entry_date
+
+
+def due_items(
+    appointment: Appointment,
+    policy: Policy,
+    today: dt.date,
+    commitments: Sequence[ExtensionCommitment] = (),
+    extensions: Sequence[Extension] = (),
+) -> list[DueItem]:
+    """Proposal, PhD certificate, mid-term, exit application and exit, computed from the dates;
+    and each extension the office committed to for a project, due when the exit application would
+    be (the extension must be recorded before the appointment ends). `extensions` (the appointment's,
+    when the caller has them) date a commitment that has been met."""
     if appointment.status not in (Appointment.Status.ADMITTED, *Appointment.LIVE_STATUSES):
         return []
     entry = appointment.entry_date
     soon = policy.due_soon_days
-    items = [
+    items: list[tuple[str, str | Promise, dt.date, dt.date | None]] = [
         (
             "proposal",
             _("research proposal"),
@@ -73,8 +106,18 @@ def due_items(appointment: Appointment, policy: Policy, today: dt.date) -> list[
             add_months(appointment.planned_exit_date, -policy.exit_application_lead_months),
             appointment.exit_assessed_on,
         ),
-        ("planned_exit", _("planned exit"), appointment.planned_exit_date, None),
     ]
+    items += [
+        (
+            f"extension_commitment:{commitment.project_no}",
+            gettext("extension to %(date)s committed for project %(no)s (%(funder)s)")
+            % {"date": commitment.until.isoformat(), "no": commitment.project_no, "funder": commitment.funder},
+            add_months(appointment.planned_exit_date, -policy.exit_application_lead_months),
+            _commitment_done_on(appointment, commitment, extensions),
+        )
+        for commitment in sorted(commitments, key=lambda c: (c.until, c.project_no))
+    ]
+    items.append(("planned_exit", _("planned exit"), appointment.planned_exit_date, None))
     return [
         DueItem(key, label, due_on, done_on, _state(due_on, done_on, today, soon))
         for key, label, due_on, done_on in items

@@ -52,6 +52,9 @@ from core.errors import DomainError, RuleViolation
 from core.forms import ServiceForm
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
+from funding.selectors import extension_commitments
+from funding.views import project_card_context
+from outputs.views import card_context as outputs_card_context
 from people.models import Supervisor
 from people.services import person_create, person_reveal_id
 from stations.models import Station
@@ -272,14 +275,18 @@ def detail_context(request: SignedInRequest, appointment: Appointment) -> dict[s
     may_manage = can_manage_appointment(user, appointment)
     policy = policy_for(appointment.station.institution_id)
     steps = [step for step in STEPS.values() if may_manage and step.available(appointment)]
+    extensions = list(appointment.extensions.all())
+    projects = list(appointment.projects.select_related("funder_ref", "programme_ref"))
+    commitments = extension_commitments(projects)
     return {
         "appointment": appointment,
         "person": appointment.person,
-        "due": due_items(appointment, policy, timezone.localdate()),
+        "due": due_items(appointment, policy, timezone.localdate(), commitments, extensions),
         "assessments": list(appointment.assessments.all()),
-        "extensions": list(appointment.extensions.all()),
+        "extensions": extensions,
         "exceptions": list(appointment.policy_exceptions.all()),
-        "projects": list(appointment.projects.all()),
+        **project_card_context(user, appointment, projects),
+        **outputs_card_context(user, appointment),
         "timeline": timeline(appointment, appointment.person),
         "steps": [
             {"name": step.name, "title": step.title, "url": _step_url(appointment, step), "ending": step.ending}

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "people",
     "appointments",
     "funding",
+    "batchlists",
+    "outputs",
     "establishment",
     "reviews",
     "reports",

@@ -11,6 +11,9 @@ urlpatterns = [
     path("exchange/", include("exchange.urls")),
     path("reviews/", include("reviews.urls")),
     path("establishment/", include("establishment.urls")),
+    path("", include("funding.urls")),  # /projects/, /postdocs/<pk>/projects/…, /funding/
+    path("outputs/", include("outputs.urls")),
+    path("award-lists/", include("batchlists.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -4,7 +4,8 @@ Unlike the demo, this is a bulk loader: it writes with `bulk_create` in batches 
 transaction, and records ONE audit event ("dataset.generated", with the counts) instead of one per
 record. The data satisfies the database constraints and broadly the policy rules: entry ages of
 26–35 (a few older ones carry a recorded policy exception), exits after 21 months at the earliest,
-at most six years in station, assessments while in station, projects awarded after entry.
+at most six years in station, assessments while in station, projects awarded after entry (linked
+to the shipped catalogue of funders where it has them, counted at the default mapping's level).
 """
 
 import datetime as dt
@@ -28,7 +29,8 @@ from core.dates import add_months
 from core.demo import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, REGION_CODES, read_catalogue
 from core.errors import DomainError
 from core.idnumbers import resident_id_check_char
-from funding.models import Level, Project
+from funding.models import Funder, Level, LevelRule, Programme, Project
+from funding.services import default_level_rules
 from people.models import Person, Supervisor
 from stations.models import Station
 
@@ -50,6 +52,17 @@ PROGRAMMES: list[tuple[str, str, str, int, int]] = [
     ("设站单位", "博士后科研启动资助", Level.UNIVERSITY, 50000, 20),
 ]
 _PROGRAMME_CUM = list(accumulate(p[4] for p in PROGRAMMES))
+ONCE_PER_STATION = {"面上资助 一等", "面上资助 二等"}  # both grades of the one CPSF general grant
+# The shipped catalogue's records of those funders and programmes (funder code, programme code): their
+# level comes from the default mapping. The province's and the institution's own are not in the
+# catalogue, so they carry their level as their own (`level_override`), as an import would give them.
+_CATALOGUE_REFS: dict[tuple[str, str], tuple[str, str]] = {
+    ("中国博士后科学基金会", "面上资助 一等"): ("CPSF", "general"),
+    ("中国博士后科学基金会", "面上资助 二等"): ("CPSF", "general"),
+    ("中国博士后科学基金会", "特别资助（站中）"): ("CPSF", "special-in"),
+    ("全国博士后管理委员会办公室", "博士后创新人才支持计划"): ("NPMC", "boxin"),
+    ("国家自然科学基金委员会", "青年科学基金项目"): ("NSFC", "young-c"),
+}
 _GRADES = [Grade.EXCELLENT, Grade.GOOD, Grade.PASS]
 _GRADE_CUM = list(accumulate((20, 50, 30)))
 _GROUNDS = [
@@ -143,6 +156,7 @@ class _Generator:
             "extensions": 0,
             "projects": 0,
             "policy_exceptions": 0,
+            "level_rules": 0,
         }
 
     # -- reference data ----------------------------------------------------------------------
@@ -155,6 +169,7 @@ class _Generator:
             kind=Institution.Kind.UNIVERSITY,
         )
         self.user = self._generator_user()
+        self._funding()
         self._stations()
         self._supervisors()
         progress(
@@ -182,6 +197,25 @@ class _Generator:
             user.save()
         RoleAssignment.objects.get_or_create(user=user, role=Role.ADMIN, station=None)
         return user
+
+    def _funding(self) -> None:
+        """The default level mapping (written directly, like everything here) and, for each
+        programme of PROGRAMMES, its catalogue records, or the level it carries as its own."""
+        rules = default_level_rules(self.institution.pk)
+        LevelRule.objects.bulk_create(rules)
+        levels = {rule.funder_id: rule.level for rule in rules}
+        funders = {f.code: f for f in Funder.objects.filter(institution__isnull=True)}
+        programmes = {(p.funder_id, p.code): p.pk for p in Programme.objects.filter(funder__in=funders.values())}
+        self.project_refs: list[tuple[int | None, int | None, str]] = []
+        for funder_text, programme_text, level, _amount, _weight in PROGRAMMES:
+            funder_code, programme_code = _CATALOGUE_REFS.get((funder_text, programme_text), ("", ""))
+            funder = funders.get(funder_code)
+            programme_id = programmes.get((funder.pk, programme_code)) if funder is not None else None
+            if funder is not None and programme_id is not None and levels.get(funder.pk) == level:
+                self.project_refs.append((funder.pk, programme_id, ""))
+            else:  # not in the catalogue (or emptied from it): the level is the project's own
+                self.project_refs.append((None, None, level))
+        self.counts["level_rules"] = len(rules)
 
     def _stations(self) -> None:
         rng = self.rng
@@ -471,8 +505,18 @@ class _Generator:
 
         span = (last - entry).days
         if span > 30:
+            once: set[str] = set()
             for _ in range(_project_count(rng)):
-                funder, programme, level, amount, _weight = rng.choices(PROGRAMMES, cum_weights=_PROGRAMME_CUM)[0]
+                which = rng.choices(range(len(PROGRAMMES)), cum_weights=_PROGRAMME_CUM)[0]
+                if PROGRAMMES[which][1] in ONCE_PER_STATION:
+                    # The CPSF general grant is awarded once per station (facts.md §3): a second draw
+                    # becomes the institution's own start-up grant (without another draw, so the rest
+                    # of the data is what the seed always gave).
+                    if once & ONCE_PER_STATION:
+                        which = len(PROGRAMMES) - 1
+                    once.add(PROGRAMMES[which][1])
+                funder, programme, level, amount, _weight = PROGRAMMES[which]
+                funder_id, programme_id, own_level = self.project_refs[which]
                 self.project_serial += 1
                 awarded = entry + dt.timedelta(days=rng.randint(30, span))
                 out.projects.append(
@@ -484,7 +528,10 @@ class _Generator:
                             title=f"博士后科研项目 {self.project_serial}",
                             funder=funder,
                             programme=programme,
+                            funder_ref_id=funder_id,
+                            programme_ref_id=programme_id,
                             level=level,
+                            level_override=own_level,
                             amount=Decimal(amount),
                             awarded_on=awarded,
                             status=Project.Status.COMPLETED

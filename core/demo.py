@@ -41,11 +41,13 @@ from appointments.services import (
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import discipline_save, doctoral_right_grant, unit_save
 from core import demo_reviews
+from core.bulk import new_record
 from core.dates import add_months, full_months_between, full_years_between
 from core.errors import DomainError
 from core.idnumbers import resident_id_check_char
-from funding.models import Level, Project
-from funding.services import project_record
+from funding.lookup import FunderIndex
+from funding.models import Funder, Level, Programme, Project
+from funding.services import funder_save, level_rule_save, programme_save, projects_record
 from people.models import Person, Supervisor
 from people.services import person_create, supervisor_save
 from stations.models import Station
@@ -530,6 +532,12 @@ class ProjectPlan:
     years: int  # how long it runs
     number: str = ""
     status: str = Project.Status.AWARDED
+    # The catalogue's records (funder code, programme code: blank for a funder's programme it does
+    # not list) and the details the programme text used to carry.
+    funder_code: str = ""
+    programme_code: str = ""
+    grade: str = ""
+    batch: str = ""
 
 
 @dataclass
@@ -1038,85 +1046,106 @@ class _Builder:
         return self.rng.choice(templates).format(m=self.rng.choice(_MOLECULES), d=disease)
 
     def project(self, a: AppointmentPlan, kind: str, on: dt.date) -> ProjectPlan:
+        """One project of a kind, with its funder and programme as the catalogue has them (shipped,
+        or the demo's own, `OWN_FUNDERS`): its level is the one the institution's mapping gives."""
         year = on.year
         title = self.title(a.station)
+
+        def plan(
+            funder: str, programme: str, level: str, amount: int, years: int, ref: str, **extra: str
+        ) -> ProjectPlan:
+            funder_code, _, programme_code = ref.partition(":")
+            return ProjectPlan(
+                kind,
+                on,
+                title,
+                funder,
+                programme,
+                level,
+                amount,
+                years,
+                funder_code=funder_code,
+                programme_code=programme_code,
+                **extra,
+            )
+
         if kind == "startup":
             if year >= 2021:
-                return ProjectPlan(
-                    kind, on, title, DEMO_NAME_ZH, "博士后倍增计划·科研启动资助", Level.UNIVERSITY, 50000, 2
+                return plan(
+                    DEMO_NAME_ZH, "博士后倍增计划·科研启动资助", Level.UNIVERSITY, 50000, 2, "YZMU:multiply-startup"
                 )
-            return ProjectPlan(kind, on, title, DEMO_NAME_ZH, "博士后科研启动基金", Level.UNIVERSITY, 30000, 2)
+            return plan(DEMO_NAME_ZH, "博士后科研启动基金", Level.UNIVERSITY, 30000, 2, "YZMU:startup")
         if kind == "extra":
-            return ProjectPlan(
-                kind, on, title, DEMO_NAME_ZH, "博士后倍增计划·优秀博士后专项", Level.UNIVERSITY, 100000, 2
+            return plan(
+                DEMO_NAME_ZH, "博士后倍增计划·优秀博士后专项", Level.UNIVERSITY, 100000, 2, "YZMU:multiply-excellent"
             )
         if kind == "cpsf":
             half = 0 if on.month < 9 else 1
             first = self.rng.random() < 0.3
             amount = (120000 if first else 80000) if year >= 2020 else (80000 if first else 50000)
-            programme = f"面上资助 第{cpsf_batch(year, half)}批 {'一等' if first else '二等'}"
-            return ProjectPlan(kind, on, title, "中国博士后科学基金会", programme, Level.PROVINCIAL, amount, 2)
+            return plan(
+                "中国博士后科学基金会",
+                "面上资助",
+                Level.PROVINCIAL,
+                amount,
+                2,
+                "CPSF:general",
+                batch=f"第{cpsf_batch(year, half)}批",
+                grade="一等" if first else "二等",
+            )
         if kind == "special":
             amount = 180000 if year >= 2017 else 150000
-            programme = f"特别资助（站中） 第{year - 2007}批"
-            return ProjectPlan(kind, on, title, "中国博士后科学基金会", programme, Level.PROVINCIAL, amount, 2)
-        if kind == "boxin":
-            return ProjectPlan(
-                kind,
-                on,
-                title,
-                "全国博士后管理委员会办公室",
-                "博士后创新人才支持计划（博新计划）",
-                Level.NATIONAL,
-                600000,
+            return plan(
+                "中国博士后科学基金会",
+                "特别资助（站中）",
+                Level.PROVINCIAL,
+                amount,
                 2,
+                "CPSF:special-in",
+                batch=f"第{year - 2007}批",
             )
+        if kind == "boxin":
+            return plan("全国博士后管理委员会办公室", "博士后创新人才支持计划", Level.NATIONAL, 600000, 2, "NPMC:boxin")
         if kind == "intro":
-            return ProjectPlan(
-                kind, on, title, "全国博士后管理委员会办公室", "博士后国际交流计划引进项目", Level.NATIONAL, 400000, 2
+            return plan(
+                "全国博士后管理委员会办公室", "博士后国际交流计划引进项目", Level.NATIONAL, 400000, 2, "NPMC:intl-intro"
             )
         if kind == "nsfc":
             programme = "青年科学基金项目（C类）" if year >= 2025 else "青年科学基金项目"
             amount = 300000 if year >= 2019 else 200000
-            return ProjectPlan(kind, on, title, "国家自然科学基金委员会", programme, Level.NATIONAL, amount, 3)
+            return plan("国家自然科学基金委员会", programme, Level.NATIONAL, amount, 3, "NSFC:young-c")
         if kind == "cqnsf":
-            return ProjectPlan(
-                kind,
-                on,
-                title,
+            return plan(
                 "重庆市科学技术局",
-                "重庆市自然科学基金 博士后科学基金项目",
+                "重庆市自然科学基金博士后科学基金项目",
                 Level.PROVINCIAL,
                 100000,
                 2,
+                "CQ-STB:cqnsf-postdoc",
             )
         if kind == "cqspecial":
             first = self.rng.random() < 0.35
-            programme = f"重庆市博士后科研项目特别资助 {'一等' if first else '二等'}"
-            return ProjectPlan(
-                kind,
-                on,
-                title,
+            return plan(
                 "重庆市人力资源和社会保障局",
-                programme,
+                "重庆市博士后科研项目特别资助",
                 Level.PROVINCIAL,
                 100000 if first else 50000,
                 2,
+                "CQ-HRSS:special",
+                grade="一等" if first else "二等",
             )
         if kind == "stay":
-            return ProjectPlan(
-                kind, on, title, "重庆市人力资源和社会保障局", "出站留（来）渝博士后资助", Level.PROVINCIAL, 150000, 3
+            return plan(
+                "重庆市人力资源和社会保障局", "博士后出站留（来）渝资助", Level.PROVINCIAL, 150000, 3, "CQ-HRSS:stay"
             )
         if kind == "health":
-            return ProjectPlan(
-                kind, on, title, "重庆市卫生健康委员会", "重庆市医学科研项目（青年项目）", Level.MUNICIPAL, 50000, 2
+            return plan(
+                "重庆市卫生健康委员会", "重庆市医学科研项目（青年项目）", Level.MUNICIPAL, 50000, 2, "CQ-HEALTH"
             )
         if kind == "education":
-            return ProjectPlan(
-                kind, on, title, "重庆市教育委员会", "科学技术研究项目（青年项目）", Level.MUNICIPAL, 30000, 2
-            )
+            return plan("重庆市教育委员会", "科学技术研究项目（青年项目）", Level.MUNICIPAL, 30000, 2, "CQ-EDU")
         assert kind == "tcm"
-        return ProjectPlan(kind, on, title, "重庆市中医药管理局", "中医药科技项目", Level.MUNICIPAL, 50000, 2)
+        return plan("重庆市中医药管理局", "中医药科技项目", Level.MUNICIPAL, 50000, 2, "CQ-TCM:tcm")
 
     def projects_for(self, a: AppointmentPlan) -> None:
         if not a.entered:
@@ -1475,6 +1504,7 @@ def load_demo(
         if taken:
             raise DemoError(f"The demo's user names are taken: {', '.join(taken)}. Nothing was changed.")
         institution, admin = _institution_and_admin()
+        funding = _own_funders(institution, admin)
         say("institution, units, stations")
         disciplines = _disciplines(admin)
         units = {
@@ -1512,15 +1542,21 @@ def load_demo(
         say(f"{len(plan.appointments)} appointments")
         people: dict[int, Person] = {}
         before_biology = [a for a in plan.appointments if a.station != BIOLOGY]
+        projects: list[Project] = []
         for number, a in enumerate(before_biology, start=1):
-            _load_appointment(a, institution, admin, stations, supervisors, people)
+            projects += _load_appointment(a, institution, admin, stations, supervisors, people, funding)
             if number % 500 == 0:
                 say(f"  {number} appointments")
+        say(f"{len(projects)} projects")
+        # Before the Biology application, whose checklist counts the provincial-or-higher projects.
+        _record_projects(projects, admin, funding)
         say("the Biology station's application, June to November 2023")
         stations[BIOLOGY] = _biology(plan, institution, admin, disciplines, units, supervisors, rng)
+        projects = []
         for a in plan.appointments:
             if a.station == BIOLOGY:
-                _load_appointment(a, institution, admin, stations, supervisors, people)
+                projects += _load_appointment(a, institution, admin, stations, supervisors, people, funding)
+        _record_projects(projects, admin, funding)
         demo_supervisor = _demo_accounts(plan, institution, admin, stations, supervisors, people)
         say("expert reviews of 2026")
         demo_reviews.midterm_reviews(institution, admin, demo_supervisor, today)
@@ -1548,6 +1584,54 @@ def _institution_and_admin() -> tuple[Institution, User]:
         last_name="管理员",
     )
     return institution, admin
+
+
+# The demo's own funders (the shipped catalogue has neither): the university's fund, with the
+# "Multiplication Project" support of the story, and the municipal TCM administration. Code, name,
+# English name, kind, level, programmes (code, name).
+OWN_FUNDERS: list[tuple[str, str, str, str, str, list[tuple[str, str]]]] = [
+    (
+        "YZMU",
+        DEMO_NAME_ZH,
+        DEMO_NAME_EN,
+        Funder.Kind.UNIVERSITY,
+        Level.UNIVERSITY,
+        [
+            ("startup", "博士后科研启动基金"),
+            ("multiply-startup", "博士后倍增计划·科研启动资助"),
+            ("multiply-excellent", "博士后倍增计划·优秀博士后专项"),
+        ],
+    ),
+    (
+        "CQ-TCM",
+        "重庆市中医药管理局",
+        "Chongqing Administration of Traditional Chinese Medicine",
+        Funder.Kind.MUNICIPAL,
+        Level.MUNICIPAL,
+        [("tcm", "中医药科技项目")],
+    ),
+]
+
+
+@dataclass
+class _Funding:
+    funders: dict[str, Funder]
+    programmes: dict[tuple[str, str], Programme]
+    index: FunderIndex
+
+
+def _own_funders(institution: Institution, admin: User) -> _Funding:
+    """The demo's own funders and their levels, beside the shipped catalogue and its default
+    mapping (which `institution_set_up` gave the institution)."""
+    for code, name_zh, name_en, kind, level, own_programmes in OWN_FUNDERS:
+        funder = funder_save(institution=institution, code=code, name_zh=name_zh, name_en=name_en, kind=kind, by=admin)
+        for programme_code, programme_name in own_programmes:
+            programme_save(funder=funder, code=programme_code, name_zh=programme_name, by=admin)
+        level_rule_save(institution=institution, funder=funder, level=level, by=admin)
+    index = FunderIndex(institution.pk)
+    funders = {f.code: f for f in index.funders.values()}
+    programmes = {(p.funder.code, p.code): p for p in index.programmes.values()}
+    return _Funding(funders, programmes, index)
 
 
 def _disciplines(admin: User) -> dict[str, Discipline]:
@@ -1642,7 +1726,10 @@ def _load_appointment(
     stations: dict[str, Station],
     supervisors: dict[str, Supervisor],
     people: dict[int, Person],
-) -> None:
+    funding: "_Funding",
+) -> list[Project]:
+    """Admits the appointment and takes it through its steps; returns its projects, unsaved (the
+    caller records them in bulk)."""
     p = a.person
     person = people.get(p.key)
     if person is None:
@@ -1713,19 +1800,54 @@ def _load_appointment(
             )
         else:  # pragma: no cover
             raise ValueError(step.kind)
+    appointment.station = stations[a.station]  # read by the permission check, without a query
+    projects = []
     for project in a.projects:
-        project_record(
-            holder=appointment,
-            project_no=project.number,
-            title=project.title,
-            funder=project.funder,
-            level=project.level,
-            awarded_on=project.awarded_on,
-            amount=Decimal(project.amount),
-            programme=project.programme,
-            status=project.status,
-            by=admin,
+        period_start, period_end, commitment = _period(a, project)
+        projects.append(
+            new_record(
+                Project,
+                holder=appointment,
+                project_no=project.number,
+                title=project.title,
+                funder=project.funder,
+                funder_ref=funding.funders[project.funder_code],
+                programme=project.programme,
+                programme_ref=funding.programmes.get((project.funder_code, project.programme_code)),
+                # The mapping gives every demo project the level its plan has (a test checks that
+                # none needed a level of its own); the plan's level is given so the figures hold
+                # whatever the mapping says.
+                level=project.level,
+                awarded_on=project.awarded_on,
+                amount=Decimal(project.amount),
+                grade=project.grade,
+                batch=project.batch,
+                period_start=period_start,
+                period_end=period_end,
+                extension_commitment_until=commitment,
+                status=project.status,
+            )
         )
+    return projects
+
+
+def _record_projects(projects: list[Project], admin: User, funding: "_Funding") -> None:
+    """The awarded projects through the bulk service the workbook import uses (the same checks,
+    one audit event each), many at a time: one by one they were a fifth of the load."""
+    errors = projects_record(projects=projects, by=admin, index=funding.index)
+    refused = [(p.project_no, e.message) for p, e in zip(projects, errors, strict=True) if e is not None]
+    if refused:
+        raise DemoError(f"The plan's projects were refused: {refused[:5]}")
+
+
+def _period(a: AppointmentPlan, project: ProjectPlan) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+    """An NSFC grant runs for three calendar years from the January after its award; the office
+    committed to extend the appointment of a postdoc whose stay would end before it (facts.md §1.3)."""
+    if project.kind != "nsfc":
+        return None, None, None
+    year = project.awarded_on.year
+    start, end = dt.date(year + 1, 1, 1), dt.date(year + project.years, 12, 31)
+    return start, end, end if a.final_planned_exit < end else None
 
 
 def _demo_accounts(

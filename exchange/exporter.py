@@ -177,7 +177,14 @@ def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterat
 
 
 def project_rows(projects: QuerySet[Project]) -> Iterator[Row]:
-    for j in projects.select_related("holder").iterator(chunk_size=CHUNK_SIZE):
+    """The awarded projects (the sheet's statuses are awarded, completed and terminated: an
+    application not yet funded, or refused, is not exchanged). `level` is the level each counts at,
+    which is its own level when it has one: an import takes a level the mapping also gives as
+    following the mapping and any other as the project's own, so export → import keeps every
+    counted level and every project's own level (one equal to the mapping's is not needed, and
+    comes back as following it)."""
+    awarded = projects.filter(status__in=Project.AWARDED_STATUSES)
+    for j in awarded.select_related("holder").iterator(chunk_size=CHUNK_SIZE):
         yield {
             "project_no": j.project_no,
             "title": j.title,

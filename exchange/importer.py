@@ -55,8 +55,17 @@ from exchange.workbook import (
     parse_date,
     parse_enum,
 )
+from funding.lookup import FunderIndex
 from funding.models import Project
-from funding.services import project_record, projects_record
+from funding.services import (
+    LevelMap,
+    project_award,
+    project_complete,
+    project_record,
+    project_terminate,
+    project_update,
+    projects_record,
+)
 from people.models import Person, Supervisor
 from people.services import person_create, person_update, registered_ids, supervisor_save, supervisors_create
 from reviews.models import Expert, Rank
@@ -212,8 +221,15 @@ FIELD_COLUMNS: dict[str, dict[str, str]] = {
         "awarded_on": "awarded_on",
         "amount": "amount",
         "level": "level",
+        "level_override": "level",
         "project_no": "project_no",
         "title": "title",
+        "funder": "funder",
+        "funder_ref": "funder",
+        "programme": "programme",
+        "programme_ref": "programme",
+        "status": "status",
+        "holder": "postdoc_no",
     },
 }
 
@@ -239,6 +255,7 @@ class Importer:
         self.rows_done = 0
         self.columns: set[str] = set()  # the columns the sheet being read has
         self._expert_staff: dict[str, int] = {}  # staff number → the Experts row linked to it
+        self._funding_lookup: tuple[FunderIndex, LevelMap] | None = None
 
     # ---- reading and checking rows ----------------------------------------------------------
 
@@ -406,22 +423,50 @@ class Importer:
             except InvalidOperation:
                 ctx.problem("amount", _("The amount must be a number of yuan, zero or more."))
         level = ctx.enum("level", "level")
-        if not level and not ctx.failed:
-            ctx.problem(
-                "level",
-                _("The level is blank and the institution has no mapping from funder to level; give the level."),
-            )
+        funder, programme = ctx.text("funder", True), ctx.text("programme")
+        if not level and funder and not ctx.failed:
+            # A blank level is the mapping's (spec): the funder must be one the mapping knows.
+            self._level_from_mapping(ctx, funder, programme)
         return {
             "project_no": ctx.code("project_no", 0, True),
             "title": ctx.text("title", True),
-            "funder": ctx.text("funder", True),
-            "programme": ctx.text("programme"),
+            "funder": funder,
+            "programme": programme,
             "level": level,
             "amount": amount.quantize(Decimal("0.01")),
             "awarded_on": ctx.date("awarded_on", True),
             "postdoc_no": ctx.code("postdoc_no", 0, True),
             "status": ctx.enum("status", "project_status", default=Project.Status.AWARDED),
+            "row_number": ctx.row.number,
         }
+
+    def _funding(self) -> tuple[FunderIndex, LevelMap]:
+        """The institution's funders and level mapping, read once per import (three queries)."""
+        if self._funding_lookup is None:
+            self._funding_lookup = (FunderIndex(self.institution.pk), LevelMap.load(self.institution.pk))
+        return self._funding_lookup
+
+    def _level_from_mapping(self, ctx: _RowContext, funder_text: str, programme_text: str) -> None:
+        index, levels = self._funding()
+        funder = index.funder(funder_text)
+        if funder is None:
+            ctx.problem(
+                "level",
+                _(
+                    "The level is blank, and the funder %(funder)s is not in the catalogue of funders, so the institution's mapping gives it no level: give the level, or write the funder's name as the catalogue has it."
+                )
+                % {"funder": funder_text},
+            )
+            return
+        programme = index.programme(funder, programme_text) if programme_text else None
+        if levels.level(funder.pk, programme.pk if programme else None) is None:
+            ctx.problem(
+                "level",
+                _(
+                    "The level is blank, and the institution's mapping gives %(funder)s no level: give the level, or add a level rule for it."
+                )
+                % {"funder": funder.name_zh},
+            )
 
     # ---- writing ----------------------------------------------------------------------------
 
@@ -705,23 +750,48 @@ class Importer:
         return "changed" if corrections or person_outcome != "unchanged" else "unchanged"
 
     def _write_project(self, d: dict[str, Any]) -> str:
+        """One project row through the per-record services: a project recorded before (its details
+        corrected with `project_update`, its end with `project_complete` / `project_terminate`, an
+        application's award with `project_award`), or a new one the bulk path could not take. The
+        import is run by an administrator after its dry run, which lists every rule's warning:
+        confirming it acknowledges them."""
         holder = Appointment.objects.select_related("station").get(
             institution=self.institution, postdoc_no=d["postdoc_no"]
         )
         existing = Project.objects.filter(institution=self.institution, project_no=d["project_no"]).first()
-        fields = ("title", "funder", "programme", "level", "amount", "awarded_on", "status")
         if existing is None:
-            project_record(holder=holder, project_no=d["project_no"], by=self.by, **{f: d[f] for f in fields})
+            fields = ("title", "funder", "programme", "level", "amount", "awarded_on", "status")
+            project_record(
+                holder=holder, project_no=d["project_no"], acknowledged=True, by=self.by, **{f: d[f] for f in fields}
+            )
             return "new"
-        if existing.holder_id == holder.pk and all(getattr(existing, f) == d[f] for f in fields):
-            return "unchanged"
-        if d["awarded_on"] < holder.entry_date:
-            raise DomainError(_("The award date is before the holder entered the station."), field="awarded_on")
-        for f in fields:
-            setattr(existing, f, d[f])
-        existing.holder = holder
-        save_reference(instance=existing, by=self.by, note=self.note)
-        return "changed"
+        changes: dict[str, Any] = {
+            f: d[f] for f in ("title", "funder", "programme", "amount") if getattr(existing, f) != d[f]
+        }
+        if existing.holder_id != holder.pk:
+            changes["holder"] = holder
+        if d["level"] and d["level"] != existing.level:
+            changes["level"] = d["level"]
+        elif not d["level"] and existing.level_override:
+            changes["level_override"] = ""  # blank: the level the mapping gives
+        status = existing.status
+        if status == Project.Status.APPLIED:
+            existing = project_award(project=existing, awarded_on=d["awarded_on"], acknowledged=True, by=self.by)
+        elif status not in Project.AWARDED_STATUSES:
+            self._refuse_change(_("project"), ["status"], "status")
+        elif existing.awarded_on != d["awarded_on"]:
+            changes["awarded_on"] = d["awarded_on"]
+        if changes:
+            existing = project_update(project=existing, by=self.by, acknowledged=True, note=self.note, **changes)
+        if existing.status != d["status"]:
+            if existing.status != Project.Status.AWARDED:
+                self._refuse_change(_("project"), ["status"], "status")
+            if d["status"] == Project.Status.COMPLETED:
+                project_complete(project=existing, on=None, by=self.by)
+            elif d["status"] == Project.Status.TERMINATED:
+                project_terminate(project=existing, on=None, reason=self.note, by=self.by)
+            return "changed"
+        return "changed" if changes or status != existing.status else "unchanged"
 
     # ---- streaming, in batches ----------------------------------------------------------------
 
@@ -979,10 +1049,27 @@ class Importer:
             else:
                 new_rows.append((row, data))
         fields = ("project_no", "title", "funder", "programme", "level", "amount", "awarded_on", "status")
+        index, levels = self._funding()
 
         def create(rows: list[dict[str, Any]]) -> list[DomainError | None]:
             projects = [new_record(Project, holder=holders[d["postdoc_no"]], **{f: d[f] for f in fields}) for d in rows]
-            return projects_record(projects=projects, by=self.by, note=self.note)
+            acknowledged: list[tuple[int, str]] = []
+            errors = projects_record(
+                projects=projects,
+                by=self.by,
+                note=self.note,
+                acknowledged=True,  # confirming the import after its dry run acknowledges its warnings
+                index=index,
+                levels=levels,
+                warnings=acknowledged,
+            )
+            if not any(errors):
+                for position, text in acknowledged:
+                    self.report.warnings.append(
+                        _("%(sheet)s, row %(row)s: %(text)s")
+                        % {"sheet": source.title, "row": rows[position]["row_number"], "text": text}
+                    )
+            return errors
 
         if new_rows:
             self._bulk(source, new_rows, create)

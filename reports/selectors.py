@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from appointments.models import Appointment
 from catalogue.models import DoctoralRight
 from core.dates import add_years
-from funding.models import Project
+from funding.models import Level, Project
 from stations.models import Station
 
 
@@ -55,8 +55,13 @@ def coverage(institution_id: int, as_of: dt.date) -> Coverage:
 def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: Q | None = None) -> dict[str, Any]:
     """The story's figures for an institution, or for the part of it a user may see (`scope`).
 
+    `projects` counts the awarded projects obtained in the window (by award date, once each), and
+    `projects_by_level` the same projects by the level each counts at (`Project.level`, kept from
+    the institution's own mapping, docs/decisions/0013): every level is present and they sum to
+    `projects`. Applications not (yet) funded count nowhere.
+
     Six queries whatever the size: three over appointments (covering indexes), one count of
-    projects and two for coverage.
+    projects grouped by level (the index institution, awarded_on, level) and two for coverage.
     """
     appointments = Appointment.objects.filter(institution_id=institution_id)
     projects = Project.objects.filter(
@@ -75,6 +80,10 @@ def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: 
     # Only ended appointments carry `ended_on` (a database constraint), so no status test is needed.
     ended = appointments.filter(ended_on__lte=as_of).count()
     counts["in_station"] = entered - ended
+    # Only awarded projects have an award date (a database constraint), so the window selects them.
+    by_level = dict.fromkeys(Level.values, 0)
+    for level, n in projects.order_by().values_list("level").annotate(n=Count("pk")):
+        by_level[level] = n
     cover = coverage(institution_id, as_of)
     return {
         "as_of": as_of.isoformat(),
@@ -82,7 +91,8 @@ def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: 
         "recruited": counts["recruited"],
         "recruited_still_in_station": counts["recruited_still_in_station"],
         "in_station": counts["in_station"],
-        "projects": projects.count(),
+        "projects": sum(by_level.values()),
+        "projects_by_level": by_level,
         "coverage": {
             "with_station": cover.with_station,
             "doctoral_disciplines": cover.doctoral_disciplines,

@@ -11,11 +11,13 @@ figures' definitions (`reports.selectors`, design.md "Definitions the figures us
 - an appointment has *entered* by a day when its entry date is on or before it and it is no longer
   only admitted; it is *in station on* a day when it has entered and has not ended on or before it.
 
-Research outputs (papers, patents, awards) are not recorded yet (issue 5): their key is present with
-the value None, and the page says so.
+Research outputs (`outputs`) count when produced in station: their phase, computed from their date
+against the stay they are recorded on (docs/decisions/0014), is "in station", and that date lies in
+the period. Evaluations computed before outputs were recorded keep the value None they stored.
 
-Three queries whatever the number of appointments: one aggregate over appointments, one count of
-extensions, one aggregate over projects.
+Three queries whatever the number of appointments: one aggregate over appointments (with the
+outputs counted per appointment in correlated subqueries), one count of extensions, one aggregate
+over projects.
 """
 
 import datetime as dt
@@ -30,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Extension
 from funding.models import Level, Project
+from outputs.models import Output
 from reports.selectors import entered_by, in_station_on
 from stations.models import Evaluation, Station
 
@@ -117,7 +120,16 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "research_outputs",
         _("Research outputs"),
-        _("Papers, patents and awards are not recorded in the system yet (issue 5); this indicator stays empty."),
+        _(
+            "Papers, patents, awards, books and standards of the station's postdocs produced in station and dated "
+            "in the period: dated by their publication date, else 1 July of their year, on or after the postdoc's "
+            "entry and before the stay ended; counted once per output and stay."
+        ),
+    ),
+    Indicator(
+        "outputs_per_postdoc_year",
+        _("Research outputs per postdoc-year"),
+        _("Research outputs over postdoc-years, with two decimals; empty when there are no postdoc-years."),
     ),
 )
 INDICATOR_BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
@@ -150,6 +162,7 @@ def station_indicators(station: Station, period_start: dt.date, period_end: dt.d
         Subquery(first_planned_exit.values("previous_exit_date")[:1]), F("planned_exit_date"), output_field=DateField()
     )
     counts = appointments.aggregate(
+        **{f"outputs_{kind}": Sum(_outputs_of_kind(kind, start, end)) for kind in Output.Kind.values},
         intake=Count("pk", filter=entered_by(end) & Q(entry_date__gte=start)),
         in_station_at_end=Count("pk", filter=in_station_on(end)),
         exits=Count("pk", filter=ended_in_period(Appointment.Status.EXITED)),
@@ -175,6 +188,8 @@ def station_indicators(station: Station, period_start: dt.date, period_end: dt.d
     stay_days = counts["stay"].days if counts["stay"] else 0
     postdoc_years = round(stay_days / DAYS_PER_YEAR, 1)
     exits = counts["exits"]
+    outputs_by_kind = {kind: counts[f"outputs_{kind}"] for kind in Output.Kind.values if counts[f"outputs_{kind}"]}
+    outputs = sum(outputs_by_kind.values())
     return {
         "intake": counts["intake"],
         "in_station_at_end": counts["in_station_at_end"],
@@ -190,8 +205,18 @@ def station_indicators(station: Station, period_start: dt.date, period_end: dt.d
         "projects": projects["total"],
         "projects_by_level": {lv: projects[f"level_{lv}"] for lv in Level.values if projects[f"level_{lv}"]},
         "projects_per_postdoc_year": round(projects["total"] / postdoc_years, 2) if postdoc_years else None,
-        "research_outputs": None,  # not recorded yet (issue 5)
+        "research_outputs": outputs,
+        "research_outputs_by_kind": outputs_by_kind,
+        "outputs_per_postdoc_year": round(outputs / postdoc_years, 2) if postdoc_years else None,
     }
+
+
+def _outputs_of_kind(kind: str, start: dt.date, end: dt.date) -> Subquery:
+    """An appointment's in-station outputs of a kind dated in the period (NULL for none)."""
+    in_period = Output.objects.filter(
+        appointment=OuterRef("pk"), phase=Output.Phase.IN_STATION, dated_on__gte=start, dated_on__lte=end, kind=kind
+    )
+    return Subquery(in_period.order_by().values("appointment").annotate(n=Count("pk")).values("n")[:1])
 
 
 def default_period(cycle: int, station: Station | None = None) -> tuple[dt.date, dt.date]:
@@ -228,6 +253,8 @@ def indicator_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
             breakdown, names = indicators.get("withdrawals_by_ground") or {}, grounds
         elif indicator.key == "projects":
             breakdown, names = indicators.get("projects_by_level") or {}, levels
+        elif indicator.key == "research_outputs":
+            breakdown, names = indicators.get("research_outputs_by_kind") or {}, dict(Output.Kind.choices)
         for key, value in breakdown.items():
             rows.append(
                 {

@@ -12,7 +12,7 @@ from stations.evaluation import INDICATORS
 from stations.models import Evaluation
 
 # The export's one sheet: the evaluation, then its indicators (definitions: stations.evaluation).
-_EXPORTED_INDICATORS = [i.key for i in INDICATORS if i.key != "research_outputs"]
+_EXPORTED_INDICATORS = [i.key for i in INDICATORS]
 EVALUATIONS_SHEET = SheetSpec(
     "Evaluations",
     EXPORT_ONLY_SHEETS["Evaluations"],
@@ -39,6 +39,8 @@ EVALUATIONS_SHEET = SheetSpec(
         Column("postdoc_years", "博士后人年"),
         Column("projects", "获批项目数"),
         Column("projects_per_postdoc_year", "人年均项目数"),
+        Column("research_outputs", "站内科研成果数"),
+        Column("outputs_per_postdoc_year", "人年均成果数"),
         Column("computed_on", "指标计算日期"),
     ),
 )

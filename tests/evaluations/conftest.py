@@ -54,7 +54,9 @@ EXPECTED = {
     "projects": 3,
     "projects_by_level": {"national": 1, "provincial": 1, "university": 1},
     "projects_per_postdoc_year": 0.31,
-    "research_outputs": None,
+    "research_outputs": 0,
+    "research_outputs_by_kind": {},
+    "outputs_per_postdoc_year": 0.0,
 }
 
 

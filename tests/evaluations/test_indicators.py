@@ -23,7 +23,8 @@ def test_a_period_without_postdocs_has_empty_ratios(world):
     assert figures["intake"] == figures["postdoc_years"] == figures["projects"] == 0
     assert figures["on_time_share"] is None
     assert figures["projects_per_postdoc_year"] is None
-    assert figures["research_outputs"] is None
+    assert figures["research_outputs"] == 0
+    assert figures["outputs_per_postdoc_year"] is None
 
 
 def test_the_period_includes_both_its_first_and_last_day(world):
@@ -96,3 +97,37 @@ def test_the_default_period_is_the_five_years_before_the_cycle(world):
     assert default_period(2025, world.station) == (dt.date(2020, 1, 1), dt.date(2024, 12, 31))
     world.station.established_on = dt.date(2023, 11, 15)
     assert default_period(2025, world.station) == (dt.date(2023, 11, 15), dt.date(2024, 12, 31))
+
+
+def test_research_outputs_count_those_produced_in_station_in_the_period(history: History, django_assert_num_queries):
+    from outputs.services import output_record
+
+    world = history.world
+
+    def output(appointment, title, kind="paper", *, year=None, on=None, **extra):
+        return output_record(
+            appointment=appointment,
+            kind=kind,
+            title=title,
+            year=year,
+            published_on=on,
+            authors=appointment.person.name,
+            author_position=1,
+            by=world.admin,
+            **extra,
+        )
+
+    output(history.a, "In station, in the period", on=dt.date(2020, 3, 1))
+    output(history.a, "In station, before the period", on=dt.date(2019, 5, 1))
+    output(history.a, "After the exit", on=dt.date(2020, 10, 1))
+    output(history.b, "Dated 1 July 2021", "patent", year=2021, number="ZL202110000001.1")
+    output(history.b, "Before entry", on=dt.date(2020, 2, 1))
+    output(history.d, "On the period's last day", "book", on=END)
+    output(history.d, "After the period", on=dt.date(2025, 1, 1))
+    output(world.other_appointment, "Another station's", on=dt.date(2024, 6, 1))
+    with django_assert_num_queries(3):
+        figures = station_indicators(world.station, START, END)
+    assert figures["research_outputs"] == 3
+    assert figures["research_outputs_by_kind"] == {"paper": 1, "patent": 1, "book": 1}
+    assert figures["outputs_per_postdoc_year"] == round(3 / 9.6, 2)
+    assert station_indicators(world.other_station, START, END)["research_outputs"] == 1

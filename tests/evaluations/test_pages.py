@@ -158,7 +158,7 @@ def test_a_refused_start_shows_the_sentence_next_to_the_field(signed_in, world, 
 def test_evaluation_page_shows_indicators_with_definitions_and_the_review_link(signed_in, world, evaluation):
     page = signed_in("admin").get(reverse("station-evaluation-detail", args=[evaluation.pk])).content.decode()
     assert "Postdoc-years" in page and "divided by 365.25" in page
-    assert "not recorded yet" in page  # research outputs (issue 5)
+    assert "Research outputs per postdoc-year" in page and "not recorded yet" not in page  # counted (issue 5)
     assert f'href="/reviews/new/?evaluation={evaluation.pk}"' in page
     assert "Recompute" in page
     assert "Evaluation started" in page  # the timeline

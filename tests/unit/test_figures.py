@@ -93,6 +93,8 @@ def test_projects_are_counted_once_within_the_window_and_institution(world):
         )
     assert figures(world)["projects"] == 2
     assert figures(world, years=1)["projects"] == 1
+    # The same projects by the level each counts at, in the same query (see the query count below).
+    assert figures(world)["projects_by_level"] == {"national": 0, "provincial": 2, "municipal": 0, "university": 0}
 
 
 def test_coverage_names_doctoral_disciplines_without_a_live_mobile_station(world):
@@ -124,9 +126,11 @@ def test_stats_command_prints_the_json_contract(world):
         "recruited_still_in_station",
         "in_station",
         "projects",
+        "projects_by_level",
         "coverage",
     }
     assert set(data["coverage"]) == {"with_station", "doctoral_disciplines", "missing"}
+    assert set(data["projects_by_level"]) == {"national", "provincial", "municipal", "university"}
     assert data == figures(world)
 
 
@@ -142,6 +146,17 @@ def test_stats_command_refuses_bad_dates_and_users_without_the_right(world):
 
 def test_figures_take_a_constant_number_of_queries(world, django_assert_num_queries):
     for month in range(1, 8):
-        appoint(world, dt.date(2022, month, 1))
+        holder = appoint(world, dt.date(2022, month, 1))
+        for level in ("national", "university"):
+            project_record(
+                holder=holder,
+                project_no=f"Q{month}{level}",
+                title="t",
+                funder="某基金",
+                level=level,
+                awarded_on=dt.date(2023, month, 1),
+                by=world.admin,
+            )
     with django_assert_num_queries(6):
-        figures(world)
+        result = figures(world)
+    assert result["projects"] == 14 == sum(result["projects_by_level"].values())

@@ -12,7 +12,7 @@ from reports.selectors import headline_figures
 
 
 class Command(BaseCommand):
-    help = "Prints the headline figures: recruited, still in station, in station, projects, coverage."
+    help = "Prints the headline figures: recruited, still in station, in station, projects (and by level), coverage."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
@@ -50,6 +50,8 @@ class Command(BaseCommand):
             f"  of those, still in station {figures['recruited_still_in_station']}",
             f"in station                  {figures['in_station']}",
             f"projects                    {figures['projects']}",
+            "  by level                  "
+            + ", ".join(f"{level} {n}" for level, n in figures["projects_by_level"].items()),
             f"coverage                    {cover['with_station']} of {cover['doctoral_disciplines']}"
             + (f" (missing: {', '.join(cover['missing'])})" if cover["missing"] else ""),
         ]

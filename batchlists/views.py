@@ -1,0 +1,313 @@
+"""The award-list pages: the lists, the upload, the review screen (each uncertain row's candidates
+to choose from, via htmx), the check and confirmation, and the institution's names in funders' lists.
+
+Only an office administrator imports award lists: the section's pages answer 403 to anyone else,
+and a list of another institution is a 404, as for any record outside one's scope (as the import
+pages do, docs/decisions/0009).
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import Perm, has_perm
+from appointments.models import Appointment
+from batchlists import services
+from batchlists.forms import ConfirmForm, HostNameForm, ListFilterForm, UploadForm
+from batchlists.models import BatchList, BatchRow, HostName
+from catalogue.models import Institution
+from core.errors import DomainError
+from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+
+OTHER_INSTITUTIONS_SHOWN = 12
+CHANGED = "batchlist-changed"  # the htmx event after which the check is asked again
+
+
+def _administrator_institution(user: Any) -> Institution:
+    """The institution of an office administrator; anyone else may not use these pages."""
+    if not has_perm(user, Perm.MANAGE_REFERENCE) or user.institution is None:
+        raise PermissionDenied
+    institution: Institution = user.institution
+    return institution
+
+
+def _list_for(user: Any, pk: Any) -> BatchList:
+    _administrator_institution(user)
+    try:
+        return (
+            BatchList.objects.visible_to(user)
+            .select_related("programme__funder", "institution", "created_by", "confirmed_by", "discarded_by")
+            .get(pk=pk)
+        )
+    except BatchList.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _row_for(batch_list: BatchList, pk: Any) -> BatchRow:
+    try:
+        return batch_list.rows.select_related("batch_list").get(pk=pk)
+    except BatchRow.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _detail_url(batch_list: BatchList) -> str:
+    return reverse("batchlists:detail", kwargs={"pk": batch_list.pk})
+
+
+# ---------------------------------------------------------------------------------------------
+# The lists and the upload
+
+
+@login_required
+@require_GET
+def batchlist_list(request: SignedInRequest) -> HttpResponse:
+    institution = _administrator_institution(request.user)
+    form = ListFilterForm(request.GET or None, institution_id=institution.pk)
+    form.is_valid()  # invalid filters are shown with their error and left out
+    data = form.cleaned_data if form.is_bound else {}
+    lists = BatchList.objects.visible_to(request.user).select_related("programme__funder", "created_by")
+    if data.get("status"):
+        lists = lists.filter(status=data["status"])
+    if data.get("programme"):
+        lists = lists.filter(programme=data["programme"])
+    context: dict[str, Any] = {
+        "form": form,
+        "filtered": bool(data.get("status") or data.get("programme")),
+        **paginate(request, lists),
+    }
+    template = "batchlists/list.html#rows" if is_htmx(request) else "batchlists/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batchlist_new(request: SignedInRequest) -> HttpResponse:
+    institution = _administrator_institution(request.user)
+    form = UploadForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        institution_id=institution.pk,
+    )
+    problems: list[str] = []
+    if form.is_bound and form.is_valid():
+        try:
+            batch_list = services.batch_list_upload(institution=institution, by=request.user, **form.cleaned_data)
+        except services.ListRefused as refused:
+            form.add_domain_error(refused)
+            problems = [str(problem) for problem in refused.problems]
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("“%(name)s” is read and matched. Review the matches, then confirm the awards.")
+                % {"name": batch_list.original_name},
+            )
+            return redirect_after_post(request, _detail_url(batch_list))
+    return render(request, "batchlists/new.html", {"form": form, "problems": problems})
+
+
+# ---------------------------------------------------------------------------------------------
+# The review screen
+
+
+def _candidates(rows: list[BatchRow]) -> dict[int, Appointment]:
+    """The appointments the rows name or offer, in one query."""
+    ids = {pk for row in rows for pk in row.candidates} | {row.appointment_id for row in rows if row.appointment_id}
+    return Appointment.objects.select_related("person", "station__discipline").in_bulk(list(ids))
+
+
+def _decorate(row: BatchRow, appointments: dict[int, Appointment]) -> BatchRow:
+    row.candidate_list = [appointments[pk] for pk in row.candidates if pk in appointments]  # type: ignore[attr-defined]
+    if row.appointment_id in appointments:
+        row.appointment = appointments[row.appointment_id]
+    return row
+
+
+def review_context(batch_list: BatchList) -> dict[str, Any]:
+    rows = list(batch_list.rows.select_related("project").order_by("sheet", "number"))
+    appointments = _candidates(rows)
+    rows = [_decorate(row, appointments) for row in rows]
+    Outcome = BatchRow.Outcome
+    others = list(batch_list.other_institutions.items())
+    return {
+        "batch_list": batch_list,
+        "exact_rows": [row for row in rows if row.outcome == Outcome.EXACT],
+        "uncertain_rows": [row for row in rows if row.outcome == Outcome.UNCERTAIN],
+        "unmatched_rows": [row for row in rows if row.outcome == Outcome.UNMATCHED],
+        "undecided": sum(1 for row in rows if row.outcome == Outcome.UNCERTAIN and not row.decision),
+        "to_award": sum(1 for row in rows if row.to_award and not row.already_awarded),
+        "other_institutions": others[:OTHER_INSTITUTIONS_SHOWN],
+        "more_institutions": max(0, len(others) - OTHER_INSTITUTIONS_SHOWN),
+        "can_change": batch_list.is_open,
+        "show_sheet": len({row.sheet for row in rows}) > 1,  # row numbers are per sheet
+    }
+
+
+@login_required
+@require_GET
+def batchlist_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    batch_list = _list_for(request.user, pk)
+    return render(request, "batchlists/detail.html", review_context(batch_list))
+
+
+@login_required
+@require_POST
+def batchlist_row_choose(request: SignedInRequest, pk: int, row_pk: int) -> HttpResponse:
+    """A row's postdoc chosen among its candidates, or the row skipped ("skip")."""
+    batch_list = _list_for(request.user, pk)
+    row = _row_for(batch_list, row_pk)
+    choice = request.POST.get("appointment", "")
+    error: str | None = None
+    appointment = None
+    if choice != "skip":
+        if choice.isdigit():
+            appointment = (
+                Appointment.objects.select_related("person")
+                .filter(pk=int(choice), institution_id=batch_list.institution_id)
+                .first()
+            )
+        if appointment is None:
+            error = _("Choose one of the row's candidates, or skip the row.")
+    if error is None:
+        try:
+            row = services.batch_row_choose(row=row, appointment=appointment, by=request.user)
+        except DomainError as refusal:
+            error = refusal.message
+    if not is_htmx(request):
+        if error:
+            messages.error(request, error)
+        return redirect_after_post(request, f"{_detail_url(batch_list)}#row-{row.pk}")
+    row = _decorate(BatchRow.objects.select_related("project").get(pk=row.pk), _candidates([row]))
+    template = (
+        "batchlists/detail.html#exact-row"
+        if row.outcome == BatchRow.Outcome.EXACT
+        else "batchlists/detail.html#uncertain-row"
+    )
+    batch_list.refresh_from_db(fields=["status"])
+    context = {
+        "row": row,
+        "batch_list": batch_list,
+        "can_change": batch_list.is_open,
+        "error": error,
+        "show_sheet": batch_list.rows.exclude(sheet=row.sheet).exists(),
+    }
+    response = render(request, template, context)
+    if error is None:
+        response["HX-Trigger"] = CHANGED
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# The check and the confirmation
+
+
+def _check_context(request: SignedInRequest, batch_list: BatchList, form: ConfirmForm | None = None) -> dict[str, Any]:
+    context: dict[str, Any] = {"batch_list": batch_list, "form": form or ConfirmForm()}
+    if batch_list.is_open:
+        check = services.batch_list_check(batch_list=batch_list, by=request.user)
+        context.update(
+            check=check,
+            refusals=services.grouped(check.refusals),
+            warnings=services.grouped(check.warnings),
+            by_level=check.by_level(),
+        )
+    return context
+
+
+def _check_page(request: SignedInRequest, context: dict[str, Any]) -> HttpResponse:
+    template = "batchlists/confirm.html#check" if is_htmx(request) else "batchlists/confirm.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def batchlist_check(request: SignedInRequest, pk: int) -> HttpResponse:
+    """What confirming would do (a dry run through the funding services): htmx loads it into the
+    review screen; without htmx it is a page of its own."""
+    batch_list = _list_for(request.user, pk)
+    return _check_page(request, _check_context(request, batch_list))
+
+
+@login_required
+@require_POST
+def batchlist_confirm(request: SignedInRequest, pk: int) -> HttpResponse:
+    batch_list = _list_for(request.user, pk)
+    form = ConfirmForm(request.POST)
+    form.is_valid()
+    try:
+        batch_list = services.batch_list_confirm(
+            batch_list=batch_list, by=request.user, acknowledged=bool(form.cleaned_data.get("acknowledged"))
+        )
+    except services.ConfirmRefused as refused:
+        context = _check_context(request, batch_list, form)
+        context["refused"] = {"message": refused.message, "sentences": refused.sentences}
+        return _check_page(request, context)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The list is confirmed: %(awarded)s awards created, %(already)s rows were already awarded.")
+            % {"awarded": batch_list.awarded_count, "already": batch_list.already_count},
+        )
+    return redirect_after_post(request, _detail_url(batch_list))
+
+
+@login_required
+@require_POST
+def batchlist_discard(request: SignedInRequest, pk: int) -> HttpResponse:
+    batch_list = _list_for(request.user, pk)
+    try:
+        services.batch_list_discard(batch_list=batch_list, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The list is discarded; nothing was awarded."))
+    return redirect_after_post(request, _detail_url(batch_list))
+
+
+# ---------------------------------------------------------------------------------------------
+# The institution's names in funders' lists
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def host_names(request: SignedInRequest) -> HttpResponse:
+    institution = _administrator_institution(request.user)
+    form = HostNameForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.host_name_add(institution=institution, name=form.cleaned_data["name"], by=request.user)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("The name is added. Upload a list again to match it with this name."))
+            return redirect_after_post(request, reverse("batchlists:names"))
+    context = {
+        "form": form,
+        "institution": institution,
+        "names": HostName.objects.filter(institution=institution).select_related("created_by"),
+        "units": institution.units.order_by("code"),
+    }
+    return render(request, "batchlists/names.html", context)
+
+
+@login_required
+@require_POST
+def host_name_remove(request: SignedInRequest, pk: int) -> HttpResponse:
+    institution = _administrator_institution(request.user)
+    try:
+        host_name = HostName.objects.get(pk=pk, institution=institution)
+    except HostName.DoesNotExist as exc:
+        raise Http404 from exc
+    services.host_name_remove(host_name=host_name, by=request.user)
+    messages.success(request, _("“%(name)s” is removed.") % {"name": host_name.name})
+    return redirect_after_post(request, reverse("batchlists:names"))

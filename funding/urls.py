@@ -1,0 +1,33 @@
+"""The funding pages: included at the root, since projects live under /projects/ and a postdoc's
+new project under /postdocs/<pk>/projects/, and the reference pages under /funding/."""
+
+from django.urls import path
+
+from funding import views
+
+app_name = "funding"
+
+urlpatterns = [
+    path("projects/", views.project_list, name="project-list"),
+    path("projects/export.<str:fmt>", views.project_export, name="project-export"),
+    path("projects/<int:pk>/", views.project_detail, name="project-detail"),
+    # Each step has its own URL (and name, `project-<step>`).
+    *(
+        path(f"projects/<int:pk>/{step}/", views.project_step, {"step": step}, name=f"project-{step}")
+        for step in views.STEPS
+    ),
+    *(
+        path(f"postdocs/<int:pk>/projects/{kind}/", views.project_new, {"kind": kind}, name=f"project-{kind}")
+        for kind in views.NEW_PROJECT_FORMS
+    ),
+    path("funding/funders/", views.funder_list, name="funder-list"),
+    path("funding/funders/new/", views.funder_new, name="funder-new"),
+    path("funding/funders/<int:pk>/", views.funder_edit, name="funder-edit"),
+    path("funding/funders/<int:pk>/programmes/new/", views.programme_new, name="programme-new"),
+    path("funding/programmes/<int:pk>/", views.programme_edit, name="programme-edit"),
+    path("funding/programmes/<int:pk>/amounts/new/", views.amount_new, name="amount-new"),
+    path("funding/amounts/<int:pk>/", views.amount_edit, name="amount-edit"),
+    path("funding/levels/", views.level_list, name="level-list"),
+    path("funding/levels/change/", views.level_change, name="level-change"),
+    path("funding/rules/", views.funding_rules, name="rules"),
+]

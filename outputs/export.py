@@ -1,0 +1,80 @@
+"""The research outputs as a sheet: the list page's export (every page of the filtered list). The
+sheet is not one of the exchange workbook's (nothing imports it back; a file of references comes in
+through the import page), so its columns are declared here, English keys with Chinese names."""
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from exchange import exporter
+from exchange.workbook import Column, SheetSpec
+from outputs.models import Output
+
+OUTPUTS_SHEET = SheetSpec(
+    "Outputs",
+    "科研成果",
+    "title",
+    (
+        Column("postdoc_no", "博士后编号", True),
+        Column("name", "姓名"),
+        Column("station_code", "设站代码"),
+        Column("kind", "成果类型", True),
+        Column("title", "题名", True),
+        Column("year", "年度", True),
+        Column("published_on", "日期"),
+        Column("phase", "阶段"),
+        Column("authors", "作者"),
+        Column("author_position", "本人排名"),
+        Column("author_count", "作者人数"),
+        Column("corresponding", "通讯作者"),
+        Column("doi", "DOI"),
+        Column("journal", "期刊或会议"),
+        Column("issn", "ISSN"),
+        Column("volume", "卷"),
+        Column("issue", "期"),
+        Column("pages", "页码"),
+        Column("publisher", "出版者"),
+        Column("isbn", "ISBN"),
+        Column("number", "专利号或标准号"),
+        Column("patent_kind", "专利类型"),
+        Column("granted_on", "授权日期"),
+        Column("award_level", "奖励级别"),
+        Column("award_grade", "奖励等级"),
+    ),
+)
+
+
+def output_rows(outputs: QuerySet[Output]) -> Iterator[exporter.Row]:
+    query = outputs.select_related("person", "appointment", "appointment__station")
+    for o in query.iterator(chunk_size=exporter.CHUNK_SIZE):
+        yield {
+            "postdoc_no": o.appointment.postdoc_no,
+            "name": o.person.name,
+            "station_code": o.appointment.station.code,
+            "kind": o.kind,
+            "title": o.title,
+            "year": o.year,
+            "published_on": o.published_on,
+            "phase": o.phase,
+            "authors": "; ".join(o.author_list),
+            "author_position": o.author_position,
+            "author_count": o.author_count,
+            "corresponding": "yes" if o.corresponding else "no",
+            "doi": o.doi,
+            "journal": o.journal,
+            "issn": o.issn,
+            "volume": o.volume,
+            "issue": o.issue,
+            "pages": o.pages,
+            "publisher": o.publisher,
+            "isbn": o.isbn,
+            "number": o.number,
+            "patent_kind": o.patent_kind,
+            "granted_on": o.granted_on,
+            "award_level": o.award_level,
+            "award_grade": o.award_grade,
+        }
+
+
+def outputs_sheet(outputs: QuerySet[Output]) -> exporter.Sheet:
+    return exporter.Sheet("Outputs", output_rows(outputs), layout=OUTPUTS_SHEET)
