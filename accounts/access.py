@@ -5,9 +5,9 @@ answer 404 for anything outside the user's scope, and ask `can()` before acting.
 """
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role
@@ -160,3 +160,13 @@ def can_manage_station(user: Any, station: "Station") -> bool:
         return False
     roles = role_names(user)
     return Role.ADMIN in roles or (Role.SECRETARY in roles and station.pk in secretary_station_ids(user))
+
+
+class AdministratorsOnlyQuerySet[M: Model](QuerySet[M]):
+    """Records only the office administrators of their institution see (uploaded files and their
+    checks: import jobs, funders' award lists); nobody else sees any."""
+
+    def visible_to(self, user: Any) -> Self:
+        if not has_perm(user, Perm.MANAGE_REFERENCE):
+            return self.none()
+        return self.filter(institution_id=user.institution_id)

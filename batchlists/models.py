@@ -6,14 +6,13 @@ one transaction with one audit event. Rows of other institutions are counted, no
 """
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import Perm, has_perm
+from accounts.access import AdministratorsOnlyQuerySet
 
 
 def upload_to(batch_list: "BatchList", filename: str) -> str:
@@ -45,12 +44,8 @@ class HostName(models.Model):
         return self.name
 
 
-class BatchListQuerySet(models.QuerySet["BatchList"]):
-    def visible_to(self, user: Any) -> "BatchListQuerySet":
-        """Lists an office administrator sees: their institution's; nobody else sees any."""
-        if not has_perm(user, Perm.MANAGE_REFERENCE):
-            return self.none()
-        return self.filter(institution_id=user.institution_id)
+class BatchListQuerySet(AdministratorsOnlyQuerySet["BatchList"]):
+    pass
 
 
 class BatchList(models.Model):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import Perm, has_perm
+from accounts.access import AdministratorsOnlyQuerySet
 
 
 def upload_to(job: "ImportJob", filename: str) -> str:
@@ -21,12 +21,8 @@ def upload_to(job: "ImportJob", filename: str) -> str:
     return f"imports/{uuid.uuid4().hex}/{filename}"
 
 
-class ImportJobQuerySet(models.QuerySet["ImportJob"]):
-    def visible_to(self, user: Any) -> "ImportJobQuerySet":
-        """Jobs an office administrator sees: those of their institution; nobody else sees any."""
-        if not has_perm(user, Perm.MANAGE_REFERENCE):
-            return self.none()
-        return self.filter(institution_id=user.institution_id)
+class ImportJobQuerySet(AdministratorsOnlyQuerySet["ImportJob"]):
+    pass
 
 
 class ImportJob(models.Model):
