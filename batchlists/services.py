@@ -390,7 +390,9 @@ def batch_list_upload(
 
 def _locked(batch_list: BatchList) -> BatchList:
     return (
-        BatchList.objects.select_for_update().select_related("programme__funder", "institution").get(pk=batch_list.pk)
+        BatchList.objects.select_for_update(of=("self",))
+        .select_related("programme__funder", "institution")
+        .get(pk=batch_list.pk)
     )
 
 

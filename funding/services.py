@@ -365,7 +365,7 @@ def level_rule_save(
     _check_rule_target(institution.pk, funder, programme)
     _require_level(level)
     rule = (
-        LevelRule.objects.select_for_update()
+        LevelRule.objects.select_for_update(of=("self",))
         .filter(institution=institution, funder=funder, programme=programme)
         .first()
     )
@@ -393,7 +393,7 @@ def level_rule_remove(*, rule: LevelRule, by: Any) -> None:
     """Removes a level rule; refused if projects would be left without a level (every project
     counts at exactly one level). Projects that fall back to the funder's rule move to it."""
     _require_office(by, rule.institution_id)
-    rule = LevelRule.objects.select_for_update().select_related("funder", "programme").get(pk=rule.pk)
+    rule = LevelRule.objects.select_for_update(of=("self",)).select_related("funder", "programme").get(pk=rule.pk)
     moves = _level_moves(rule.institution_id, rule.funder_id, rule.programme_id, None)
     stranded = sum(move.projects for move in moves if move.new is None)
     if stranded:
@@ -677,7 +677,9 @@ def _new_project(holder: Appointment, by: Any, **values: Any) -> Project:
 
 def _locked(project: Project) -> Project:
     return (
-        Project.objects.select_for_update().select_related("holder", "funder_ref", "programme_ref").get(pk=project.pk)
+        Project.objects.select_for_update(of=("self",))
+        .select_related("holder", "funder_ref", "programme_ref")
+        .get(pk=project.pk)
     )
 
 
