@@ -4,6 +4,7 @@ A rule the institution enforces as a warning comes back from the service as a `R
 form then shows its sentence with the `acknowledged` box, and the same input is sent again with the
 box ticked (the audit event records the acknowledgement)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -11,9 +12,11 @@ from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
 from core.forms import DateInput, ServiceForm
 from core.i18n import pick_language
 from funding.models import Certainty, Funder, GradeAmount, Level, Programme, Project, RuleMode
+from funding.rules import RuleWarning
 from stations.models import Station
 
 LEVEL_OVERRIDE_CHOICES = [("", _("from the institution's mapping")), *Level.choices]
@@ -483,3 +486,23 @@ class FundingRulesForm(ServiceForm):
         widget=forms.RadioSelect,
         help_text=_("An NSFC application of a postdoc in station needs the office's commitment to extend the stay."),
     )
+
+
+# Service calls from the pages: a refusal is a field error, a warning asks for an acknowledgement
+
+
+def submit(form: ServiceForm, call: Callable[[], object]) -> tuple[bool, str]:
+    """Calls the service; returns (done, warning). A refusal is added to the form."""
+    try:
+        call()
+    except RuleWarning as warning:
+        return False, warning.message
+    except DomainError as error:
+        form.add_domain_error(error)
+        return False, ""
+    return True, ""
+
+
+def form_context(form: ServiceForm, warning: str) -> dict[str, Any]:
+    acknowledged = form["acknowledged"].value() if "acknowledged" in form.fields else False
+    return {"form": form, "warning": warning, "show_acknowledge": bool(warning) or bool(acknowledged)}

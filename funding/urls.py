@@ -3,7 +3,7 @@ new project under /postdocs/<pk>/projects/, and the reference pages under /fundi
 
 from django.urls import path
 
-from funding import views
+from funding import reference_views, views
 
 app_name = "funding"
 
@@ -20,14 +20,14 @@ urlpatterns = [
         path(f"postdocs/<int:pk>/projects/{kind}/", views.project_new, {"kind": kind}, name=f"project-{kind}")
         for kind in views.NEW_PROJECT_FORMS
     ),
-    path("funding/funders/", views.funder_list, name="funder-list"),
-    path("funding/funders/new/", views.funder_new, name="funder-new"),
-    path("funding/funders/<int:pk>/", views.funder_edit, name="funder-edit"),
-    path("funding/funders/<int:pk>/programmes/new/", views.programme_new, name="programme-new"),
-    path("funding/programmes/<int:pk>/", views.programme_edit, name="programme-edit"),
-    path("funding/programmes/<int:pk>/amounts/new/", views.amount_new, name="amount-new"),
-    path("funding/amounts/<int:pk>/", views.amount_edit, name="amount-edit"),
-    path("funding/levels/", views.level_list, name="level-list"),
-    path("funding/levels/change/", views.level_change, name="level-change"),
-    path("funding/rules/", views.funding_rules, name="rules"),
+    path("funding/funders/", reference_views.funder_list, name="funder-list"),
+    path("funding/funders/new/", reference_views.funder_new, name="funder-new"),
+    path("funding/funders/<int:pk>/", reference_views.funder_edit, name="funder-edit"),
+    path("funding/funders/<int:pk>/programmes/new/", reference_views.programme_new, name="programme-new"),
+    path("funding/programmes/<int:pk>/", reference_views.programme_edit, name="programme-edit"),
+    path("funding/programmes/<int:pk>/amounts/new/", reference_views.amount_new, name="amount-new"),
+    path("funding/amounts/<int:pk>/", reference_views.amount_edit, name="amount-edit"),
+    path("funding/levels/", reference_views.level_list, name="level-list"),
+    path("funding/levels/change/", reference_views.level_change, name="level-change"),
+    path("funding/rules/", reference_views.funding_rules, name="rules"),
 ]

@@ -1,14 +1,7 @@
-"""The funding pages: the projects list (and its export), a project's page and its steps, the
-forms that record a postdoc's application or award, the funders and programmes, the institution's
-level mapping (changed through a confirmation that shows what moves) and its funding rules.
-
-Projects are seen as their holders are (`accounts.access.visible_appointments`): a project outside
-the user's scope is a 404, and writing needs `can_manage_appointment` on its holder (403). The
-funders are reference data every signed-in user reads; the institution's own are kept by its office
-administrators. The level mapping is read by administrators and leadership, the rules by
-administrators only. Writes go to `funding.services`; a refusal comes back next to the field it
-names, with the input kept, and a rule in warning mode (`RuleWarning`) asks for an acknowledgement.
-"""
+"""The project pages: the projects list (and its export), a project's page and its steps, and the
+forms that record a postdoc's application or award. Who sees and writes what: `funding.access`.
+Writes go to `funding.services`; a refusal comes back next to the field it names, with the input
+kept, and a rule in warning mode (`RuleWarning`) asks for an acknowledgement."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -29,116 +22,34 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import (
-    Perm,
     can_manage_appointment,
     get_appointment_for_user,
-    has_perm,
-    sees_whole_institution,
-    visible_appointments,
     visible_stations,
 )
 from appointments.models import Appointment
-from audit.models import AuditEvent
 from audit.timeline import timeline
-from core.errors import DomainError
 from core.forms import ServiceForm
 from core.i18n import pick_language
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from exchange.workbook import Column, SheetSpec
-from funding import services
+from funding import access, services
 from funding.forms import (
     ApplyForm,
     AwardForm,
     CompleteForm,
     EditForm,
-    FunderForm,
-    FundingRulesForm,
-    GradeAmountForm,
-    LevelChangeForm,
-    ProgrammeForm,
     ProjectFilterForm,
     RecordForm,
     RejectForm,
     TerminateForm,
-    funder_order,
-    visible_funders,
-    visible_programmes,
+    form_context,
+    submit,
 )
-from funding.models import Funder, GradeAmount, Level, LevelRule, Programme, Project
-from funding.rules import RuleWarning
+from funding.models import Project
 
 Status = Project.Status
 AWARDED = [str(status) for status in Project.AWARDED_STATUSES]
-
-# ---------------------------------------------------------------------------------------------
-# Who may see and change what
-
-
-def visible_projects(user: Any) -> QuerySet[Project]:
-    """The projects whose holders the user sees (administrators and leadership: the institution's)."""
-    projects = Project.objects.filter(institution_id=user.institution_id)
-    if sees_whole_institution(user):
-        return projects
-    return projects.filter(holder__in=visible_appointments(user).order_by().values("pk"))
-
-
-def get_project_for_user(user: Any, pk: Any) -> Project:
-    try:
-        return (
-            visible_projects(user)
-            .select_related(
-                "holder", "holder__person", "holder__station", "funder_ref", "programme_ref", "programme_ref__funder"
-            )
-            .get(pk=pk)
-        )
-    except Project.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def _require_project_manager(user: Any, project: Project) -> None:
-    if not can_manage_appointment(user, project.holder):
-        raise PermissionDenied
-
-
-def _may_keep_reference(user: Any) -> bool:
-    """Office administrators keep the institution's funders, level mapping and rules."""
-    return has_perm(user, Perm.MANAGE_REFERENCE)
-
-
-def _require_mapping_reader(user: Any) -> int:
-    if not sees_whole_institution(user):
-        raise PermissionDenied
-    institution_id: int = user.institution_id
-    return institution_id
-
-
-def _require_office(user: Any) -> int:
-    if not _may_keep_reference(user) or user.institution_id is None:
-        raise PermissionDenied
-    institution_id: int = user.institution_id
-    return institution_id
-
-
-# ---------------------------------------------------------------------------------------------
-# Service calls: a refusal is a field error, a warning asks for an acknowledgement
-
-
-def _submit(form: ServiceForm, call: Callable[[], object]) -> tuple[bool, str]:
-    """Calls the service; returns (done, warning). A refusal is added to the form."""
-    try:
-        call()
-    except RuleWarning as warning:
-        return False, warning.message
-    except DomainError as error:
-        form.add_domain_error(error)
-        return False, ""
-    return True, ""
-
-
-def _form_context(form: ServiceForm, warning: str) -> dict[str, Any]:
-    acknowledged = form["acknowledged"].value() if "acknowledged" in form.fields else False
-    return {"form": form, "warning": warning, "show_acknowledge": bool(warning) or bool(acknowledged)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,7 +65,7 @@ class Listed:
 
 def listed_projects(request: SignedInRequest) -> Listed:
     user = request.user
-    visible = visible_projects(user)
+    visible = access.visible_projects(user)
     first = visible.aggregate(first=Min("awarded_on"))["first"]
     this_year = timezone.localdate().year
     years = list(range(this_year, (first.year if first else this_year) - 1, -1))
@@ -417,7 +328,7 @@ def _postdoc_url(appointment: Appointment | int) -> str:
 @require_GET
 def project_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     user = request.user
-    project = get_project_for_user(user, pk)
+    project = access.get_project_for_user(user, pk)
     may_manage = can_manage_appointment(user, project.holder)
     context = {
         "project": project,
@@ -433,13 +344,13 @@ def project_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
     """One step: the form (GET; htmx loads it into the page it is asked from) and its POST."""
     user = request.user
     spec = STEPS[step]
-    project = get_project_for_user(user, pk)
-    _require_project_manager(user, project)
+    project = access.get_project_for_user(user, pk)
+    access.require_project_manager(user, project)
     warning = ""
     if request.method == "POST":
         form = spec.form(request.POST, project=project)
         if form.is_valid():
-            done, warning = _submit(form, lambda: spec.perform(project, form, user))
+            done, warning = submit(form, lambda: spec.perform(project, form, user))
             if done:
                 messages.success(request, str(spec.done))
                 return redirect_after_post(request, _postdoc_url(project.holder_id))
@@ -452,7 +363,7 @@ def project_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
         "ending": spec.ending,
         "action_url": _step_url(project, spec),
         "available": spec.available(project),
-        **_form_context(form, warning),
+        **form_context(form, warning),
     }
     template = "funding/project_form.html#form" if is_htmx(request) else "funding/project_form.html"
     return render(request, template, context)
@@ -492,7 +403,7 @@ def project_new(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
         form = form_class(request.POST, institution_id=appointment.institution_id)
         if form.is_valid():
             data = form.service_data()  # type: ignore[attr-defined]
-            done, warning = _submit(form, lambda: service(holder=appointment, by=user, **data))
+            done, warning = submit(form, lambda: service(holder=appointment, by=user, **data))
             if done:
                 messages.success(request, str(done_message))
                 return redirect_after_post(request, _postdoc_url(appointment))
@@ -503,7 +414,7 @@ def project_new(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
         "title": title,
         "action_url": action_url,
         "available": True,
-        **_form_context(form, warning),
+        **form_context(form, warning),
     }
     template = "funding/project_form.html#form" if is_htmx(request) else "funding/project_form.html"
     return render(request, template, context)
@@ -518,390 +429,3 @@ def project_card_context(user: Any, appointment: Appointment, projects: list[Pro
         "project_rows": [{"project": p, "steps": project_steps(p, may_manage)} for p in projects],
         "can_record_projects": may_manage,
     }
-
-
-# ---------------------------------------------------------------------------------------------
-# Funders, programmes and amounts
-
-
-def _funder_for(user: Any, pk: Any) -> Funder:
-    """A funder the user sees (the catalogue's or the institution's own), else 404."""
-    try:
-        return visible_funders(user.institution_id).get(pk=pk)
-    except Funder.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def _own(user: Any, funder: Funder) -> None:
-    """Only office administrators change, and only the institution's own (the catalogue is read-only)."""
-    if not _may_keep_reference(user) or funder.institution_id is None:
-        raise PermissionDenied
-
-
-@login_required
-@require_GET
-def funder_list(request: SignedInRequest) -> HttpResponse:
-    user = request.user
-    amounts = GradeAmount.objects.order_by("field", "grade", "-year_from")
-    programmes = Programme.objects.order_by("code").prefetch_related(Prefetch("amounts", queryset=amounts))
-    funders = list(
-        visible_funders(user.institution_id)
-        .order_by(F("institution_id").asc(nulls_first=True), *funder_order())
-        .prefetch_related(Prefetch("programmes", queryset=programmes))
-    )
-    context = {
-        "catalogue": [f for f in funders if f.institution_id is None],
-        "own": [f for f in funders if f.institution_id is not None],
-        "can_manage": _may_keep_reference(user),
-        "office_admin": _may_keep_reference(user),
-    }
-    return render(request, "funding/funders.html", context)
-
-
-def _record_form_page(
-    request: SignedInRequest,
-    *,
-    form: ServiceForm,
-    save: Callable[[dict[str, Any]], object],
-    title: str,
-    subtitle: str = "",
-    action_url: str,
-    done: str,
-) -> HttpResponse:
-    if form.is_bound and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, done)
-            return redirect_after_post(request, reverse("funding:funder-list"))
-    context = {"form": form, "title": title, "subtitle": subtitle, "action_url": action_url}
-    return render(request, "funding/record_form.html", context)
-
-
-def _posted(request: SignedInRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def funder_new(request: SignedInRequest) -> HttpResponse:
-    user = request.user
-    _require_office(user)
-    institution = user.institution
-    assert institution is not None
-    return _record_form_page(
-        request,
-        form=FunderForm(_posted(request)),
-        save=lambda data: services.funder_save(institution=institution, by=user, **data),
-        title=_("Add a funder"),
-        action_url=reverse("funding:funder-new"),
-        done=_("The funder is saved."),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def funder_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    user = request.user
-    funder = _funder_for(user, pk)
-    _own(user, funder)
-    institution = user.institution
-    assert institution is not None
-    return _record_form_page(
-        request,
-        form=FunderForm(_posted(request), funder=funder),
-        save=lambda data: services.funder_save(institution=institution, funder=funder, by=user, **data),
-        title=funder.name_zh,
-        action_url=reverse("funding:funder-edit", kwargs={"pk": funder.pk}),
-        done=_("The funder is saved."),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def programme_new(request: SignedInRequest, pk: int) -> HttpResponse:
-    user = request.user
-    funder = _funder_for(user, pk)
-    _own(user, funder)
-    return _record_form_page(
-        request,
-        form=ProgrammeForm(_posted(request)),
-        save=lambda data: services.programme_save(funder=funder, by=user, **data),
-        title=_("Add a programme"),
-        subtitle=funder.name_zh,
-        action_url=reverse("funding:programme-new", kwargs={"pk": funder.pk}),
-        done=_("The programme is saved."),
-    )
-
-
-def _programme_for(user: Any, pk: Any) -> Programme:
-    try:
-        return visible_programmes(user.institution_id).get(pk=pk)
-    except Programme.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def programme_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    user = request.user
-    programme = _programme_for(user, pk)
-    _own(user, programme.funder)
-    return _record_form_page(
-        request,
-        form=ProgrammeForm(_posted(request), programme=programme),
-        save=lambda data: services.programme_save(funder=programme.funder, programme=programme, by=user, **data),
-        title=programme.name_zh,
-        subtitle=programme.funder.name_zh,
-        action_url=reverse("funding:programme-edit", kwargs={"pk": programme.pk}),
-        done=_("The programme is saved."),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def amount_new(request: SignedInRequest, pk: int) -> HttpResponse:
-    user = request.user
-    programme = _programme_for(user, pk)
-    _own(user, programme.funder)
-    return _record_form_page(
-        request,
-        form=GradeAmountForm(_posted(request)),
-        save=lambda data: services.grade_amount_save(programme=programme, by=user, **data),
-        title=_("Add an amount"),
-        subtitle=str(programme),
-        action_url=reverse("funding:amount-new", kwargs={"pk": programme.pk}),
-        done=_("The amount is saved."),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def amount_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    user = request.user
-    try:
-        amount = GradeAmount.objects.select_related("programme", "programme__funder").get(
-            Q(programme__funder__institution__isnull=True) | Q(programme__funder__institution_id=user.institution_id),
-            pk=pk,
-        )
-    except GradeAmount.DoesNotExist as exc:
-        raise Http404 from exc
-    _own(user, amount.programme.funder)
-    return _record_form_page(
-        request,
-        form=GradeAmountForm(_posted(request), grade_amount=amount),
-        save=lambda data: services.grade_amount_save(programme=amount.programme, grade_amount=amount, by=user, **data),
-        title=_("Amount per grade"),
-        subtitle=str(amount.programme),
-        action_url=reverse("funding:amount-edit", kwargs={"pk": amount.pk}),
-        done=_("The amount is saved."),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The level mapping
-
-LEVEL_EVENTS = ("level_rule.saved", "level_rule.removed", "level_rules.defaulted")
-
-
-def counted_by_level(institution_id: int) -> dict[str, int]:
-    """The institution's awarded projects by the level each counts at (every level present)."""
-    counts = dict.fromkeys(Level.values, 0)
-    rows = (
-        Project.objects.filter(institution_id=institution_id, awarded_on__isnull=False)
-        .order_by()
-        .values_list("level")
-        .annotate(n=Count("pk"))
-    )
-    for level, n in rows:
-        counts[level] = n
-    return counts
-
-
-def _level_rows(institution_id: int) -> list[dict[str, Any]]:
-    """Every funder the institution sees, with its rule and its programmes' (or what they inherit),
-    and how many awarded projects each counts: four queries."""
-    rules = {
-        (rule.funder_id, rule.programme_id): rule
-        for rule in LevelRule.objects.filter(institution_id=institution_id).order_by()
-    }
-    counted = Project.objects.filter(institution_id=institution_id, awarded_on__isnull=False).order_by()
-    by_funder = dict(counted.values_list("funder_ref").annotate(n=Count("pk")).values_list("funder_ref", "n"))
-    by_programme = dict(counted.values_list("programme_ref").annotate(n=Count("pk")).values_list("programme_ref", "n"))
-    funders = (
-        visible_funders(institution_id)
-        .order_by(F("institution_id").asc(nulls_first=True), *funder_order())
-        .prefetch_related(Prefetch("programmes", queryset=Programme.objects.order_by("code")))
-    )
-    labels = dict(Level.choices)
-    rows = []
-    for funder in funders:
-        funder_rule = rules.get((funder.pk, None))
-        programmes = []
-        for programme in funder.programmes.all():
-            rule = rules.get((funder.pk, programme.pk))
-            programmes.append(
-                {
-                    "programme": programme,
-                    "rule": rule,
-                    "level": rule.level if rule else (funder_rule.level if funder_rule else ""),
-                    "level_label": labels.get(rule.level if rule else (funder_rule.level if funder_rule else ""), ""),
-                    "inherited": rule is None,
-                    "counted": by_programme.get(programme.pk, 0),
-                }
-            )
-        rows.append(
-            {
-                "funder": funder,
-                "rule": funder_rule,
-                "level": funder_rule.level if funder_rule else "",
-                "level_label": labels.get(funder_rule.level, "") if funder_rule else "",
-                "counted": by_funder.get(funder.pk, 0),
-                "programmes": programmes,
-            }
-        )
-    return rows
-
-
-def level_changes(institution_id: int, limit: int = 20) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(institution_id=institution_id, event__in=LEVEL_EVENTS)[:limit])
-
-
-@login_required
-@require_GET
-def level_list(request: SignedInRequest) -> HttpResponse:
-    institution_id = _require_mapping_reader(request.user)
-    counts = counted_by_level(institution_id)
-    context = {
-        "rows": _level_rows(institution_id),
-        "by_level": [(level, label, counts[level]) for level, label in Level.choices],
-        "total": sum(counts.values()),
-        "levels": Level.choices,
-        "changes": level_changes(institution_id),
-        "can_change": _may_keep_reference(request.user),
-        "office_admin": _may_keep_reference(request.user),
-    }
-    return render(request, "funding/levels.html", context)
-
-
-@dataclass(frozen=True)
-class Preview:
-    level: str
-    label: str
-    before: int
-    change: int
-
-    @property
-    def after(self) -> int:
-        return self.before + self.change
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def level_change(request: SignedInRequest) -> HttpResponse:
-    """The confirmation of a change of the mapping: what moves, then (POST, confirmed) the change."""
-    user = request.user
-    institution_id = _require_office(user)
-    institution = user.institution
-    assert institution is not None
-    form = LevelChangeForm(request.POST if request.method == "POST" else request.GET, institution_id=institution_id)
-    if not form.is_valid():
-        if form.errors.get("funder") or form.errors.get("programme"):
-            raise Http404
-        return _level_change_page(request, form, None, None)
-    data = form.cleaned_data
-    funder, programme, level = data["funder"], data["programme"], data["level"]
-    rule = LevelRule.objects.filter(institution=institution, funder=funder, programme=programme).first()
-    if not level and rule is None:
-        form.add_error("level", _("There is no rule of its own to remove; choose a level."))
-        return _level_change_page(request, form, None, rule)
-    try:
-        change = services.level_change_preview(institution=institution, funder=funder, programme=programme, level=level)
-    except DomainError as error:
-        form.add_domain_error(error)
-        return _level_change_page(request, form, None, rule)
-    if request.method == "POST":
-        if not data["confirm"]:
-            form.add_error("confirm", _("Tick the box to confirm the change."))
-        else:
-            try:
-                if level:
-                    services.level_rule_save(
-                        institution=institution, funder=funder, programme=programme, level=level, by=user
-                    )
-                else:
-                    assert rule is not None
-                    services.level_rule_remove(rule=rule, by=user)
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, _("The level mapping is saved and the projects are recounted."))
-                return redirect_after_post(request, reverse("funding:level-list"))
-    return _level_change_page(request, form, change, rule)
-
-
-def _level_change_page(
-    request: SignedInRequest, form: LevelChangeForm, change: dict[str, int] | None, rule: LevelRule | None
-) -> HttpResponse:
-    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
-    funder, programme = data.get("funder"), data.get("programme")
-    institution_id = request.user.institution_id
-    assert institution_id is not None
-    preview: list[Preview] = []
-    stranded = 0
-    if change is not None:
-        counts = counted_by_level(institution_id)
-        preview = [Preview(level, str(label), counts[level], change.get(level, 0)) for level, label in Level.choices]
-        stranded = change.get("without_level", 0)
-    inherited, target = "", data.get("level") or ""
-    if programme is not None and funder is not None and not target:
-        funder_rule = LevelRule.objects.filter(institution_id=institution_id, funder=funder, programme=None).first()
-        inherited = funder_rule.get_level_display() if funder_rule else ""
-        target = funder_rule.level if funder_rule else ""
-    labels = dict(Level.choices)
-    # One rule changes: every awarded project that moves goes from its level to the new one.
-    moves = [{"from": p.label, "to": labels[target], "n": -p.change} for p in preview if p.change < 0 and target]
-    context = {
-        "form": form,
-        "funder": funder,
-        "programme": programme,
-        "rule": rule,
-        "level_label": labels.get(data.get("level") or "", ""),
-        "inherited": inherited,
-        "preview": preview,
-        "moves": moves,
-        "moved": sum(-p.change for p in preview if p.change < 0 and target),
-        "stranded": stranded,
-        "total_before": sum(p.before for p in preview),
-        "total_after": sum(p.after for p in preview),
-    }
-    template = "funding/level_change.html#confirm" if is_htmx(request) else "funding/level_change.html"
-    return render(request, template, context)
-
-
-# ---------------------------------------------------------------------------------------------
-# The funding rules
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def funding_rules(request: SignedInRequest) -> HttpResponse:
-    user = request.user
-    _require_office(user)
-    institution = user.institution
-    assert institution is not None
-    rules = services.funding_rules_for(institution)
-    initial = {name: getattr(rules, name) for name in FundingRulesForm.RULES}
-    form = FundingRulesForm(_posted(request), initial=initial)
-    if form.is_bound and form.is_valid():
-        try:
-            services.funding_rules_save(institution=institution, by=user, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("The funding rules are saved."))
-            return redirect_after_post(request, reverse("funding:rules"))
-    context = {"form": form, "timeline": timeline(rules) if rules.pk else [], "office_admin": True}
-    return render(request, "funding/rules.html", context)

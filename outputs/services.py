@@ -21,7 +21,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.access import can_manage_appointment, role_names
 from accounts.models import Role
@@ -36,13 +35,6 @@ from outputs.models import Output
 from people.models import Person
 
 Kind, Phase = Output.Kind, Output.Phase
-
-EVENT_LABELS = {
-    "output.recorded": gettext_lazy("Research output recorded"),
-    "output.imported": gettext_lazy("Research output imported"),
-    "output.changed": gettext_lazy("Research output changed"),
-    "output.removed": gettext_lazy("Research output removed"),
-}
 
 # What a caller gives; the rest of the row (institution, person, normalised title, counts, date,
 # phase) follows from it.

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from funding.models import Funder, FundingRules, LevelRule, Project, RuleMode
+from funding.reference_views import counted_by_level
 from funding.services import funding_rules_save
-from funding.views import counted_by_level
 from reports.selectors import headline_figures
 from tests.funding.helpers import programme, record, shipped, written
 from tests.funding.test_pages import HTMX, Funded, funded_fixture, signed_in_fixture
