@@ -29,6 +29,7 @@ from core.dates import add_months, full_months_between
 from core.errors import DomainError, RuleViolation, Violation
 from core.errors import require as _require
 from core.fieldcheck import check_fields
+from outputs.phases import rephase
 from people.models import Person, Supervisor
 from people.services import check_identity, registered_ids
 from stations.models import Station
@@ -224,6 +225,7 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: Any, excepti
         # A PhD awarded before entry was shown at entry: nothing left to wait for.
         appointment.phd_certificate_on = on
     appointment.save(update_fields=["entry_date", "planned_exit_date", "status", "phd_certificate_on"])
+    rephase(appointment)
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(by=by, event="appointment.entered", appointment=appointment, before=before, exceptions=exceptions)
     return appointment
@@ -328,6 +330,7 @@ def _end(
     appointment.ended_on = on
     appointment.end_note = note.strip()
     appointment.save(update_fields=["status", "ended_on", "end_note", *(extra_fields or [])])
+    rephase(appointment)
     exceptions = _record_exceptions(appointment, accepted or [], by=by, reason=exception_reason)
     _audit(
         by=by, event=f"appointment.{status}", appointment=appointment, before=before, exceptions=exceptions, note=note

@@ -1,6 +1,7 @@
 """Helpers the staff pages' views share."""
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -23,12 +24,24 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
-    """htmx follows HX-Redirect with a full page load; a plain form gets a 302."""
+    """htmx follows HX-Redirect with a full page load; a plain form gets a 302.
+
+    A URL that differs from the page the browser is on only by its fragment (`…/5/#documents`, posted
+    from `…/5/`) would not load at all, only scroll: htmx is told to reload the page instead (the
+    browser keeps the scroll position)."""
     if is_htmx(request):
         response = HttpResponse()
-        response["HX-Redirect"] = url
+        if _same_page(url, request.headers.get("HX-Current-URL", "")):
+            response["HX-Refresh"] = "true"
+        else:
+            response["HX-Redirect"] = url
         return response
     return HttpResponseRedirect(url)
+
+
+def _same_page(url: str, current_url: str) -> bool:
+    target, current = urlsplit(url), urlsplit(current_url)
+    return bool(target.fragment) and (target.path, target.query) == (current.path, current.query)
 
 
 def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from core.errors import DomainError
 from outputs import parsers
 from outputs.identifiers import dated_on
 from outputs.names import NameForms, find, match, name_forms
-from outputs.services import Checked, check_entries, phase_of
+from outputs.phases import phase_of
+from outputs.services import Checked, check_entries
 
 MAX_BYTES = 1024 * 1024  # 1 MB: thousands of references; a larger file is split
 PAYLOAD_MAX_AGE = 24 * 3600  # a preview may be confirmed for a day

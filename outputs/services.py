@@ -32,6 +32,7 @@ from core.fieldcheck import check_fields
 from funding.models import Level
 from outputs import identifiers
 from outputs.models import Output
+from outputs.phases import phase_of
 from people.models import Person
 
 Kind, Phase = Output.Kind, Output.Phase
@@ -85,16 +86,6 @@ def may_record(user: Any, appointment: Appointment) -> bool:
 
 def _check_may_record(by: Any, appointment: Appointment) -> None:
     _require(may_record(by, appointment), _("You may not record research outputs for this postdoc."))
-
-
-def phase_of(day: dt.date, appointment: Appointment) -> str:
-    """Before entry, in station (entry day included, the day the stay ended not: the figures'
-    "in station on a date"), or after the stay."""
-    if day < appointment.entry_date:
-        return Phase.BEFORE_ENTRY
-    if appointment.ended_on is not None and day >= appointment.ended_on:
-        return Phase.AFTER_EXIT
-    return Phase.IN_STATION
 
 
 def _lock(appointment: Appointment) -> Appointment:

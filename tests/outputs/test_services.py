@@ -73,6 +73,21 @@ def test_an_output_after_the_stay_ended_is_after_exit(world):
     assert record(world, published_on=dt.date(2025, 12, 9), year=2025, title="B", doi="").phase == "in_station"
 
 
+def test_an_exit_recorded_later_moves_the_outputs_made_after_it_out_of_the_stay(world):
+    # Recorded while the postdoc was in station: in station then.
+    late = record(world, published_on=dt.date(2025, 12, 20), year=2025)
+    early = record(world, published_on=dt.date(2025, 11, 1), year=2025, title="Earlier", doi="")
+    before_entry = record(world, published_on=dt.date(2024, 1, 5), year=2024, title="Before", doi="")
+    assert [o.phase for o in (late, early, before_entry)] == ["in_station", "in_station", "before_entry"]
+    assessment_record(
+        appointment=world.appointment, kind="exit", held_on=dt.date(2025, 12, 1), grade="good", by=world.admin
+    )
+    appointment_exit(appointment=world.appointment, on=dt.date(2025, 12, 10), by=world.admin)
+    for output in (late, early, before_entry):
+        output.refresh_from_db()
+    assert [o.phase for o in (late, early, before_entry)] == ["after_exit", "in_station", "before_entry"]
+
+
 def test_a_duplicate_doi_is_refused_naming_the_output_it_repeats(world):
     first = record(world, doi="10.1000/same")
     before = counts()
