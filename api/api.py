@@ -30,10 +30,13 @@ from appointments import services as appointment_services
 from appointments.models import Appointment
 from appointments.selectors import search
 from audit.models import AuditEvent
+from batchlists.api import router as batchlists_router
 from catalogue.models import Discipline, DoctoralRight, Unit
 from core.errors import DomainError, RuleViolation
 from establishment.api import router as establishment_router
-from funding.models import Project
+from funding.api import router as funding_router
+from funding.rules import RuleWarning
+from outputs.api import router as outputs_router
 from people.models import Supervisor
 from reports.selectors import headline_figures
 from reviews.api import router as reviews_router
@@ -100,6 +103,24 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         ],
     }
     return api.create_response(request, body, status=400)
+
+
+# The funding services name the catalogue's records; a request names them by id.
+REQUEST_FIELDS = {"funder_ref": "funder_id", "programme_ref": "programme_id"}
+
+
+@api.exception_handler(RuleWarning)
+def rule_warning(request: HttpRequest, exc: RuleWarning) -> HttpResponse:
+    """A funding rule in warning mode (s.WarningOut): nothing was written; the same request with
+    `acknowledged: true` records it, as the pages' acknowledgement box does."""
+    body = {
+        "message": exc.message,
+        "field": REQUEST_FIELDS.get(exc.field or "", exc.field),
+        "warnings": [
+            {"rule": b.rule, "message": b.message, "field": REQUEST_FIELDS.get(b.field, b.field)} for b in exc.breaches
+        ],
+    }
+    return api.create_response(request, body, status=409)
 
 
 @api.exception_handler(ValidationError)
@@ -256,12 +277,6 @@ def events(request: HttpRequest, appointment_id: int, paging: Query[s.Paging]) -
     return _page(AuditEvent.objects.for_record(appointment).order_by("-occurred_at", "-id"), paging, s.event_out)
 
 
-@api.get("/projects", response={200: s.Page[s.ProjectOut], **READ_ERRORS}, tags=["projects"])
-def projects(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
-    queryset = Project.objects.filter(holder__in=visible_appointments(_user(request)).values("pk"))
-    return _page(queryset.select_related("holder").order_by("-awarded_on", "project_no"), paging, s.project_out)
-
-
 # Transitions --------------------------------------------------------------------------------
 
 
@@ -356,3 +371,6 @@ def stats(request: HttpRequest, as_of: s.Day | None = None, years: int = Query(3
 api.add_router("", reviews_router)
 api.add_router("", establishment_router)
 api.add_router("", evaluations_router)
+api.add_router("", funding_router)
+api.add_router("", batchlists_router)
+api.add_router("", outputs_router)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
@@ -10,8 +11,10 @@ from pydantic_core import PydanticCustomError
 
 from appointments.models import Appointment, Assessment
 from audit.models import AuditEvent
+from batchlists.models import BatchList
 from catalogue.models import Discipline, DoctoralRight, Unit
-from funding.models import Project
+from funding.models import Funder, LevelRule, Programme, Project
+from outputs.models import Output
 from people.models import Supervisor
 from stations.models import Station
 
@@ -324,15 +327,22 @@ def event_out(e: AuditEvent) -> dict[str, Any]:
     }
 
 
+ProjectStatusValue = Literal["applied", "awarded", "rejected", "completed", "terminated"]
+LevelValue = Literal["national", "provincial", "municipal", "university"]
+RoleValue = Literal["pi", "participant"]
+
+
 class ProjectOut(Schema):
     id: int
     project_no: str
     title: str
     funder: str = Field(description="the funder as written")
     programme: str = Field(description="the programme as written")
-    funder_id: int | None = Field(description="the catalogue's funder it was matched to")
-    programme_id: int | None = Field(description="the catalogue's programme it was matched to")
-    level: Literal["national", "provincial", "municipal", "university"] = Field(
+    funder_id: int | None = Field(description="the catalogue's funder it was matched to (GET /funders)")
+    funder_code: str | None
+    programme_id: int | None = Field(description="the catalogue's programme it was matched to (GET /programmes)")
+    programme_code: str | None
+    level: LevelValue = Field(
         description="the level it counts at: its own level if given, else the institution's mapping"
     )
     level_override: Literal["", "national", "provincial", "municipal", "university"] = Field(
@@ -340,16 +350,24 @@ class ProjectOut(Schema):
     )
     grade: str
     batch: str
-    role: Literal["pi", "participant"]
-    amount: str
+    role: RoleValue
+    amount: str = Field(description="in yuan, two decimals")
     applied_on: dt.date | None
     awarded_on: dt.date | None = Field(description="set once awarded; only awarded projects count")
-    status: Literal["applied", "awarded", "rejected", "completed", "terminated"]
-    holder: int
+    rejected_on: dt.date | None = Field(description="the day an application was known not to be funded")
+    ended_on: dt.date | None = Field(description="completed or terminated on")
+    period_start: dt.date | None
+    period_end: dt.date | None
+    extension_commitment_until: dt.date | None = Field(
+        description="the office committed to extend the appointment until (an application that needs it)"
+    )
+    status: ProjectStatusValue
+    holder: int = Field(description="the appointment (GET /appointments/{id})")
     holder_postdoc_no: str
 
 
 def project_out(p: Project) -> dict[str, Any]:
+    """One project read with `select_related("holder", "funder_ref", "programme_ref")`."""
     return {
         "id": p.pk,
         "project_no": p.project_no,
@@ -357,7 +375,9 @@ def project_out(p: Project) -> dict[str, Any]:
         "funder": p.funder,
         "programme": p.programme,
         "funder_id": p.funder_ref_id,
+        "funder_code": p.funder_ref.code if p.funder_ref else None,
         "programme_id": p.programme_ref_id,
+        "programme_code": p.programme_ref.code if p.programme_ref else None,
         "level": p.level,
         "level_override": p.level_override,
         "grade": p.grade,
@@ -366,6 +386,11 @@ def project_out(p: Project) -> dict[str, Any]:
         "amount": str(p.amount),
         "applied_on": p.applied_on,
         "awarded_on": p.awarded_on,
+        "rejected_on": p.rejected_on,
+        "ended_on": p.ended_on,
+        "period_start": p.period_start,
+        "period_end": p.period_end,
+        "extension_commitment_until": p.extension_commitment_until,
         "status": p.status,
         "holder": p.holder_id,
         "holder_postdoc_no": p.holder.postdoc_no,
@@ -446,3 +471,516 @@ class TransferIn(Schema):
     on: Day
     to: str = text(..., max_length=200)
     note: str = text("", max_length=2000)
+
+
+# Funding, award lists and research outputs (funding/api.py, batchlists/api.py, outputs/api.py) -------
+
+
+class BreachOut(Schema):
+    rule: Literal["once_per_station", "apply_window", "extension_commitment"]
+    message: str
+    field: str | None
+
+
+class WarningOut(Schema):
+    """A funding rule the institution warns of would be broken (409). Nothing was written: send the same
+    request with `acknowledged: true` to record it all the same; the audit event keeps what was acknowledged."""
+
+    message: str
+    field: str | None = None
+    warnings: list[BreachOut]
+
+
+# A write that a funding rule in "warning" mode may hold back (409) until it is acknowledged.
+WARNING_ERRORS: dict[int, Any] = {**CHANGE_ERRORS, 409: WarningOut}
+
+
+class ProjectFilters(Schema):
+    status: ProjectStatusValue | None = None
+    level: LevelValue | None = Field(None, description="the level counted")
+    funder: str | None = text(None, max_length=40, description="funder code (GET /funders)")
+    programme: str | None = text(None, max_length=60, description="programme code (GET /programmes)")
+    appointment: int | None = Field(None, ge=1, description="the holder's appointment id")
+    year: int | None = Field(None, ge=1900, le=2200, description="award year")
+    role: RoleValue | None = None
+    q: str | None = text(None, max_length=100, description="project number or title")
+
+
+class LevelRuleOut(Schema):
+    id: int
+    funder_id: int
+    funder: str = Field(description="funder code")
+    programme_id: int | None = Field(description="null: every programme of the funder without a rule of its own")
+    programme: str | None = Field(description="programme code")
+    level: LevelValue
+
+
+def level_rule_out(r: LevelRule) -> dict[str, Any]:
+    """One rule read with `select_related("funder", "programme")`."""
+    return {
+        "id": r.pk,
+        "funder_id": r.funder_id,
+        "funder": r.funder.code,
+        "programme_id": r.programme_id,
+        "programme": r.programme.code if r.programme else None,
+        "level": r.level,
+    }
+
+
+FunderKindValue = Literal["national", "provincial", "municipal", "university", "other"]
+
+
+class FunderOut(Schema):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    aliases: list[str]
+    kind: FunderKindValue
+    region: str
+    shipped: bool = Field(description="part of the shipped catalogue (else the institution's own)")
+
+
+def funder_out(f: Funder) -> dict[str, Any]:
+    return {
+        "id": f.pk,
+        "code": f.code,
+        "name_zh": f.name_zh,
+        "name_en": f.name_en,
+        "aliases": [line.strip() for line in f.aliases.splitlines() if line.strip()],
+        "kind": f.kind,
+        "region": f.region,
+        "shipped": f.institution_id is None,
+    }
+
+
+class GradeAmountOut(Schema):
+    grade: str
+    field: Literal["", "natural", "social"] = Field(description="blank: all fields")
+    amount: str = Field(description="in yuan, two decimals")
+    year_from: int
+    year_to: int | None
+    certainty: Literal["C", "S", "G", "!"] = Field(
+        description="C confirmed, S secondary source, G a design inference, ! sources disagree"
+    )
+    source: str
+    note: str
+
+
+class ProgrammeOut(Schema):
+    id: int
+    funder_id: int
+    funder: str = Field(description="funder code")
+    code: str
+    name_zh: str
+    name_en: str
+    aliases: list[str]
+    once_per_station: bool
+    apply_within_months: int | None
+    needs_extension_commitment: bool
+    source: str
+    shipped: bool
+    amounts: list[GradeAmountOut] = Field(description="what each grade paid, by year")
+
+
+def programme_out(p: Programme) -> dict[str, Any]:
+    """One programme read with its funder and its amounts prefetched."""
+    return {
+        "id": p.pk,
+        "funder_id": p.funder_id,
+        "funder": p.funder.code,
+        "code": p.code,
+        "name_zh": p.name_zh,
+        "name_en": p.name_en,
+        "aliases": [line.strip() for line in p.aliases.splitlines() if line.strip()],
+        "once_per_station": p.once_per_station,
+        "apply_within_months": p.apply_within_months,
+        "needs_extension_commitment": p.needs_extension_commitment,
+        "source": p.source,
+        "shipped": p.funder.institution_id is None,
+        "amounts": [
+            {
+                "grade": a.grade,
+                "field": a.field,
+                "amount": str(a.amount),
+                "year_from": a.year_from,
+                "year_to": a.year_to,
+                "certainty": a.certainty,
+                "source": a.source,
+                "note": a.note,
+            }
+            for a in p.amounts.all()
+        ],
+    }
+
+
+class ProgrammeFilters(Schema):
+    funder: str | None = text(None, max_length=40, description="funder code")
+
+
+Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+ProjectNo = Annotated[str, Field(min_length=1, max_length=50, pattern=NO_NUL_PATTERN)]
+OverrideValue = Literal["", "national", "provincial", "municipal", "university"]
+
+
+class FunderFieldsIn(Schema):
+    """The funder and programme: the catalogue's by id, or written as on the notice (then matched)."""
+
+    funder_id: int | None = Field(None, ge=1, description="a funder of GET /funders")
+    funder: str = text("", max_length=200, description="the funder as written, if it is not in the catalogue")
+    programme_id: int | None = Field(None, ge=1, description="a programme of GET /programmes (names its funder)")
+    programme: str = text("", max_length=200, description="the programme as written")
+
+
+class ProjectApplyIn(FunderFieldsIn):
+    model_config = example(
+        {
+            "project_no": "2025M770001",
+            "title": "肝脏类器官的构建",
+            "applied_on": "2025-03-20",
+            "funder": "中国博士后科学基金",
+            "programme": "面上资助",
+        }
+    )
+
+    project_no: str = text(..., max_length=50, description="the application's number")
+    title: str = text(..., max_length=300)
+    applied_on: Day
+    amount: Amount = Field(Decimal(0), description="applied for, in yuan")
+    role: RoleValue = "pi"
+    level_override: OverrideValue = Field("", description="blank: the institution's mapping gives the level")
+    period_start: Day | None = None
+    period_end: Day | None = None
+    extension_commitment_until: Day | None = Field(
+        None, description="the office commits to extend the appointment until (programmes that need it)"
+    )
+    acknowledged: bool = Field(False, description="record it despite the warnings of a 409")
+
+
+class ProjectRecordIn(FunderFieldsIn):
+    model_config = example(
+        {
+            "project_no": "2025T000001",
+            "title": "肝脏再生机制",
+            "awarded_on": "2025-06-30",
+            "funder": "国家自然科学基金委员会",
+            "level_override": "national",
+        }
+    )
+
+    project_no: str = text(..., max_length=50)
+    title: str = text(..., max_length=300)
+    awarded_on: Day
+    applied_on: Day | None = None
+    grade: str = text("", max_length=40)
+    batch: str = text("", max_length=50)
+    role: RoleValue = "pi"
+    amount: Amount = Decimal(0)
+    level_override: OverrideValue = ""
+    period_start: Day | None = None
+    period_end: Day | None = None
+    acknowledged: bool = False
+
+
+class ProjectAwardIn(Schema):
+    model_config = example({"awarded_on": "2025-06-30", "amount": "80000", "grade": "二等", "batch": "第77批"})
+
+    awarded_on: Day
+    amount: Amount | None = Field(None, description="blank keeps the amount applied for")
+    grade: str = text("", max_length=40)
+    batch: str = text("", max_length=50)
+    project_no: ProjectNo | None = Field(None, description="the funder's number, if it differs from the application's")
+    period_start: Day | None = None
+    period_end: Day | None = None
+    acknowledged: bool = False
+
+
+class ProjectDecisionIn(Schema):
+    model_config = example({"on": "2025-07-01"})
+
+    on: Day
+
+
+class ProjectTerminateIn(Schema):
+    model_config = example({"on": "2025-07-01", "reason": "项目负责人出站"})
+
+    on: Day
+    reason: str = text(..., max_length=2000)
+
+
+class ProjectUpdateIn(Schema):
+    """Only the fields given change; the rest stay as they are."""
+
+    model_config = example({"title": "肝脏类器官的构建与应用", "amount": "80000"})
+
+    project_no: str = text(None, max_length=50)
+    title: str = text(None, max_length=300)
+    funder_id: int | None = Field(None, ge=1, description="null: match the funder from `funder` again")
+    funder: str = text(None, max_length=200)
+    programme_id: int | None = Field(None, ge=1)
+    programme: str = text(None, max_length=200)
+    level_override: OverrideValue = Field(None, description="blank: follow the institution's mapping")  # type: ignore[arg-type]
+    grade: str = text(None, max_length=40)
+    batch: str = text(None, max_length=50)
+    role: RoleValue = None  # type: ignore[assignment]
+    amount: Amount = None  # type: ignore[assignment]
+    applied_on: Day | None = None
+    awarded_on: Day = Field(None, description="awarded projects only")  # type: ignore[assignment]
+    period_start: Day | None = None
+    period_end: Day | None = None
+    extension_commitment_until: Day | None = None
+    holder: int = Field(None, ge=1, description="move it to another appointment (a wrong holder)")  # type: ignore[assignment]
+    note: str = text("", max_length=2000, description="why, for the audit trail")
+    acknowledged: bool = False
+
+
+# Award lists --------------------------------------------------------------------------------------
+
+BatchListStatusValue = Literal["checked", "confirmed", "discarded"]
+
+
+class BatchListOut(Schema):
+    id: int
+    programme_id: int
+    programme: str = Field(description="programme code")
+    funder: str = Field(description="funder code")
+    batch: str
+    awarded_on: dt.date
+    original_name: str = Field(description="the uploaded file's name (the file itself is never served)")
+    size: int
+    sha256: str
+    status: BatchListStatusValue
+    uploaded_at: dt.datetime
+    uploaded_by: str
+    confirmed_at: dt.datetime | None
+    discarded_at: dt.datetime | None
+    rows: int = Field(description="rows of the institution")
+    exact: int
+    uncertain: int
+    unmatched: int
+    other: int = Field(description="rows of other institutions (counted, not kept)")
+    awarded: int = Field(description="awards the confirmation created")
+    already: int = Field(description="rows whose postdoc already held the award")
+
+
+def batch_list_out(b: BatchList) -> dict[str, Any]:
+    """One list read with `select_related("programme__funder", "created_by")`."""
+    return {
+        "id": b.pk,
+        "programme_id": b.programme_id,
+        "programme": b.programme.code,
+        "funder": b.programme.funder.code,
+        "batch": b.batch,
+        "awarded_on": b.awarded_on,
+        "original_name": b.original_name,
+        "size": b.size,
+        "sha256": b.sha256,
+        "status": b.status,
+        "uploaded_at": b.created_at,
+        "uploaded_by": b.created_by.get_username(),
+        "confirmed_at": b.confirmed_at,
+        "discarded_at": b.discarded_at,
+        "rows": b.row_count,
+        "exact": b.exact_count,
+        "uncertain": b.uncertain_count,
+        "unmatched": b.unmatched_count,
+        "other": b.other_count,
+        "awarded": b.awarded_count,
+        "already": b.already_count,
+    }
+
+
+class CandidateOut(Schema):
+    id: int = Field(description="the appointment")
+    postdoc_no: str
+    name: str
+
+
+class BatchRowOut(Schema):
+    id: int
+    sheet: str
+    number: int = Field(description="the row's number in its sheet")
+    name: str
+    postdoc_no: str
+    institution_name: str
+    discipline: str = Field(description="as written")
+    discipline_code: str
+    grade: str = Field(description="as written")
+    programme_grade: str = Field(description="the programme's grade it was read as")
+    outcome: Literal["exact", "uncertain", "unmatched"]
+    candidates: list[CandidateOut] = Field(description="the postdocs it may be, best first")
+    notes: list[str] = Field(description="why it matched as it did")
+    appointment: int | None = Field(description="the postdoc it is awarded to, once matched or chosen")
+    decision: Literal["", "accept", "skip"] = Field(description="blank: not decided (an uncertain row)")
+    already_awarded: bool
+    project: int | None = Field(description="the award (GET /projects/{id})")
+
+
+class BatchListDetailOut(BatchListOut):
+    other_institutions: dict[str, int] = Field(description="the other institutions the list names, with their rows")
+    warnings: list[str] = Field(description="what the reading noticed")
+    row_items: list[BatchRowOut] = Field(description="the institution's rows, by sheet and number")
+
+
+class BatchListFilters(Schema):
+    status: BatchListStatusValue | None = None
+    programme: str | None = text(None, max_length=60, description="programme code")
+
+
+class BatchListConfirmIn(Schema):
+    model_config = example({"acknowledged": False})
+
+    acknowledged: bool = Field(False, description="confirm despite the funding rules' warnings")
+
+
+class BatchRowChooseIn(Schema):
+    model_config = example({"appointment": None})
+
+    appointment: int | None = Field(..., ge=1, description="one of the row's candidates; null skips the row")
+
+
+class ConfirmRefusalOut(RefusalOut):
+    """The change was refused (400); for a confirmation, `rows` names the rows and why. Nothing was written."""
+
+    rows: list[str] = Field(default_factory=list)
+
+
+# Research outputs ---------------------------------------------------------------------------------
+
+OutputKindValue = Literal["paper", "patent", "award", "book", "standard"]
+PhaseValue = Literal["before_entry", "in_station", "after_exit"]
+PatentKindValue = Literal["", "invention", "utility_model", "design"]
+AwardGradeValue = Literal["", "special", "first", "second", "third", "other"]
+AwardLevelValue = Literal["", "national", "provincial", "municipal", "university"]
+AuthorName = Annotated[str, Field(max_length=200, pattern=NO_NUL_PATTERN)]
+
+
+class OutputOut(Schema):
+    id: int
+    appointment: int
+    postdoc_no: str
+    kind: OutputKindValue
+    title: str
+    year: int
+    published_on: dt.date | None
+    phase: PhaseValue = Field(description="before entry, in station or after the stay, from its date")
+    authors: list[str]
+    author_position: int = Field(description="the postdoc's place among the authors, 1 for the first")
+    corresponding: bool
+    doi: str
+    journal: str
+    issn: str
+    volume: str
+    issue: str
+    pages: str
+    publisher: str
+    isbn: str
+    number: str = Field(description="a patent's or standard's number")
+    patent_kind: PatentKindValue
+    granted_on: dt.date | None
+    award_level: AwardLevelValue
+    award_grade: AwardGradeValue
+    source: Literal["manual", "bibtex", "ris", "csl_json"]
+    recorded_at: dt.datetime
+
+
+def output_out(o: Output) -> dict[str, Any]:
+    """One output read with `select_related("appointment")`."""
+    return {
+        "id": o.pk,
+        "appointment": o.appointment_id,
+        "postdoc_no": o.appointment.postdoc_no,
+        "kind": o.kind,
+        "title": o.title,
+        "year": o.year,
+        "published_on": o.published_on,
+        "phase": o.phase,
+        "authors": o.author_list,
+        "author_position": o.author_position,
+        "corresponding": o.corresponding,
+        "doi": o.doi,
+        "journal": o.journal,
+        "issn": o.issn,
+        "volume": o.volume,
+        "issue": o.issue,
+        "pages": o.pages,
+        "publisher": o.publisher,
+        "isbn": o.isbn,
+        "number": o.number,
+        "patent_kind": o.patent_kind,
+        "granted_on": o.granted_on,
+        "award_level": o.award_level,
+        "award_grade": o.award_grade,
+        "source": o.source,
+        "recorded_at": o.recorded_at,
+    }
+
+
+class OutputFilters(Schema):
+    appointment: int | None = Field(None, ge=1, description="the stay it is recorded on")
+    kind: OutputKindValue | None = None
+    year: int | None = Field(None, ge=1900, le=2200)
+    phase: PhaseValue | None = None
+    q: str | None = text(None, max_length=100, description="title, DOI or journal")
+
+
+class OutputIn(Schema):
+    model_config = example(
+        {
+            "kind": "paper",
+            "title": "Hepatocyte plasticity in liver regeneration",
+            "year": 2025,
+            "authors": ["陈博士", "李四"],
+            "author_position": 1,
+            "doi": "10.1000/hepato.2025.1",
+            "journal": "Hepatology",
+        }
+    )
+
+    kind: OutputKindValue
+    title: str = text(..., max_length=500)
+    year: int = Field(..., ge=1900, le=2100)
+    published_on: Day | None = None
+    authors: list[AuthorName] = Field(..., max_length=500, description="in the order printed")
+    author_position: int = Field(..., ge=1, le=500)
+    corresponding: bool = False
+    doi: str = text("", max_length=200)
+    journal: str = text("", max_length=300)
+    issn: str = text("", max_length=20)
+    volume: str = text("", max_length=30)
+    issue: str = text("", max_length=30)
+    pages: str = text("", max_length=40)
+    publisher: str = text("", max_length=200)
+    isbn: str = text("", max_length=20)
+    number: str = text("", max_length=100)
+    patent_kind: PatentKindValue = ""
+    granted_on: Day | None = None
+    award_level: AwardLevelValue = ""
+    award_grade: AwardGradeValue = ""
+
+
+class OutputUpdateIn(Schema):
+    """Only the fields given change; the same rules as when it was recorded."""
+
+    model_config = example({"title": "Hepatocyte plasticity in the regenerating liver"})
+
+    kind: OutputKindValue = None  # type: ignore[assignment]
+    title: str = text(None, max_length=500)
+    year: int = Field(None, ge=1900, le=2100)  # type: ignore[assignment]
+    published_on: Day | None = None
+    authors: list[AuthorName] = Field(None, max_length=500)  # type: ignore[arg-type]
+    author_position: int = Field(None, ge=1, le=500)  # type: ignore[assignment]
+    corresponding: bool = None  # type: ignore[assignment]
+    doi: str = text(None, max_length=200)
+    journal: str = text(None, max_length=300)
+    issn: str = text(None, max_length=20)
+    volume: str = text(None, max_length=30)
+    issue: str = text(None, max_length=30)
+    pages: str = text(None, max_length=40)
+    publisher: str = text(None, max_length=200)
+    isbn: str = text(None, max_length=20)
+    number: str = text(None, max_length=100)
+    patent_kind: PatentKindValue = None  # type: ignore[assignment]
+    granted_on: Day | None = None
+    award_level: AwardLevelValue = None  # type: ignore[assignment]
+    award_grade: AwardGradeValue = None  # type: ignore[assignment]

@@ -6,7 +6,9 @@ Builds (once, then reuses) a SQLite database with `generate_dataset` (the same o
 bench/pages.py), then runs each step in its own process so that its peak memory (max RSS) is its
 own:
 
-1. export: `export_workbook` of the whole institution (postdocs with their projects) to .xlsx;
+1. export: `export_workbook` of the whole institution (postdocs with their projects, of every
+   status, and their research outputs: the generated dataset has awarded and completed projects
+   and no outputs) to .xlsx;
 2. baseline: openpyxl alone (read-only, values only) reading every row of that file;
 3. reader: our streaming reader (exchange.xlsx) reading every row of the same file;
 4. import: `import_workbook` of the file into a new, empty SQLite database, as its administrator
@@ -100,6 +102,7 @@ def _figures(institution_code: str) -> dict[str, Any]:
 def _counts(institution_code: str) -> dict[str, int]:
     from appointments.models import Appointment, PolicyException
     from funding.models import Project
+    from outputs.models import Output
     from people.models import Person, Supervisor
     from stations.models import Station
 
@@ -109,6 +112,10 @@ def _counts(institution_code: str) -> dict[str, int]:
         "people": Person.objects.filter(institution__code=institution_code).count(),
         "appointments": Appointment.objects.filter(institution__code=institution_code).count(),
         "projects": Project.objects.filter(institution__code=institution_code).count(),
+        "applications": Project.objects.filter(
+            institution__code=institution_code, status__in=[Project.Status.APPLIED, Project.Status.REJECTED]
+        ).count(),
+        "outputs": Output.objects.filter(institution__code=institution_code).count(),
         "policy exceptions": PolicyException.objects.filter(appointment__institution__code=institution_code).count(),
     }
 
@@ -242,7 +249,7 @@ def main() -> None:
     size_mb = Path(args.file).stat().st_size / 1e6
     rows = export["rows"]
     print(
-        f"\nSQLite, {rows['Postdocs']:,} postdocs and {rows['Projects']:,} projects "
+        f"\nSQLite, {rows['Postdocs']:,} postdocs, {rows['Projects']:,} projects and {rows.get('Outputs', 0):,} outputs "
         f"({sum(rows.values()):,} rows, {size_mb:.1f} MB .xlsx); each step in its own process\n"
     )
     print(f"{'step':<44} {'time':>9} {'peak memory':>12}")

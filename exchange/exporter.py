@@ -39,6 +39,7 @@ from core.errors import DomainError
 from core.idnumbers import mask_id
 from exchange.workbook import SHEET_BY_NAME, SHEETS, SheetSpec
 from funding.models import Project
+from outputs.models import Output
 from people.models import Supervisor
 from reviews.models import Expert, Rank
 from stations.models import Station
@@ -177,14 +178,14 @@ def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterat
 
 
 def project_rows(projects: QuerySet[Project]) -> Iterator[Row]:
-    """The awarded projects (the sheet's statuses are awarded, completed and terminated: an
-    application not yet funded, or refused, is not exchanged). `level` is the level each counts at,
-    which is its own level when it has one: an import takes a level the mapping also gives as
-    following the mapping and any other as the project's own, so export → import keeps every
-    counted level and every project's own level (one equal to the mapping's is not needed, and
-    comes back as following it)."""
-    awarded = projects.filter(status__in=Project.AWARDED_STATUSES)
-    for j in awarded.select_related("holder").iterator(chunk_size=CHUNK_SIZE):
+    """Every project, from application to end, with its status and the dates of its life cycle.
+    `level` is the level each counts at, which is its own level when it has one: an import takes a
+    level the mapping also gives as following the mapping and any other as the project's own, so
+    export → import keeps every counted level and every project's own level (one equal to the
+    mapping's is not needed, and comes back as following it). Applications and refused ones are
+    never counted (reports.selectors counts awarded projects by award date), so carrying them
+    changes no figure."""
+    for j in projects.select_related("holder").iterator(chunk_size=CHUNK_SIZE):
         yield {
             "project_no": j.project_no,
             "title": j.title,
@@ -195,6 +196,44 @@ def project_rows(projects: QuerySet[Project]) -> Iterator[Row]:
             "awarded_on": j.awarded_on,
             "postdoc_no": j.holder.postdoc_no,
             "status": j.status,
+            "applied_on": j.applied_on,
+            "rejected_on": j.rejected_on,
+            "ended_on": j.ended_on,
+            "role": j.role,
+            "grade": j.grade,
+            "batch": j.batch,
+            "period_start": j.period_start,
+            "period_end": j.period_end,
+            "extension_commitment_until": j.extension_commitment_until,
+        }
+
+
+def output_rows(outputs: QuerySet[Output]) -> Iterator[Row]:
+    """Research outputs as Outputs rows: the authors one name after another, separated by "; "
+    (a name never holds one), the postdoc by the number of the stay the output is recorded on."""
+    for o in outputs.select_related("appointment").iterator(chunk_size=CHUNK_SIZE):
+        yield {
+            "postdoc_no": o.appointment.postdoc_no,
+            "kind": o.kind,
+            "title": o.title,
+            "year": o.year,
+            "published_on": o.published_on,
+            "authors": "; ".join(o.author_list),
+            "author_position": o.author_position,
+            "corresponding": _yes_no(o.corresponding),
+            "doi": o.doi,
+            "journal": o.journal,
+            "issn": o.issn,
+            "volume": o.volume,
+            "issue": o.issue,
+            "pages": o.pages,
+            "publisher": o.publisher,
+            "isbn": o.isbn,
+            "number": o.number,
+            "patent_kind": o.patent_kind,
+            "granted_on": o.granted_on,
+            "award_level": o.award_level,
+            "award_grade": o.award_grade,
         }
 
 
@@ -397,6 +436,11 @@ def workbook_sheets(institution: Institution, user: Any, *, reveal: bool) -> lis
         "Supervisors": supervisor_rows(Supervisor.objects.filter(institution=institution).order_by("staff_no")),
         "Postdocs": postdoc_rows(appointments.order_by("entry_date", "postdoc_no"), reveal=reveal),
         "Projects": project_rows(projects_of(appointments).filter(institution=institution)),
+        "Outputs": output_rows(
+            Output.objects.filter(
+                institution=institution, appointment__in=appointments.order_by().values("pk")
+            ).order_by("appointment__postdoc_no", "kind", "year", "pk")
+        ),
     }
     if whole:
         # Experts without a number are written too, with the number blank: the import asks for one.

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, reset_queries, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -58,14 +59,21 @@ from exchange.workbook import (
 from funding.lookup import FunderIndex
 from funding.models import Project
 from funding.services import (
+    APPLICATION_STATUSES,
     LevelMap,
+    applications_record,
     project_award,
     project_complete,
     project_record,
+    project_reject,
     project_terminate,
     project_update,
     projects_record,
 )
+from outputs import identifiers
+from outputs.models import Output
+from outputs.services import FIELDS as OUTPUT_FIELDS
+from outputs.services import output_changes, output_update, outputs_record_many
 from people.models import Person, Supervisor
 from people.services import person_create, person_update, registered_ids, supervisor_save, supervisors_create
 from reviews.models import Expert, Rank
@@ -230,8 +238,29 @@ FIELD_COLUMNS: dict[str, dict[str, str]] = {
         "programme_ref": "programme",
         "status": "status",
         "holder": "postdoc_no",
+        "on": "ended_on",
     },
+    "Outputs": {"appointment": "postdoc_no", "person": "postdoc_no"},
 }
+# The columns of the project's life cycle that a Projects sheet may leave out (older workbooks):
+# a new project takes the model's default, a recorded one keeps what it has.
+PROJECT_LIFE_CYCLE = ("grade", "batch", "period_start", "period_end", "extension_commitment_until")
+PROJECT_FIELDS = (
+    "project_no",
+    "title",
+    "funder",
+    "programme",
+    "level",
+    "amount",
+    "awarded_on",
+    "status",
+    "applied_on",
+    "rejected_on",
+    "ended_on",
+    "role",
+    *PROJECT_LIFE_CYCLE,
+)
+AUTHOR_SEPARATORS = re.compile(r"[;；\n]+")
 
 
 class Importer:
@@ -256,6 +285,10 @@ class Importer:
         self.columns: set[str] = set()  # the columns the sheet being read has
         self._expert_staff: dict[str, int] = {}  # staff number → the Experts row linked to it
         self._funding_lookup: tuple[FunderIndex, LevelMap] | None = None
+        # Outputs: within the sheet, the first row of each (postdoc, DOI) and (postdoc, kind, title);
+        # the outputs this import wrote, by id, with their row.
+        self._output_keys: dict[tuple[str, ...], int] = {}
+        self._outputs_written: dict[int, int] = {}
 
     # ---- reading and checking rows ----------------------------------------------------------
 
@@ -427,18 +460,86 @@ class Importer:
         if not level and funder and not ctx.failed:
             # A blank level is the mapping's (spec): the funder must be one the mapping knows.
             self._level_from_mapping(ctx, funder, programme)
-        return {
+        data: dict[str, Any] = {
             "project_no": ctx.code("project_no", 0, True),
             "title": ctx.text("title", True),
             "funder": funder,
             "programme": programme,
             "level": level,
             "amount": amount.quantize(Decimal("0.01")),
-            "awarded_on": ctx.date("awarded_on", True),
+            "awarded_on": ctx.date("awarded_on"),
             "postdoc_no": ctx.code("postdoc_no", 0, True),
+            # A blank status is awarded (spec), as in workbooks from before applications were exchanged.
             "status": ctx.enum("status", "project_status", default=Project.Status.AWARDED),
+            "applied_on": ctx.date("applied_on"),
+            "rejected_on": ctx.date("rejected_on"),
+            "ended_on": ctx.date("ended_on"),
+            "role": ctx.enum("role", "project_role"),  # blank: a new project's default, a recorded one's own
+            "grade": ctx.text("grade"),
+            "batch": ctx.text("batch"),
+            "period_start": ctx.date("period_start"),
+            "period_end": ctx.date("period_end"),
+            "extension_commitment_until": ctx.date("extension_commitment_until"),
             "row_number": ctx.row.number,
         }
+        self._check_project_dates(ctx, data)
+        return data
+
+    def _check_project_dates(self, ctx: _RowContext, d: dict[str, Any]) -> None:
+        """The dates a project has by its status, and their order: a row that contradicts itself is
+        refused with the cell to correct (the services check the same again, and the rest)."""
+        status = d["status"]
+        awarded, applied, rejected, ended = d["awarded_on"], d["applied_on"], d["rejected_on"], d["ended_on"]
+        if ctx.failed and ctx.text("status"):
+            try:
+                parse_enum("project_status", ctx.text("status"))
+            except ValueError:
+                status = ""  # reported already: the dates cannot be judged against it
+        if status in Project.AWARDED_STATUSES:
+            if awarded is None and not ctx.text("awarded_on"):
+                ctx.problem(
+                    "awarded_on",
+                    _(
+                        "An awarded, completed or terminated project needs its award date; an application not yet decided has the status applied, one not funded the status rejected."
+                    ),
+                )
+        elif status in APPLICATION_STATUSES:
+            if awarded is not None:
+                ctx.problem(
+                    "awarded_on",
+                    _(
+                        "An application (status %(status)s) has no award date: clear the cell, or give the status awarded."
+                    )
+                    % {"status": status},
+                )
+            if applied is None and not ctx.text("applied_on"):
+                ctx.problem("applied_on", _("An application (status applied or rejected) needs the date it was made."))
+        if status == Project.Status.REJECTED and rejected is None and not ctx.text("rejected_on"):
+            ctx.problem(
+                "rejected_on", _("A project that was not funded (status rejected) needs the date of the decision.")
+            )
+        if status and status != Project.Status.REJECTED and rejected is not None:
+            ctx.problem(
+                "rejected_on",
+                _(
+                    "Only a project that was not funded (status rejected) has a decision date: clear the cell, or give the status rejected."
+                ),
+            )
+        if status and status not in Project.ENDED_STATUSES and ended is not None:
+            ctx.problem(
+                "ended_on",
+                _(
+                    "Only a completed or terminated project has an end date: clear the cell, or give the status completed or terminated."
+                ),
+            )
+        if applied is not None and awarded is not None and awarded < applied:
+            ctx.problem("awarded_on", _("The award date is before the application."))
+        if applied is not None and rejected is not None and rejected < applied:
+            ctx.problem("rejected_on", _("The decision is dated before the application."))
+        if awarded is not None and ended is not None and ended < awarded:
+            ctx.problem("ended_on", _("The project ends before it was awarded."))
+        if d["period_start"] is not None and d["period_end"] is not None and d["period_end"] < d["period_start"]:
+            ctx.problem("period_end", _("The period ends before it starts."))
 
     def _funding(self) -> tuple[FunderIndex, LevelMap]:
         """The institution's funders and level mapping, read once per import (three queries)."""
@@ -749,49 +850,178 @@ class Importer:
             self._refuse_change(_("appointment"), ["exit_date"], "exit_date")
         return "changed" if corrections or person_outcome != "unchanged" else "unchanged"
 
+    def _new_project(self, holder: Appointment, d: dict[str, Any]) -> Project:
+        """An unsaved project of a row, for the bulk services (which check it)."""
+        fields = {f: d[f] for f in PROJECT_FIELDS}
+        if not fields["role"]:
+            del fields["role"]  # the model's default (principal investigator)
+        return new_record(Project, holder=holder, **fields)
+
     def _write_project(self, d: dict[str, Any]) -> str:
         """One project row through the per-record services: a project recorded before (its details
-        corrected with `project_update`, its end with `project_complete` / `project_terminate`, an
-        application's award with `project_award`), or a new one the bulk path could not take. The
-        import is run by an administrator after its dry run, which lists every rule's warning:
-        confirming it acknowledges them."""
+        corrected with `project_update`, an application's award with `project_award` or refusal
+        with `project_reject`, its end with `project_complete` / `project_terminate`), or a new one
+        the bulk path could not take. The import is run by an administrator after its dry run,
+        which lists every rule's warning: confirming it acknowledges them. A column the sheet does
+        not have leaves what the project has."""
         holder = Appointment.objects.select_related("station").get(
             institution=self.institution, postdoc_no=d["postdoc_no"]
         )
         existing = Project.objects.filter(institution=self.institution, project_no=d["project_no"]).first()
         if existing is None:
-            fields = ("title", "funder", "programme", "level", "amount", "awarded_on", "status")
+            if d["status"] in APPLICATION_STATUSES:
+                index, levels = self._funding()
+                [error] = applications_record(
+                    projects=[self._new_project(holder, d)],
+                    by=self.by,
+                    note=self.note,
+                    acknowledged=True,
+                    index=index,
+                    levels=levels,
+                )
+                if error is not None:
+                    raise error
+                return "new"
+            fields = (
+                *("title", "funder", "programme", "level", "amount", "awarded_on", "status"),
+                *("applied_on", "ended_on", *PROJECT_LIFE_CYCLE),
+            )
+            role = {"role": d["role"]} if d["role"] else {}
             project_record(
-                holder=holder, project_no=d["project_no"], acknowledged=True, by=self.by, **{f: d[f] for f in fields}
+                holder=holder,
+                project_no=d["project_no"],
+                acknowledged=True,
+                by=self.by,
+                **role,
+                **{f: d[f] for f in fields},
             )
             return "new"
+        given = self.columns
         changes: dict[str, Any] = {
             f: d[f] for f in ("title", "funder", "programme", "amount") if getattr(existing, f) != d[f]
         }
+        for name in (*PROJECT_LIFE_CYCLE, "applied_on"):
+            if name in given and getattr(existing, name) != d[name]:
+                changes[name] = d[name]
+        if d["role"] and d["role"] != existing.role:
+            changes["role"] = d["role"]
         if existing.holder_id != holder.pk:
             changes["holder"] = holder
         if d["level"] and d["level"] != existing.level:
             changes["level"] = d["level"]
         elif not d["level"] and existing.level_override:
             changes["level_override"] = ""  # blank: the level the mapping gives
-        status = existing.status
-        if status == Project.Status.APPLIED:
+        status, wanted = existing.status, d["status"]
+        if status == Project.Status.APPLIED and wanted in Project.AWARDED_STATUSES:
             existing = project_award(project=existing, awarded_on=d["awarded_on"], acknowledged=True, by=self.by)
-        elif status not in Project.AWARDED_STATUSES:
-            self._refuse_change(_("project"), ["status"], "status")
+        elif status == Project.Status.APPLIED and wanted in APPLICATION_STATUSES:
+            pass  # still an application, or refused below once its details are right
+        elif status == Project.Status.REJECTED or wanted in APPLICATION_STATUSES:
+            if wanted != status:
+                self._refuse_change(_("project"), ["status"], "status")
+            if "rejected_on" in given and existing.rejected_on != d["rejected_on"]:
+                self._refuse_change(_("project"), ["rejected_on"], "rejected_on")
         elif existing.awarded_on != d["awarded_on"]:
             changes["awarded_on"] = d["awarded_on"]
         if changes:
             existing = project_update(project=existing, by=self.by, acknowledged=True, note=self.note, **changes)
-        if existing.status != d["status"]:
-            if existing.status != Project.Status.AWARDED:
+        if existing.status != wanted:
+            if existing.status == Project.Status.APPLIED and wanted == Project.Status.REJECTED:
+                project_reject(project=existing, on=d["rejected_on"], by=self.by)
+            elif existing.status != Project.Status.AWARDED:
                 self._refuse_change(_("project"), ["status"], "status")
-            if d["status"] == Project.Status.COMPLETED:
-                project_complete(project=existing, on=None, by=self.by)
-            elif d["status"] == Project.Status.TERMINATED:
-                project_terminate(project=existing, on=None, reason=self.note, by=self.by)
+            elif wanted == Project.Status.COMPLETED:
+                project_complete(project=existing, on=d["ended_on"], by=self.by)
+            elif wanted == Project.Status.TERMINATED:
+                project_terminate(project=existing, on=d["ended_on"], reason=self.note, by=self.by)
             return "changed"
+        if "ended_on" in given and existing.ended_on != d["ended_on"]:
+            self._refuse_change(_("project"), ["ended_on"], "ended_on")
         return "changed" if changes or status != existing.status else "unchanged"
+
+    def _parse_output(self, ctx: _RowContext) -> dict[str, Any]:
+        """An Outputs row in the form `outputs.services` takes; the identifiers are checked here (so
+        every wrong one is listed with its cell), the rest of the rules by the service."""
+
+        def identifier(column: str, clean: Callable[[str], str]) -> str:
+            try:
+                return clean(ctx.text(column))
+            except DomainError as error:
+                ctx.problem(column, error.message)
+                return ""
+
+        year: int | None = None
+        if year_text := ctx.text("year", True):
+            try:
+                year = identifiers.clean_year(year_text)
+            except DomainError as error:
+                ctx.problem("year", error.message)
+        position: int | None = None
+        if position_text := ctx.text("author_position", True):
+            try:
+                position = int(position_text)
+            except ValueError:
+                ctx.problem("author_position", _("The position is a whole number, e.g. 1."))
+        authors = [name.strip() for name in AUTHOR_SEPARATORS.split(ctx.text("authors", True)) if name.strip()]
+        data: dict[str, Any] = {
+            "postdoc_no": ctx.code("postdoc_no", 0, True),
+            "kind": ctx.enum("kind", "output_kind", True),
+            "title": ctx.text("title", True),
+            "year": year,
+            "published_on": ctx.date("published_on"),
+            "authors": authors,
+            "author_position": position,
+            "corresponding": ctx.enum("corresponding", "yes_no", default="no") == "yes",
+            "doi": identifier("doi", identifiers.clean_doi),
+            "issn": identifier("issn", identifiers.clean_issn),
+            "isbn": identifier("isbn", identifiers.clean_isbn),
+            "patent_kind": ctx.enum("patent_kind", "patent_kind"),
+            "granted_on": ctx.date("granted_on"),
+            "award_level": ctx.enum("award_level", "level"),
+            "award_grade": ctx.enum("award_grade", "award_grade"),
+            **{name: ctx.text(name) for name in ("journal", "volume", "issue", "pages", "publisher", "number")},
+        }
+        data["normalised_title"] = identifiers.normalise_title(data["title"])
+        data["row_number"] = ctx.row.number
+        # The same output twice in the sheet for the same stay: by DOI, or by kind and title.
+        keys: list[tuple[tuple[str, ...], str]] = []
+        if data["doi"]:
+            keys.append((("doi", data["postdoc_no"], data["doi"]), "doi"))
+        if data["normalised_title"]:
+            keys.append((("title", data["postdoc_no"], data["kind"], data["normalised_title"]), "title"))
+        for key, column in keys:
+            first = self._output_keys.get(key)
+            if first is not None:
+                ctx.problem(
+                    column,
+                    _(
+                        "This output repeats row %(row)s of this sheet (the same DOI, or the same kind and title, for postdoc %(no)s)."
+                    )
+                    % {"row": first, "no": data["postdoc_no"]},
+                )
+                break
+        else:
+            for key, _column in keys:
+                self._output_keys[key] = ctx.row.number
+        return data
+
+    def _write_output(self, d: dict[str, Any]) -> str:
+        """An output recorded before (matched by its person's DOI, or kind and title): left alone,
+        or corrected through `output_update`."""
+        output = Output.objects.select_related("appointment", "person").get(pk=d["match"])
+        if output.appointment.postdoc_no != d["postdoc_no"]:
+            raise DomainError(
+                _(
+                    "This output is recorded on postdoc number %(recorded)s, not %(given)s; import cannot move it to another stay — change it on its page."
+                )
+                % {"recorded": output.appointment.postdoc_no, "given": d["postdoc_no"]},
+                field="postdoc_no",
+            )
+        changes = output_changes(output, d, OUTPUT_FIELDS)
+        if not changes:
+            return "unchanged"
+        output_update(output=output, by=self.by, **changes)
+        return "changed"
 
     # ---- streaming, in batches ----------------------------------------------------------------
 
@@ -886,6 +1116,8 @@ class Importer:
             self._write_postdocs(source, batch)
         elif source.spec.name == "Projects":
             self._write_projects(source, batch)
+        elif source.spec.name == "Outputs":
+            self._write_outputs(source, batch)
         else:
             for row, data in batch:
                 self._write_one(source, row, data)
@@ -1048,13 +1280,14 @@ class Importer:
                 self._write_one(source, row, data)
             else:
                 new_rows.append((row, data))
-        fields = ("project_no", "title", "funder", "programme", "level", "amount", "awarded_on", "status")
         index, levels = self._funding()
 
-        def create(rows: list[dict[str, Any]]) -> list[DomainError | None]:
-            projects = [new_record(Project, holder=holders[d["postdoc_no"]], **{f: d[f] for f in fields}) for d in rows]
+        def create(
+            rows: list[dict[str, Any]], record: Callable[..., list[DomainError | None]]
+        ) -> list[DomainError | None]:
+            projects = [self._new_project(holders[d["postdoc_no"]], d) for d in rows]
             acknowledged: list[tuple[int, str]] = []
-            errors = projects_record(
+            errors = record(
                 projects=projects,
                 by=self.by,
                 note=self.note,
@@ -1071,8 +1304,89 @@ class Importer:
                     )
             return errors
 
-        if new_rows:
-            self._bulk(source, new_rows, create)
+        awards = [(row, d) for row, d in new_rows if d["status"] not in APPLICATION_STATUSES]
+        applications = [(row, d) for row, d in new_rows if d["status"] in APPLICATION_STATUSES]
+        if awards:
+            self._bulk(source, awards, lambda rows: create(rows, projects_record))
+        if applications:
+            self._bulk(source, applications, lambda rows: create(rows, applications_record))
+
+    def _write_outputs(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
+        """New outputs go in bulk; those recorded before (matched by person and DOI, or kind and
+        title) one by one, through `output_update` where the row changes them."""
+        stays = {
+            stay.postdoc_no: stay
+            for stay in Appointment.objects.filter(
+                institution=self.institution, postdoc_no__in={d["postdoc_no"] for _r, d in batch}
+            )
+            .select_related("person")
+            .order_by()
+        }
+        people = {stay.person_id for stay in stays.values()}
+        dois = {d["doi"] for _r, d in batch if d["doi"]}
+        titles = {d["normalised_title"] for _r, d in batch}
+        recorded: dict[int, list[Output]] = {}
+        for output in (
+            Output.objects.filter(person_id__in=people)
+            .filter(Q(doi__in=dois) | Q(normalised_title__in=titles))
+            .order_by("pk")
+            .only("pk", "person_id", "kind", "doi", "normalised_title")
+        ):
+            recorded.setdefault(output.person_id, []).append(output)
+        new_rows: list[tuple[Row, dict[str, Any]]] = []
+        for row, data in batch:
+            ctx = _RowContext(source.title, row, self.report.problems)
+            stay = stays.get(data["postdoc_no"])
+            if stay is None:
+                ctx.problem(
+                    "postdoc_no",
+                    _("No %(kind)s %(code)s exists in this file or in the institution.")
+                    % {"kind": REFERENCE_NAMES["postdoc"], "code": data["postdoc_no"]},
+                )
+                continue
+            matches = [
+                o
+                for o in recorded.get(stay.person_id, [])
+                if (data["doi"] and o.doi == data["doi"])
+                or (o.kind == data["kind"] and o.normalised_title == data["normalised_title"])
+            ]
+            earlier = [self._outputs_written[o.pk] for o in matches if o.pk in self._outputs_written]
+            if earlier:
+                ctx.problem(
+                    "title",
+                    _(
+                        "This output repeats row %(row)s of this sheet (the same person's output, by DOI or by kind and title)."
+                    )
+                    % {"row": earlier[0]},
+                )
+            elif len(matches) > 1:
+                ctx.problem(
+                    "doi",
+                    _(
+                        "This row matches two outputs recorded for this person (one by DOI, one by kind and title); correct them on the outputs page first."
+                    ),
+                )
+            elif matches:
+                self._write_one(source, row, {**data, "match": matches[0].pk})
+            else:
+                new_rows.append((row, data))
+        if not new_rows:
+            return
+
+        def create(rows: list[dict[str, Any]]) -> list[DomainError | None]:
+            written: list[Output] = []
+            errors = outputs_record_many(
+                entries=[(stays[d["postdoc_no"]], {f: d[f] for f in OUTPUT_FIELDS}) for d in rows],
+                by=self.by,
+                note=self.note,
+                written=written,
+            )
+            if written:  # all were written
+                for output, d in zip(written, rows, strict=True):
+                    self._outputs_written[output.pk] = d["row_number"]
+            return errors
+
+        self._bulk(source, new_rows, create)
 
     # ---- the whole ---------------------------------------------------------------------------
 
@@ -1141,6 +1455,7 @@ SHEET_WRITERS = {
     "Experts": "expert",
     "Postdocs": "postdoc",
     "Projects": "project",
+    "Outputs": "output",
 }
 SHEET_KINDS = {
     "Disciplines": "discipline",
@@ -1151,6 +1466,7 @@ SHEET_KINDS = {
     "Experts": "",
     "Postdocs": "postdoc",
     "Projects": "",
+    "Outputs": "",
 }
 REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "DoctoralRights": (("discipline_code", "discipline"),),
@@ -1159,6 +1475,7 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "Experts": (("unit_code", "unit"), ("staff_no", "supervisor"), ("disciplines", "discipline")),
     "Postdocs": (("station_code", "station"), ("supervisor_staff_no", "supervisor"), ("workstation_code", "station")),
     "Projects": (("postdoc_no", "postdoc"),),
+    "Outputs": (("postdoc_no", "postdoc"),),
 }
 REFERENCE_NAMES = {
     "discipline": gettext_lazy("discipline"),

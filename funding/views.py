@@ -10,14 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -29,11 +28,11 @@ from accounts.access import (
 from appointments.models import Appointment
 from audit.timeline import timeline
 from core.forms import ServiceForm
-from core.i18n import pick_language
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from exchange.workbook import Column, SheetSpec
 from funding import access, services
+from funding.figures import success_rates
 from funding.forms import (
     ApplyForm,
     AwardForm,
@@ -104,43 +103,6 @@ def listed_projects(request: SignedInRequest) -> Listed:
         Coalesce("awarded_on", "rejected_on", "applied_on").desc(nulls_last=True), "project_no"
     )
     return Listed(form, projects, any(data.get(name) for name in ProjectFilterForm.FILTERS))
-
-
-@dataclass(frozen=True)
-class SuccessRate:
-    label: str
-    awarded: int
-    decided: int
-    pending: int
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.awarded / self.decided) if self.decided else 0
-
-
-def success_rates(projects: QuerySet[Project]) -> list[SuccessRate]:
-    """Per programme, of the applications recorded with their date: awarded ÷ decided (awarded or
-    not funded), and how many wait for a decision. One grouped query; awards recorded without
-    their application are not applications and count in neither."""
-    rows = (
-        projects.filter(applied_on__isnull=False)
-        .order_by()
-        .values("programme_ref", "programme_ref__name_zh", "programme_ref__name_en", "programme_ref__funder__code")
-        .annotate(
-            awarded=Count("pk", filter=Q(status__in=AWARDED)),
-            decided=Count("pk", filter=~Q(status=Status.APPLIED)),
-            pending=Count("pk", filter=Q(status=Status.APPLIED)),
-        )
-    )
-    rates = []
-    for row in rows:
-        if row["programme_ref"] is None:
-            label = _("not matched to a programme")
-        else:
-            name = pick_language(row["programme_ref__name_zh"], row["programme_ref__name_en"])
-            label = f"{row['programme_ref__funder__code']} · {name}"
-        rates.append(SuccessRate(label, row["awarded"], row["decided"], row["pending"]))
-    return sorted(rates, key=lambda rate: (-rate.decided - rate.pending, rate.label))
 
 
 @login_required

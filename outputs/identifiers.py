@@ -44,6 +44,15 @@ def clean_doi(value: str) -> str:
     return text.lower()
 
 
+def doi_for_search(text: str) -> str:
+    """A DOI as stored (lower-case, without a resolver or "doi:"), so a pasted link finds it."""
+    lowered = text.lower()
+    for prefix in DOI_PREFIXES:
+        if lowered.startswith(prefix):
+            return lowered[len(prefix) :].strip()
+    return lowered
+
+
 def clean_issn(value: str) -> str:
     """The ISSN as 1234-567X (checked by its check digit), or "" for none."""
     text = (value or "").strip()

@@ -32,10 +32,10 @@ def rephase(appointment: Appointment) -> int:
     before_entry = Q(dated_on__lt=appointment.entry_date)
     after_exit = Q(dated_on__gte=appointment.ended_on) if appointment.ended_on is not None else Q(pk__in=[])
     moved = outputs.filter(before_entry).exclude(phase=Phase.BEFORE_ENTRY).update(phase=Phase.BEFORE_ENTRY)
-    moved += outputs.filter(after_exit).exclude(before_entry).exclude(phase=Phase.AFTER_EXIT).update(
-        phase=Phase.AFTER_EXIT
+    moved += (
+        outputs.filter(after_exit).exclude(before_entry).exclude(phase=Phase.AFTER_EXIT).update(phase=Phase.AFTER_EXIT)
     )
-    moved += outputs.exclude(before_entry).exclude(after_exit).exclude(phase=Phase.IN_STATION).update(
-        phase=Phase.IN_STATION
+    moved += (
+        outputs.exclude(before_entry).exclude(after_exit).exclude(phase=Phase.IN_STATION).update(phase=Phase.IN_STATION)
     )
     return moved

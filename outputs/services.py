@@ -14,6 +14,7 @@ computed from the output's date against the stay it is recorded on.
 """
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from accounts.access import can_manage_appointment, role_names
 from accounts.models import Role
 from appointments.models import Appointment
 from audit.services import EventBatch, record_event, snapshot
+from core.bulk import insert_many
 from core.errors import DomainError
 from core.errors import require as _require
 from core.fieldcheck import check_fields
@@ -406,3 +408,96 @@ def outputs_import(
         events.add(event="output.imported", target=output, parent=appointment, after=_snapshot(output))
     events.save()
     return Imported(created=created, skipped=[row.duplicate for row in checked if row.duplicate])
+
+
+# ---- many outputs of many stays at once (the workbook import) ---------------------------------
+
+
+@transaction.atomic
+def outputs_record_many(
+    *,
+    entries: list[tuple[Appointment, dict[str, Any]]],
+    by: Any,
+    note: str = "",
+    source: str = Output.Source.MANUAL,
+    written: list[Output] | None = None,
+) -> list[DomainError | None]:
+    """Records many outputs, each on its stay (a workbook import), each checked as `output_record`
+    checks one: who may record, every rule of `outputs.services`, and duplicates — an output that
+    repeats (same DOI, or same kind and normalised title) one its person already has, or an earlier
+    entry of the same call, is refused naming it. The people are locked, as `output_record` locks
+    one, so that no concurrent writer slips a duplicate in. The stays must be read afresh (their
+    entry and end decide each output's phase). Nothing is written unless all pass; one
+    `output.imported` event per output; the outputs written are appended to `written`, in the order
+    of `entries`."""
+    if not entries:
+        return []
+    people = sorted({appointment.person_id for appointment, _data in entries})
+    list(Person.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk", flat=True))
+    allowed: dict[int, bool] = {}
+    built: list[Output | None] = []
+    errors: list[DomainError | None] = []
+    for appointment, data in entries:
+        try:
+            if appointment.pk not in allowed:
+                allowed[appointment.pk] = may_record(by, appointment)
+            _require(allowed[appointment.pk], _("You may not record research outputs for this postdoc."))
+            output = _build(appointment, data)
+            output.source, output.recorded_by = source, by
+            built.append(output)
+            errors.append(None)
+        except DomainError as error:
+            built.append(None)
+            errors.append(error)
+    candidates = [o for o in built if o is not None]
+    recorded: dict[int, list[Output]] = defaultdict(list)
+    if candidates:
+        dois = {o.doi for o in candidates if o.doi}
+        titles = {o.normalised_title for o in candidates}
+        for existing in (
+            Output.objects.filter(person_id__in=people)
+            .filter(Q(doi__in=dois) | Q(normalised_title__in=titles))
+            .select_related("appointment")
+            .order_by("pk")
+        ):
+            recorded[existing.person_id].append(existing)
+    earlier: dict[int, list[Output]] = defaultdict(list)
+    for position, candidate in enumerate(built):
+        if candidate is None:
+            continue
+        output = candidate
+        repeated = _repeats(output, recorded[output.person_id]) or _repeats(output, earlier[output.person_id])
+        if repeated is not None:
+            message, name = _duplicate_sentence(output, repeated)
+            errors[position] = DomainError(message, field=name)
+        else:
+            earlier[output.person_id].append(output)
+    if any(errors):
+        return errors
+    outputs = [o for o in built if o is not None]
+    insert_many(outputs)
+    if written is not None:
+        written.extend(outputs)
+    by_institution: dict[int, EventBatch] = {}
+    for output in outputs:
+        batch = by_institution.get(output.institution_id)
+        if batch is None:
+            batch = by_institution[output.institution_id] = EventBatch(
+                actor=by, institution_id=output.institution_id, note=note
+            )
+        batch.add(
+            event="output.imported", target=output, parent=output.appointment, after=snapshot(output, SNAPSHOT_FIELDS)
+        )
+    for batch in by_institution.values():
+        batch.save()
+    return errors
+
+
+def output_changes(output: Output, data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The fields of `data` (as `outputs.services` takes them) whose stored form differs from the
+    output's: built on a copy, so the rules and the stored forms (a DOI's case, an ISSN's hyphen)
+    are those of the service."""
+    appointment = output.appointment
+    copy = Output(pk=output.pk)
+    built = _build(appointment, {name: data.get(name) for name in fields}, copy)
+    return {name: data.get(name) for name in fields if getattr(built, name) != getattr(output, name)}

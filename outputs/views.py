@@ -79,15 +79,6 @@ def card_context(user: Any, appointment: Appointment) -> dict[str, Any]:
 # The list and its export
 
 
-def _bare_doi(text: str) -> str:
-    """A DOI as stored (lower-case, without a resolver or "doi:"), so a pasted link finds it."""
-    lowered = text.lower()
-    for prefix in identifiers.DOI_PREFIXES:
-        if lowered.startswith(prefix):
-            return lowered[len(prefix) :].strip()
-    return lowered
-
-
 @dataclass(frozen=True)
 class Listed:
     form: OutputFilterForm
@@ -113,7 +104,7 @@ def listed_outputs(request: SignedInRequest) -> Listed:
     if text:
         outputs = outputs.filter(
             Q(title__icontains=text)
-            | Q(doi__icontains=_bare_doi(text))
+            | Q(doi__icontains=identifiers.doi_for_search(text))
             | Q(journal__icontains=text)
             | Q(person__name__icontains=text)
             | Q(person__name_en__icontains=text)

@@ -17,12 +17,16 @@ from accounts.access import (
     visible_appointments,
 )
 from accounts.models import Role
+from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import DUE_FILTERS, due_counts
 from catalogue.models import Discipline
 from core.views import SignedInRequest, is_htmx
+from funding.figures import OutputCounts, outputs_by_phase_and_kind
+from funding.models import Level
+from outputs.models import Output
 from reports.forms import FiguresForm
-from reports.selectors import coverage, headline_figures
+from reports.selectors import coverage, headline_figures, window_start
 
 DEFAULT_YEARS = 3
 
@@ -41,6 +45,34 @@ def coverage_context(institution_id: int, as_of: dt.date, cover: dict[str, Any] 
         "percent": round(100 * cover["with_station"] / total) if total else 0,
         "missing": missing,
     }
+
+
+def level_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The projects of the window by level, in the order of `Level`, with each level's share."""
+    total = figures["projects"]
+    return [
+        {
+            "level": level,
+            "label": label,
+            "count": figures["projects_by_level"][level],
+            "percent": round(100 * figures["projects_by_level"][level] / total) if total else 0,
+        }
+        for level, label in Level.choices
+    ]
+
+
+def outputs_in_window(*, institution_id: int, as_of: dt.date, years: int, scope: Any) -> OutputCounts:
+    """The research outputs dated in the figures' window, by phase and kind, over the same
+    postdocs as the figures (`scope`, None for the whole institution): one query on the index
+    (institution, dated_on)."""
+    outputs = Output.objects.filter(
+        institution_id=institution_id, dated_on__gt=window_start(as_of, years), dated_on__lte=as_of
+    )
+    if scope is not None:
+        outputs = outputs.filter(
+            appointment__in=Appointment.objects.filter(institution_id=institution_id).filter(scope).values("pk")
+        )
+    return outputs_by_phase_and_kind(outputs)
 
 
 @login_required
@@ -64,6 +96,8 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "figures": figures,
+        "levels": level_rows(figures),
+        "outputs": outputs_in_window(institution_id=institution_id, as_of=as_of, years=years, scope=scope),
         "as_of": as_of,
         "years": years,
         "show_coverage": show_coverage,

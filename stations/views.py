@@ -28,6 +28,10 @@ from audit.timeline import timeline
 from core.errors import DomainError
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
+from funding.access import visible_projects
+from funding.figures import STATUS_COLUMNS, station_figures
+from funding.models import Project
+from outputs.views import visible_outputs
 from reports.views import coverage_context
 from reviews.models import Review
 from stations import services
@@ -105,11 +109,24 @@ def station_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     context["supervisors"] = station.supervisors.select_related("unit").order_by("name")
     context["in_station"] = station.appointments.filter(status__in=Appointment.LIVE_STATUSES).count()
     context["timeline"] = readable_timeline(timeline(station))
+    context.update(station_funding_context(user, station))
     if may_view_evaluations(user, station):
         context["evaluations"] = list(station.evaluations.order_by("-cycle", "kind"))
         if may_manage_evaluations(user, station) and station.status != Station.Status.REVOKED:
             context["start_form"] = EvaluationStartForm(station=station)
     return render(request, "stations/detail.html", context)
+
+
+def station_funding_context(user: Any, station: Station) -> dict[str, Any]:
+    """The station's projects by level and status, success rates per programme and research outputs
+    by phase: of its postdocs (those whose station it is, as the lists' station filter selects them)
+    that the user sees. Three queries, whatever the number of postdocs."""
+    projects = visible_projects(user).filter(holder__station=station)
+    outputs = visible_outputs(user).filter(appointment__station=station)
+    return {
+        "funding": station_figures(projects, outputs),
+        "status_columns": [(str(status), Project.Status(status).label) for status in STATUS_COLUMNS],
+    }
 
 
 # ---- periodic evaluations -------------------------------------------------------------------------

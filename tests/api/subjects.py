@@ -1,5 +1,6 @@
 """Establishment applications and station evaluations at a chosen stage, built through the services, for
-the API's tests (the permission matrix and tests/api/test_establishment_and_evaluation_api.py).
+the API's tests (the permission matrix and tests/api/test_establishment_and_evaluation_api.py); projects,
+funders' award lists and research outputs likewise (tests/api/test_funding_and_outputs_api.py).
 
 Each institution of make_world() applies for a discipline it has no mobile station in (U1: 1001, U2: 1002),
 through a college C-EST with one doctoral supervisor; a round asks for one doctoral supervisor and no
@@ -11,16 +12,23 @@ from typing import Any
 
 from django.utils import timezone
 
+from batchlists.models import BatchList
+from batchlists.services import batch_list_upload
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import doctoral_right_grant, unit_save
 from establishment import services as establishment
 from establishment.models import Application, Round
+from funding.models import Programme, Project
+from funding.services import project_apply, project_award
+from outputs.models import Output
+from outputs.services import output_record
 from people.models import Supervisor
 from people.services import supervisor_save
 from reviews import services as reviews
 from reviews.models import Form, Kind, KindRules, Rank
 from stations import services as stations
 from stations.models import Evaluation, Station
+from tests.batchlists.conftest import row, upload_file, xlsx_bytes
 
 APPLICATION_DISCIPLINE = {"U1": "1001", "U2": "1002"}
 APPLICATION_STAGES = ("round", "draft", "rules", "internal_review", "supported", "submitted")
@@ -134,3 +142,60 @@ def evaluation_at(station: Station, stage: str, by: Any) -> Evaluation:
     if stage == "rules":
         return evaluation
     return stations.evaluation_graded(evaluation=evaluation, grade="fail", on=today(), by=by)
+
+
+# Projects, award lists and research outputs (tests/api/test_funding_and_outputs_api.py and the matrix) -----
+
+PROJECT_STAGES = ("applied", "awarded")
+AWARD_LIST_ON = dt.date(2025, 6, 30)
+
+
+def project_at(appointment: Any, stage: str, by: Any, number: str | None = None) -> Project:
+    """A project of the appointment at `stage` (one of PROJECT_STAGES): an NSFC application of 2024-06-01
+    (the institution's mapping counts NSFC national), awarded on 2024-09-01 for `awarded`."""
+    project = project_apply(
+        holder=appointment,
+        project_no=number or f"A-{appointment.pk}-{stage}",
+        title="肝脏类器官",
+        applied_on=dt.date(2024, 6, 1),
+        funder="国家自然科学基金委员会",
+        amount=300000,
+        by=by,
+    )
+    if stage == "applied":
+        return project
+    return project_award(project=project, awarded_on=dt.date(2024, 9, 1), by=by)
+
+
+def award_list_for(appointments: list[Any], by: Any, *, batch: str = "第69批", extra: int = 0) -> BatchList:
+    """The CPSF general grant's list of a batch naming `appointments` (all of one institution) by name and
+    number, each an exact match, plus `extra` rows of names the institution does not know (unmatched)."""
+    institution = appointments[0].institution
+    rows = [
+        row(i + 1, a.person.name, a.postdoc_no, a.station.discipline.code, host=institution.name_zh)
+        for i, a in enumerate(appointments)
+    ]
+    rows += [row(100 + i, f"无名氏{i}", "", "0710", host=institution.name_zh) for i in range(extra)]
+    return batch_list_upload(
+        institution=institution,
+        programme=Programme.objects.get(funder__institution__isnull=True, funder__code="CPSF", code="general"),
+        batch=batch,
+        awarded_on=AWARD_LIST_ON,
+        file=upload_file(f"{batch}.xlsx", xlsx_bytes(rows)),
+        by=by,
+    )
+
+
+def output_for(appointment: Any, by: Any, *, title: str = "Hepatocyte plasticity", **details: Any) -> Output:
+    """A paper in station (2024-06-01), its postdoc first of two authors."""
+    data: dict[str, Any] = {
+        "kind": "paper",
+        "title": title,
+        "year": 2024,
+        "published_on": dt.date(2024, 6, 1),
+        "authors": f"{appointment.person.name}\n李四",
+        "author_position": 1,
+        "journal": "Hepatology",
+        **details,
+    }
+    return output_record(appointment=appointment, by=by, **data)

@@ -6,8 +6,9 @@ by test_anonymous_callers_are_refused. The personas and their records are tests/
 
 The table is centred on appointments: each persona has one in its scope and others outside it. An operation on
 another record (an establishment application, a round, a station evaluation, a station) acts on the record
-that belongs to the appointment's institution or station (`record_in_path`); its row says which personas see
-that record at all (the others find nothing: 404) and which of those may change it.
+that belongs to the appointment's institution or station, or to the appointment itself (a project, a research
+output; `record_in_path`); its row says which personas see that record at all (the others find nothing: 404)
+and which of those may change it.
 """
 
 import datetime as dt
@@ -26,13 +27,24 @@ from api.schemas import MAX_LIMIT
 from appointments.models import Appointment
 from appointments.services import assessment_record
 from audit.models import AuditEvent
+from batchlists.models import BatchList, BatchRow
 from catalogue.models import Discipline
 from establishment.models import Application, Round
-from funding.services import project_record
+from funding.catalogue import default_levels
+from funding.models import Funder, Programme, Project
+from funding.services import funder_save, level_rule_save, programme_save, project_record
+from outputs.models import Output
 from reviews.models import Review
 from stations.models import Evaluation
 from tests.api.conftest import PERSONAS, ApiClient
-from tests.api.subjects import APPLICATION_DISCIPLINE, application_at, evaluation_at
+from tests.api.subjects import (
+    APPLICATION_DISCIPLINE,
+    application_at,
+    award_list_for,
+    evaluation_at,
+    output_for,
+    project_at,
+)
 from tests.factories import World
 from tests.reviews.builders import review_at
 
@@ -79,6 +91,13 @@ APPLICATION_READERS = frozenset({"admin", "leadership", "outsider"})
 EVALUATION_READERS = frozenset({"admin", "secretary", "leadership", "outsider"})
 CHANGE_APPLICATIONS = "Only an office administrator of this institution can change establishment applications."
 CHANGE_EVALUATIONS = "Only an office administrator of this institution can change station evaluations."
+# Projects are changed by those who manage their holder; research outputs also by the postdoc on their own
+# record (outputs.services.may_record); funders' award lists are seen and changed by office administrators only.
+RECORD_PROJECTS = "You may not record projects for this postdoc."
+RECORD_OUTPUTS = "You may not record research outputs for this postdoc."
+OUTPUT_WRITERS = MANAGERS | {"postdoc"}
+# The institution's level mapping: a rule for each shipped funder (level_rules_default) and one for its own.
+DEFAULT_LEVEL_FUNDERS = frozenset(default_levels())
 
 
 # The kinds of operation, each with what it must answer ---------------------------------------------
@@ -86,13 +105,17 @@ CHANGE_EVALUATIONS = "Only an office administrator of this institution can chang
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Every row of a national table, the same for everyone: the discipline catalogue the migrations load."""
+    """Every row of a national table, the same for everyone: the discipline catalogue the migrations load, the
+    shipped funders (`where`), and what the persona's institution adds of its own (`plus`)."""
 
     model: type[Model]
     field: str
+    where: Q | None = None
+    plus: frozenset[str] = frozenset()
 
     def labels(self) -> set[str]:
-        return set(self.model.objects.values_list(self.field, flat=True))
+        rows = self.model.objects.filter(self.where) if self.where is not None else self.model.objects.all()
+        return set(rows.values_list(self.field, flat=True)) | self.plus
 
 
 @dataclass(frozen=True)
@@ -251,6 +274,66 @@ def evaluation_change(body: dict[str, Any], stage: str, *, done: int = 200) -> C
     )
 
 
+def a_project(stage: str) -> Prepare:
+    """A project of the appointment at a stage (tests/api/subjects.py), by its office administrator."""
+
+    def prepare(world: World, appointment: Appointment) -> None:
+        project_at(appointment, stage, office_administrator_of(world, appointment))
+
+    return prepare
+
+
+def an_output(world: World, appointment: Appointment) -> None:
+    output_for(appointment, office_administrator_of(world, appointment))
+
+
+def an_award_list(world: World, appointment: Appointment) -> None:
+    """A funder's list naming the appointment (an exact row), uploaded by its office administrator."""
+    award_list_for([appointment], office_administrator_of(world, appointment))
+
+
+def give_every_appointment_an_output(world: World) -> None:
+    for name in ("appointment", "other_appointment", "outside_appointment"):
+        appointment = getattr(world, name)
+        output_for(appointment, office_administrator_of(world, appointment), title=name)
+
+
+def give_every_institution_an_award_list(world: World) -> None:
+    award_list_for([world.appointment], world.admin, batch="第69批-U1")
+    award_list_for([world.outside_appointment], world.outsider, batch="第69批-U2")
+
+
+def give_every_institution_a_funder(world: World) -> None:
+    """A funder of each institution's own (U1-FUND, U2-FUND) with a programme and a level rule."""
+    for office in (world.admin, world.outsider):
+        institution = office.institution
+        code = institution.code
+        funder = funder_save(institution=institution, code=f"{code}-FUND", name_zh=f"{code}基金", kind="university",
+                             by=office)  # fmt: skip
+        programme_save(funder=funder, code=f"{code}-PROG", name_zh=f"{code}博士后基金", by=office)
+        level_rule_save(institution=institution, funder=funder, level="university", by=office)
+
+
+def shipped_and_own(model: type[Model], field: str, where: Q, own: str) -> dict[str, Catalogue]:
+    """The shipped catalogue for everyone, with what the institution of each persona adds (U1-… or U2-…)."""
+    return {
+        persona: Catalogue(model, field, where, frozenset({f"{'U2' if persona == 'outsider' else 'U1'}-{own}"}))
+        for persona in PERSONAS
+    }
+
+
+def project_change(body: dict[str, Any], stage: str | None = None, *, done: int = 200) -> Change:
+    return Change(body, done=done, prepare=a_project(stage) if stage else None, refusal=RECORD_PROJECTS)
+
+
+def output_change(body: dict[str, Any], *, done: int = 200, prepare: Prepare | None = an_output) -> Change:
+    return Change(body, done=done, prepare=prepare, refusal=RECORD_OUTPUTS, managers=OUTPUT_WRITERS)
+
+
+def award_list_change(body: dict[str, Any]) -> Change:
+    return Change(body, prepare=an_award_list, managers=OFFICE, seers=frozenset())
+
+
 # The table: one row per operation of the API ------------------------------------------------------
 
 EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
@@ -388,6 +471,80 @@ EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
     "POST /stations/evaluations/{evaluation_id}/act": evaluation_change(
         {"action": "none", "note": "整改完成"}, "graded"
     ),
+    # Projects: seen as their holders are, changed by who manages the holder.
+    "GET /projects/{project_id}": Reading(
+        lambda body, appointment: body["holder"] == appointment.pk, a_project("applied")
+    ),
+    "POST /appointments/{appointment_id}/projects": project_change(
+        {"project_no": "A-NEW", "title": "课题", "applied_on": "2025-02-01", "funder": "国家自然科学基金委员会"},
+        done=201,
+    ),
+    "POST /appointments/{appointment_id}/projects/record": project_change(
+        {"project_no": "P-NEW", "title": "课题", "awarded_on": "2025-02-01", "funder": "国家自然科学基金委员会"},
+        done=201,
+    ),
+    "POST /projects/{project_id}/award": project_change({"awarded_on": "2025-01-10"}, "applied"),
+    "POST /projects/{project_id}/reject": project_change({"on": "2025-01-10"}, "applied"),
+    "POST /projects/{project_id}/complete": project_change({"on": "2025-01-10"}, "awarded"),
+    "POST /projects/{project_id}/terminate": project_change({"on": "2025-01-10", "reason": "出站"}, "awarded"),
+    "POST /projects/{project_id}/update": project_change({"title": "新题目"}, "applied"),
+    # The funding reference: the shipped catalogue and the institution's own; the level mapping for those who
+    # see the whole institution.
+    "GET /level-rules": Listing(
+        "funder",
+        by_scope(
+            institution=DEFAULT_LEVEL_FUNDERS | {"U1-FUND"},
+            one_appointment=set(),
+            other_institution=DEFAULT_LEVEL_FUNDERS | {"U2-FUND"},
+        ),
+        prepare=give_every_institution_a_funder,
+    ),
+    "GET /funders": Listing(
+        "code",
+        shipped_and_own(Funder, "code", Q(institution__isnull=True), "FUND"),
+        prepare=give_every_institution_a_funder,
+    ),
+    "GET /programmes": Listing(
+        "code",
+        shipped_and_own(Programme, "code", Q(funder__institution__isnull=True), "PROG"),
+        prepare=give_every_institution_a_funder,
+    ),
+    # Funders' award lists: office administrators only; everyone else finds none.
+    "GET /award-lists": Listing(
+        "batch",
+        {
+            **dict.fromkeys(PERSONAS, set()),
+            "admin": {"第69批-U1"},
+            "outsider": {"第69批-U2"},
+        },
+        prepare=give_every_institution_an_award_list,
+    ),
+    "GET /award-lists/{list_id}": Reading(
+        lambda body, appointment: {row["appointment"] for row in body["row_items"]} == {appointment.pk},
+        an_award_list,
+        readers=OFFICE,
+    ),
+    "POST /award-lists/{list_id}/rows/{row_id}/choose": award_list_change({"appointment": None}),
+    "POST /award-lists/{list_id}/confirm": award_list_change({}),
+    "POST /award-lists/{list_id}/discard": award_list_change({}),
+    # Research outputs: seen as their stays are, written by who manages the stay and by the postdoc on their own.
+    "GET /outputs": Listing(
+        "title",
+        by_scope(
+            institution={"appointment", "other_appointment"},
+            one_appointment={"appointment"},
+            other_institution={"outside_appointment"},
+        ),
+        prepare=give_every_appointment_an_output,
+    ),
+    "GET /outputs/{output_id}": Reading(lambda body, appointment: body["appointment"] == appointment.pk, an_output),
+    "POST /appointments/{appointment_id}/outputs": output_change(
+        {"kind": "paper", "title": "Liver zonation", "year": 2025, "authors": ["甲", "乙"], "author_position": 2},
+        done=201,
+        prepare=None,
+    ),
+    "POST /outputs/{output_id}/update": output_change({"journal": "Cell"}),
+    "POST /outputs/{output_id}/remove": output_change({}),
 }
 
 
@@ -425,8 +582,9 @@ def give_every_appointment_a_project(world: World) -> None:
 
 
 def record_in_path(placeholder: str, appointment: Appointment) -> Any:
-    """What a path's placeholder names for an appointment: the appointment, its latest review, the latest
-    application or round of its institution, its station or the station's latest evaluation (1 when none)."""
+    """What a path's placeholder names for an appointment: the appointment, its latest review, project or
+    output, the latest application, round or award list (and its row) of its institution, its station or the
+    station's latest evaluation (1 when none)."""
     found: Any = None
     if placeholder == "appointment_id":
         return appointment.pk
@@ -440,6 +598,14 @@ def record_in_path(placeholder: str, appointment: Appointment) -> Any:
         found = Round.objects.filter(institution_id=appointment.institution_id).order_by("pk").last()
     elif placeholder == "evaluation_id":
         found = Evaluation.objects.filter(station_id=appointment.station_id).order_by("pk").last()
+    elif placeholder == "project_id":
+        found = Project.objects.filter(holder=appointment).order_by("pk").last()
+    elif placeholder == "output_id":
+        found = Output.objects.filter(appointment=appointment).order_by("pk").last()
+    elif placeholder == "list_id":
+        found = BatchList.objects.filter(institution_id=appointment.institution_id).order_by("pk").last()
+    elif placeholder == "row_id":
+        found = BatchRow.objects.filter(batch_list__institution_id=appointment.institution_id).order_by("pk").last()
     return found.pk if found else 1
 
 
@@ -486,14 +652,15 @@ def prepare(world: World, operation: str, appointment: Appointment) -> None:
 
 
 def timeline_length(appointment: Appointment) -> int:
-    """Events of the appointment, of its station, of its institution's rounds and applications, of its
-    station's evaluations, and of all their reviews."""
+    """Events of the appointment (its projects' and outputs' among them), of its station, of its institution's
+    rounds, applications and award lists, of its station's evaluations, and of all their reviews."""
     institution, station = appointment.institution_id, appointment.station_id
     records: list[Model] = [
         appointment,
         appointment.station,
         *Round.objects.filter(institution_id=institution),
         *Application.objects.filter(institution_id=institution),
+        *BatchList.objects.filter(institution_id=institution),
         *Evaluation.objects.filter(station_id=station),
         *Review.objects.filter(
             Q(appointment=appointment) | Q(application__institution_id=institution) | Q(evaluation__station_id=station)

@@ -19,9 +19,12 @@ from schemathesis.config import SchemathesisConfig
 
 from api.api import api
 from api.services import token_create
+from batchlists.models import BatchList, BatchRow
 from establishment.models import Application, Round
+from funding.models import Project
+from outputs.models import Output
 from stations.models import Evaluation
-from tests.api.subjects import application_at, evaluation_at
+from tests.api.subjects import application_at, award_list_for, evaluation_at, output_for, project_at
 from tests.factories import World
 
 EXAMPLES_PER_OPERATION = 15
@@ -76,7 +79,9 @@ def aim_at_real_appointments(case: Any, world: World) -> None:
     One in scope, one of the same institution outside a secretary's scope, one of another institution; the
     generated id stays for the fourth. Ids that are not integers (negative cases) are left as generated.
     The same for the other records in paths: an establishment round and application of each institution
-    (a draft ready for its review), an evaluation of each station, and the stations' codes.
+    (a draft ready for its review), an evaluation of each station, the stations' codes, an application and an
+    awarded project and a research output of each appointment, and a funder's award list of each institution
+    (with its rows).
     """
     parameters = case.path_parameters or {}
     aimed = {name: parameters.get(name) for name in RECORDS_IN_PATHS}
@@ -92,7 +97,16 @@ def aim_at_real_appointments(case: Any, world: World) -> None:
         case.path_parameters["station_code"] = codes[len(code) % len(codes)]
 
 
-RECORDS_IN_PATHS = ("appointment_id", "round_id", "application_id", "evaluation_id")
+RECORDS_IN_PATHS = (
+    "appointment_id",
+    "round_id",
+    "application_id",
+    "evaluation_id",
+    "project_id",
+    "output_id",
+    "list_id",
+    "row_id",
+)
 
 
 def real_records(world: World) -> dict[str, list[int]]:
@@ -104,11 +118,20 @@ def real_records(world: World) -> dict[str, list[int]]:
         for station in (world.station, world.other_station):
             evaluation_at(station, "rules", world.admin)
         evaluation_at(outsider.station, "rules", world.outsider)
+        for appointment, office in ((world.appointment, world.admin), (outsider, world.outsider)):
+            project_at(appointment, "applied", office)
+            project_at(appointment, "awarded", office)
+            output_for(appointment, office)
+            award_list_for([appointment], office, extra=1)
     return {
         "appointment_id": [world.appointment.pk, world.other_appointment.pk, outsider.pk],
         "round_id": list(Round.objects.order_by("pk").values_list("pk", flat=True)),
         "application_id": list(Application.objects.order_by("pk").values_list("pk", flat=True)),
         "evaluation_id": list(Evaluation.objects.order_by("pk").values_list("pk", flat=True)),
+        "project_id": list(Project.objects.order_by("pk").values_list("pk", flat=True)),
+        "output_id": list(Output.objects.order_by("pk").values_list("pk", flat=True)),
+        "list_id": list(BatchList.objects.order_by("pk").values_list("pk", flat=True)),
+        "row_id": list(BatchRow.objects.order_by("pk").values_list("pk", flat=True)),
     }
 
 

@@ -14,6 +14,7 @@ from catalogue.models import Discipline, Unit
 from exchange.exporter import export_workbook
 from exchange.importer import import_workbook
 from funding.models import Project
+from outputs.models import Output
 from people.models import Person, Supervisor
 from stations.models import Station
 from tests.factories import World, resident_id
@@ -464,7 +465,46 @@ def _records(institution: Any) -> dict[str, set[tuple[Any, ...]]]:
         ),
         "projects": set(
             Project.objects.filter(institution=institution).values_list(
-                "project_no", "title", "level", "amount", "awarded_on", "holder__postdoc_no", "status"
+                "project_no",
+                "title",
+                "level",
+                "amount",
+                "awarded_on",
+                "holder__postdoc_no",
+                "status",
+                "applied_on",
+                "rejected_on",
+                "ended_on",
+                "role",
+                "grade",
+                "batch",
+                "period_start",
+                "period_end",
+                "extension_commitment_until",
+            )
+        ),
+        "outputs": set(
+            Output.objects.filter(institution=institution).values_list(
+                "appointment__postdoc_no",
+                "person__id_number",
+                "kind",
+                "title",
+                "year",
+                "published_on",
+                "dated_on",
+                "phase",
+                "authors",
+                "author_position",
+                "corresponding",
+                "doi",
+                "journal",
+                "issn",
+                "isbn",
+                "number",
+                "patent_kind",
+                "granted_on",
+                "award_level",
+                "award_grade",
             )
         ),
     }
@@ -473,7 +513,9 @@ def _records(institution: Any) -> dict[str, set[tuple[Any, ...]]]:
 def _forget_appointments(institution: Any) -> None:
     """Test-only: postdoc numbers are unique across institutions, so the source's must go first."""
     from appointments.models import Assessment, Extension, PolicyException
+    from outputs.models import Output
 
+    Output.objects.filter(institution=institution).delete()
     Project.objects.filter(institution=institution).delete()
     for model in (Assessment, Extension, PolicyException):
         model.objects.filter(appointment__institution=institution).delete()
@@ -482,20 +524,56 @@ def _forget_appointments(institution: Any) -> None:
 
 @pytest.mark.django_db
 def test_export_then_import_into_an_empty_institution_gives_the_same_records(world: World, tmp_path: Path) -> None:
+    from funding.services import project_apply, project_award, project_complete, project_reject
+    from outputs.services import output_record
     from reports.selectors import headline_figures
     from tests.factories import make_institution
 
     import_workbook(path=write_xlsx(tmp_path / "v.xlsx", valid_sheets()), institution=world.institution, by=world.admin)
+    # Every status of the project's life cycle, and outputs of every kind.
+    holder = Appointment.objects.get(postdoc_no="BH900001")
+    applied = {"holder": holder, "funder": "CPSF", "by": world.admin}
+    project_apply(project_no="A1", title="申请中", applied_on=dt.date(2024, 3, 1), **applied)
+    refused = project_apply(project_no="R1", title="未获资助", applied_on=dt.date(2023, 4, 1), **applied)
+    project_reject(project=refused, on=dt.date(2023, 6, 1), by=world.admin)
+    won = project_apply(
+        project_no="W1", title="结题", applied_on=dt.date(2023, 4, 1), period_end=dt.date(2024, 12, 31), **applied
+    )
+    won = project_award(project=won, awarded_on=dt.date(2023, 7, 1), grade="一等", batch="第73批", by=world.admin)
+    project_complete(project=won, on=dt.date(2024, 12, 31), by=world.admin)
+    paper = {"appointment": holder, "by": world.admin, "authors": "钱博士\nSun Dao", "author_position": 1}
+    output_record(
+        kind="paper",
+        title="Scaffolds: a review",
+        year=2024,
+        published_on=dt.date(2024, 5, 2),
+        corresponding=True,
+        doi="https://doi.org/10.1000/XYZ.9",
+        journal="Biomaterials",
+        issn="0142-9612",
+        **paper,
+    )
+    output_record(
+        kind="patent", title="一种支架", year=2022, number="ZL202210000000.1", patent_kind="invention", **paper
+    )
+    output_record(kind="award", title="科技进步奖", year=2024, award_level="provincial", award_grade="second", **paper)
     path = tmp_path / "export.xlsx"
     export_workbook(path=path, institution=world.institution, user=world.admin)
     source = _records(world.institution)
+    assert {p[6] for p in source["projects"]} == {"awarded", "applied", "rejected", "completed"}
+    assert len(source["outputs"]) == 3
     figures = headline_figures(institution_id=world.institution.pk, as_of=dt.date(2025, 6, 30), years=3)
     _forget_appointments(world.institution)
     target, admin = make_institution("U3", "第三所大学")
     report = import_workbook(path=path, institution=target, by=admin)
     assert report.ok, problems_text(report)
+    assert report.counts["Projects"]["new"] == 4 and report.counts["Outputs"]["new"] == 3
     assert _records(target) == source
     assert headline_figures(institution_id=target.pk, as_of=dt.date(2025, 6, 30), years=3) == figures
+    events = AuditEvent.objects.count()
+    again = import_workbook(path=path, institution=target, by=admin)
+    assert again.ok and all(c["new"] == c["changed"] == 0 for c in again.counts.values()), again.counts
+    assert AuditEvent.objects.count() == events
 
 
 @pytest.mark.django_db

@@ -117,7 +117,10 @@ def test_load_demo_tells_the_story_through_the_services():
     assert {str(pk) for pk in appointments.values_list("pk", flat=True)} == audited
     assert not Project.objects.exclude(
         pk__in=[
-            int(pk) for pk in AuditEvent.objects.filter(event="project.recorded").values_list("target_id", flat=True)
+            int(pk)
+            for pk in AuditEvent.objects.filter(event__in=["project.recorded", "project.applied"]).values_list(
+                "target_id", flat=True
+            )
         ]
     ).exists()
 

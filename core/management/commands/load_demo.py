@@ -13,7 +13,8 @@ from reports.selectors import headline_figures
 class Command(BaseCommand):
     help = (
         "Loads the demo institution (渝州医科大学, invented) through the services: stations, supervisors, "
-        "postdocs since 2015 with every life-cycle path, assessments and projects, and one account per role."
+        "postdocs since 2015 with every life-cycle path, assessments, projects, applications and research outputs, "
+        "and one account per role."
     )
     # The demo is loaded by `make setup` before the site runs; it does not depend on the URLs or views.
 
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Loaded {institution.name_zh} ({institution.code}) in {seconds:.1f} s: "
                 f"{counts['supervisors']} supervisors, {counts['postdocs']} postdocs, "
-                f"{counts['appointments']} appointments, {counts['projects']} projects (demo today {today})."
+                f"{counts['appointments']} appointments, {counts['projects']} projects, "
+                f"{counts['applications']} applications not (yet) funded, {counts['outputs']} research outputs "
+                f"(demo today {today})."
             )
         )
         for figures in (story, now):

@@ -1,0 +1,110 @@
+"""Research outputs in the REST API: the outputs of the stays in the caller's scope, one output, and recording,
+changing and removing one through the same services as the pages (`outputs.services`). Importing a file of
+references is done on the pages (upload, preview, confirm).
+
+Who sees what is the pages' rule (`outputs.views.visible_outputs`): the outputs of the stays one sees; one
+outside the scope is a 404. Those who manage the stay (the office, the station's secretary) and the postdoc
+on their own record write; everyone else who sees it is told they may not (403).
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from accounts.access import get_appointment_for_user
+from api import schemas as s
+from appointments.models import Appointment
+from outputs import identifiers, services
+from outputs.models import Output
+from outputs.views import get_output_for_user, visible_outputs
+
+router = Router(tags=["outputs"])
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _refuse_others(user: Any, appointment: Appointment) -> None:
+    if not services.may_record(user, appointment):
+        raise PermissionDenied(_("You may not record research outputs for this postdoc."))
+
+
+def _output_to_change(request: HttpRequest, output_id: int) -> Output:
+    """404 outside the scope, then 403 for those who see the output but may not change it."""
+    output = get_output_for_user(_user(request), output_id)
+    _refuse_others(_user(request), output.appointment)
+    return output
+
+
+def _fresh(output: Output) -> dict[str, Any]:
+    return s.output_out(Output.objects.select_related("appointment").get(pk=output.pk))
+
+
+def _details(payload: Any, given: set[str] | None = None) -> dict[str, Any]:
+    """The service's details from a request: every field, or only those `given`; authors one per line."""
+    data = payload.model_dump() if given is None else {name: getattr(payload, name) for name in given}
+    if "authors" in data:
+        data["authors"] = "\n".join(data["authors"])
+    return data
+
+
+@router.get("/outputs", response={200: s.Page[s.OutputOut], **s.READ_ERRORS})
+def outputs(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.OutputFilters]) -> dict[str, Any]:
+    """The outputs of the stays you see, newest first."""
+    queryset = visible_outputs(_user(request))
+    # An explicit allow-list: request data never becomes ORM keyword arguments.
+    if filters.appointment:
+        queryset = queryset.filter(appointment_id=filters.appointment)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.year:
+        queryset = queryset.filter(year=filters.year)
+    if filters.phase:
+        queryset = queryset.filter(phase=filters.phase)
+    if filters.q:
+        text = filters.q.strip()
+        queryset = queryset.filter(
+            Q(title__icontains=text) | Q(doi__icontains=identifiers.doi_for_search(text)) | Q(journal__icontains=text)
+        )
+    queryset = queryset.select_related("appointment").order_by("-dated_on", "-id")
+    count = queryset.count()
+    rows = queryset[paging.offset : paging.offset + paging.limit]
+    return {"count": count, "items": [s.output_out(row) for row in rows]}
+
+
+@router.get("/outputs/{output_id}", response={200: s.OutputOut, **s.RECORD_ERRORS})
+def output(request: HttpRequest, output_id: int) -> dict[str, Any]:
+    return s.output_out(get_output_for_user(_user(request), output_id))
+
+
+@router.post("/appointments/{appointment_id}/outputs", response={201: s.OutputOut, **s.CHANGE_ERRORS})
+def output_record(request: HttpRequest, appointment_id: int, payload: s.OutputIn) -> Status[dict[str, Any]]:
+    """Records an output on a postdoc's stay; its phase (before entry, in station, after the stay) follows from
+    its date. The same DOI, or the same title for the same kind, is refused for the same person, naming it."""
+    user = _user(request)
+    appointment = get_appointment_for_user(user, appointment_id)
+    _refuse_others(user, appointment)
+    created = services.output_record(appointment=appointment, by=user, **_details(payload))
+    return Status(201, _fresh(created))
+
+
+@router.post("/outputs/{output_id}/update", response={200: s.OutputOut, **s.CHANGE_ERRORS})
+def output_update(request: HttpRequest, output_id: int, payload: s.OutputUpdateIn) -> dict[str, Any]:
+    """Changes an output's details (only the fields given), under the same rules as when it was recorded."""
+    output = _output_to_change(request, output_id)
+    services.output_update(output=output, by=_user(request), **_details(payload, set(payload.model_fields_set)))
+    return _fresh(output)
+
+
+@router.post("/outputs/{output_id}/remove", response={200: s.OutputOut, **s.CHANGE_ERRORS})
+def output_remove(request: HttpRequest, output_id: int) -> dict[str, Any]:
+    """Removes an output recorded in error; answers what it was (the audit trail keeps it too)."""
+    output = _output_to_change(request, output_id)
+    was = s.output_out(output)
+    services.output_remove(output=output, by=_user(request))
+    return was
