@@ -41,7 +41,7 @@ from appointments.services import (
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import discipline_save, doctoral_right_grant, unit_save
 from core import demo_reviews
-from core.bulk import new_record
+from core.bulk import new_record, refresh_statistics
 from core.dates import add_months, full_months_between, full_years_between
 from core.errors import DomainError
 from core.idnumbers import resident_id_check_char
@@ -2280,6 +2280,7 @@ def _record_research(plan: DemoPlan, institution: Institution, admin: User, fund
     """The plan's applications (through `project_apply`, then `project_reject` for those not
     funded) and research outputs (`output_record`), after every award is recorded: the
     applications' rules (once per station, the extension commitment) read them."""
+    refresh_statistics(Appointment, Project, Person, Station)
     wanted = [a.postdoc_no for a in plan.appointments if a.applications or a.outputs]
     stays = {
         a.postdoc_no: a
