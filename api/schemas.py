@@ -15,6 +15,7 @@ from batchlists.models import BatchList
 from catalogue.models import Discipline, DoctoralRight, Unit
 from funding.models import Funder, LevelRule, Programme, Project
 from outputs.models import Output
+from outputs.services import given_fields
 from people.models import Supervisor
 from stations.models import Station
 
@@ -890,27 +891,9 @@ def output_out(o: Output) -> dict[str, Any]:
         "id": o.pk,
         "appointment": o.appointment_id,
         "postdoc_no": o.appointment.postdoc_no,
-        "kind": o.kind,
-        "title": o.title,
-        "year": o.year,
-        "published_on": o.published_on,
+        **given_fields(o),
         "phase": o.phase,
         "authors": o.author_list,
-        "author_position": o.author_position,
-        "corresponding": o.corresponding,
-        "doi": o.doi,
-        "journal": o.journal,
-        "issn": o.issn,
-        "volume": o.volume,
-        "issue": o.issue,
-        "pages": o.pages,
-        "publisher": o.publisher,
-        "isbn": o.isbn,
-        "number": o.number,
-        "patent_kind": o.patent_kind,
-        "granted_on": o.granted_on,
-        "award_level": o.award_level,
-        "award_grade": o.award_grade,
         "source": o.source,
         "recorded_at": o.recorded_at,
     }

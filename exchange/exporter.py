@@ -40,6 +40,7 @@ from core.idnumbers import mask_id
 from exchange.workbook import SHEET_BY_NAME, SHEETS, SheetSpec
 from funding.models import Project
 from outputs.models import Output
+from outputs.services import given_fields
 from people.models import Supervisor
 from reviews.models import Expert, Rank
 from stations.models import Station
@@ -214,26 +215,9 @@ def output_rows(outputs: QuerySet[Output]) -> Iterator[Row]:
     for o in outputs.select_related("appointment").iterator(chunk_size=CHUNK_SIZE):
         yield {
             "postdoc_no": o.appointment.postdoc_no,
-            "kind": o.kind,
-            "title": o.title,
-            "year": o.year,
-            "published_on": o.published_on,
+            **given_fields(o),
             "authors": "; ".join(o.author_list),
-            "author_position": o.author_position,
             "corresponding": _yes_no(o.corresponding),
-            "doi": o.doi,
-            "journal": o.journal,
-            "issn": o.issn,
-            "volume": o.volume,
-            "issue": o.issue,
-            "pages": o.pages,
-            "publisher": o.publisher,
-            "isbn": o.isbn,
-            "number": o.number,
-            "patent_kind": o.patent_kind,
-            "granted_on": o.granted_on,
-            "award_level": o.award_level,
-            "award_grade": o.award_grade,
         }
 
 

@@ -1036,6 +1036,44 @@ def project_update(*, project: Project, by: Any, acknowledged: bool = False, not
 # ---- projects in bulk (a workbook import) -----------------------------------------------------
 
 
+def _bulk_context(
+    projects: list[Project], index: FunderIndex | None, levels: LevelMap | None
+) -> tuple[
+    dict[int, FunderIndex],
+    dict[int, LevelMap],
+    dict[int, FundingRules],
+    set[tuple[int, str]],
+    set[tuple[int, int, int | None]],
+]:
+    """What checking many projects at once reads once: per institution its funders, level map and
+    rules; the project numbers already taken; and who already holds an award of a once-per-station
+    programme at which station (one query)."""
+    institutions = {p.holder.institution_id for p in projects}
+    indexes = {i: index if index is not None and index.institution_id == i else FunderIndex(i) for i in institutions}
+    level_maps = {
+        i: levels if levels is not None and len(institutions) == 1 else LevelMap.load(i) for i in institutions
+    }
+    rules = {i: funding_rules_for(i) for i in institutions}
+    taken = set(
+        Project.objects.filter(institution_id__in=institutions, project_no__in=[p.project_no for p in projects])
+        .order_by()
+        .values_list("institution_id", "project_no")
+    )
+    once = {pk for i in indexes.values() for pk, prog in i.programmes.items() if prog.once_per_station}
+    held: set[tuple[int, int, int | None]] = set(
+        Project.objects.filter(
+            programme_ref_id__in=once,
+            status__in=AWARDED,
+            holder__person_id__in={p.holder.person_id for p in projects},
+        )
+        .order_by()
+        .values_list("holder__person_id", "holder__station_id", "programme_ref_id")
+        if once
+        else ()
+    )
+    return indexes, level_maps, rules, taken, held
+
+
 @transaction.atomic
 def projects_record(
     *,
@@ -1055,30 +1093,9 @@ def projects_record(
     are appended to `warnings` as (position, sentence) and recorded in the events."""
     if not projects:
         return []
-    institutions = {p.holder.institution_id for p in projects}
-    indexes = {i: index if index is not None and index.institution_id == i else FunderIndex(i) for i in institutions}
-    level_maps = {
-        i: levels if levels is not None and len(institutions) == 1 else LevelMap.load(i) for i in institutions
-    }
-    rules = {i: funding_rules_for(i) for i in institutions}
-    taken = set(
-        Project.objects.filter(institution_id__in=institutions, project_no__in=[p.project_no for p in projects])
-        .order_by()
-        .values_list("institution_id", "project_no")
-    )
-    # Who already holds an award of a once-per-station programme at which station: one query.
+    indexes, level_maps, rules, taken, held = _bulk_context(projects, index, levels)
+    institutions = set(indexes)
     once = {pk for i in indexes.values() for pk, prog in i.programmes.items() if prog.once_per_station}
-    held: set[tuple[int, int, int | None]] = set(
-        Project.objects.filter(
-            programme_ref_id__in=once,
-            status__in=AWARDED,
-            holder__person_id__in={p.holder.person_id for p in projects},
-        )
-        .order_by()
-        .values_list("holder__person_id", "holder__station_id", "programme_ref_id")
-        if once
-        else ()
-    )
     may_manage: dict[int, bool] = {}
     errors: list[DomainError | None] = []
     notes: list[str] = []
@@ -1172,29 +1189,8 @@ def applications_record(
     event for each refused one. Acknowledged warnings go to `warnings` as (position, sentence)."""
     if not projects:
         return []
-    institutions = {p.holder.institution_id for p in projects}
-    indexes = {i: index if index is not None and index.institution_id == i else FunderIndex(i) for i in institutions}
-    level_maps = {
-        i: levels if levels is not None and len(institutions) == 1 else LevelMap.load(i) for i in institutions
-    }
-    rules = {i: funding_rules_for(i) for i in institutions}
-    taken = set(
-        Project.objects.filter(institution_id__in=institutions, project_no__in=[p.project_no for p in projects])
-        .order_by()
-        .values_list("institution_id", "project_no")
-    )
-    once = {pk for i in indexes.values() for pk, prog in i.programmes.items() if prog.once_per_station}
-    held: set[tuple[int, int, int | None]] = set(
-        Project.objects.filter(
-            programme_ref_id__in=once,
-            status__in=AWARDED,
-            holder__person_id__in={p.holder.person_id for p in projects},
-        )
-        .order_by()
-        .values_list("holder__person_id", "holder__station_id", "programme_ref_id")
-        if once
-        else ()
-    )
+    indexes, level_maps, rules, taken, held = _bulk_context(projects, index, levels)
+    institutions = set(indexes)
     may_manage: dict[int, bool] = {}
     errors: list[DomainError | None] = []
     notes: list[str] = []

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from exchange import exporter
 from exchange.workbook import Column, SheetSpec
 from outputs.models import Output
+from outputs.services import given_fields
 
 OUTPUTS_SHEET = SheetSpec(
     "Outputs",
@@ -51,28 +52,11 @@ def output_rows(outputs: QuerySet[Output]) -> Iterator[exporter.Row]:
             "postdoc_no": o.appointment.postdoc_no,
             "name": o.person.name,
             "station_code": o.appointment.station.code,
-            "kind": o.kind,
-            "title": o.title,
-            "year": o.year,
-            "published_on": o.published_on,
+            **given_fields(o),
             "phase": o.phase,
             "authors": "; ".join(o.author_list),
-            "author_position": o.author_position,
             "author_count": o.author_count,
             "corresponding": "yes" if o.corresponding else "no",
-            "doi": o.doi,
-            "journal": o.journal,
-            "issn": o.issn,
-            "volume": o.volume,
-            "issue": o.issue,
-            "pages": o.pages,
-            "publisher": o.publisher,
-            "isbn": o.isbn,
-            "number": o.number,
-            "patent_kind": o.patent_kind,
-            "granted_on": o.granted_on,
-            "award_level": o.award_level,
-            "award_grade": o.award_grade,
         }
 
 

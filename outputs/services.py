@@ -63,6 +63,13 @@ FIELDS = (
     "award_level",
     "award_grade",
 )
+
+
+def given_fields(output: Output) -> dict[str, Any]:
+    """What was given for an output (FIELDS), as recorded: what an export or the API reads back."""
+    return {name: getattr(output, name) for name in FIELDS}
+
+
 TEXT_FIELDS = ("journal", "volume", "issue", "pages", "publisher", "number")
 # Derived columns stay out of the audit trail: it records what was given, and the phase.
 _DERIVED = {"normalised_title", "author_count", "dated_on", "recorded_at"}
