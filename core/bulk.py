@@ -64,6 +64,12 @@ def insert_many(objects: Sequence[models.Model]) -> None:
         return
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: not the proxy, read per value
     model = type(objects[0])
+    # What a model's save derives from its fields (a name's pinyin sort key) is derived here too,
+    # so that a bulk insert stores what saving one by one would.
+    derive = getattr(model, "derive_on_save", None)
+    if derive is not None:
+        for obj in objects:
+            derive(obj)
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name

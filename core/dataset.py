@@ -29,6 +29,7 @@ from core.dates import add_months
 from core.demo import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, REGION_CODES, read_catalogue
 from core.errors import DomainError
 from core.idnumbers import resident_id_check_char
+from core.pinyin import pinyin_key
 from funding.models import Funder, Level, LevelRule, Programme, Project
 from funding.services import default_level_rules
 from people.models import Person, Supervisor
@@ -341,6 +342,8 @@ class _Generator:
                     is_external=True,
                 )
             )
+        for supervisor in people:
+            supervisor.name_sort = pinyin_key(supervisor.name)  # bulk_create bypasses Supervisor.save
         created = Supervisor.objects.bulk_create(people, batch_size=INSERT_ROWS)
         self.by_station: dict[int, list[Supervisor]] = {}
         for supervisor in created:
@@ -542,6 +545,8 @@ class _Generator:
                 )
 
     def _write(self, batch: _Batch) -> None:
+        for person in batch.people:
+            person.name_sort = pinyin_key(person.name)  # bulk_create bypasses Person.save
         people = Person.objects.bulk_create(batch.people, batch_size=INSERT_ROWS)
         for person, appointment in zip(people, batch.appointments, strict=True):
             appointment.person_id = person.pk

@@ -1,8 +1,21 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.idnumbers import mask_id
+from core.pinyin import pinyin_key
+
+
+def fill_name_sort(record: Any, kwargs: dict[str, Any]) -> None:
+    """Every save that writes the name writes its pinyin key too (core/pinyin.py), so that no write
+    path leaves a record out of place in the lists. `core.bulk.insert_many` calls the models'
+    `derive_on_save`; a `bulk_create` (core/dataset.py) sets `name_sort` itself."""
+    record.name_sort = pinyin_key(record.name)
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and "name" in update_fields and "name_sort" not in update_fields:
+        kwargs["update_fields"] = [*update_fields, "name_sort"]
 
 
 class Person(models.Model):
@@ -23,6 +36,7 @@ class Person(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name in Latin letters"), max_length=100, blank=True)
+    name_sort = models.CharField(_("sort key"), max_length=200, blank=True, db_index=True, editable=False)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
@@ -47,7 +61,7 @@ class Person(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name_sort", "name"]
         verbose_name = _("postdoc")
         verbose_name_plural = _("postdocs")
         constraints = [
@@ -57,6 +71,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fill_name_sort(self, kwargs)
+        super().save(*args, **kwargs)
+
+    def derive_on_save(self) -> None:
+        self.name_sort = pinyin_key(self.name)
 
     @property
     def masked_id(self) -> str:
@@ -72,6 +93,7 @@ class Supervisor(models.Model):
     staff_no = models.CharField(_("staff number"), max_length=30)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name in Latin letters"), max_length=100, blank=True)
+    name_sort = models.CharField(_("sort key"), max_length=200, blank=True, db_index=True, editable=False)
     unit = models.ForeignKey("catalogue.Unit", on_delete=models.PROTECT, verbose_name=_("unit"))
     station = models.ForeignKey(
         "stations.Station",
@@ -84,6 +106,8 @@ class Supervisor(models.Model):
     title = models.CharField(_("title"), max_length=50, blank=True)
     is_external = models.BooleanField(_("external"), default=False)
     is_doctoral_supervisor = models.BooleanField(_("doctoral supervisor (博导)"), default=False)
+    # An inactive supervisor (retired, left) keeps their history but is offered for no new appointment.
+    is_active = models.BooleanField(_("active"), default=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -94,7 +118,7 @@ class Supervisor(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name_sort", "name"]
         verbose_name = _("supervisor")
         verbose_name_plural = _("supervisors")
         constraints = [
@@ -103,3 +127,10 @@ class Supervisor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.staff_no})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fill_name_sort(self, kwargs)
+        super().save(*args, **kwargs)
+
+    def derive_on_save(self) -> None:
+        self.name_sort = pinyin_key(self.name)

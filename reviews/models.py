@@ -4,12 +4,15 @@ and decisions. One engine serves station applications, postdoc assessments and s
 """
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import BilingualName
+from core.pinyin import pinyin_key
+from people.models import fill_name_sort
 
 
 class Rank(models.IntegerChoices):
@@ -34,6 +37,7 @@ class Expert(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name in Latin letters"), max_length=100, blank=True)
+    name_sort = models.CharField(_("sort key"), max_length=200, blank=True, db_index=True, editable=False)
     is_external = models.BooleanField(_("external"), default=False)
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
     unit = models.ForeignKey(
@@ -69,7 +73,7 @@ class Expert(models.Model):
     is_active = models.BooleanField(_("in the pool"), default=True)
 
     class Meta:
-        ordering = ["name", "id"]
+        ordering = ["name_sort", "name", "id"]
         verbose_name = _("expert")
         verbose_name_plural = _("experts")
         constraints = [
@@ -85,6 +89,13 @@ class Expert(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fill_name_sort(self, kwargs)
+        super().save(*args, **kwargs)
+
+    def derive_on_save(self) -> None:
+        self.name_sort = pinyin_key(self.name)
 
 
 class Relation(models.Model):
