@@ -25,6 +25,11 @@ def may_manage_evaluations(user: Any, station: Station) -> bool:
     return has_perm(user, Perm.MANAGE_REFERENCE) and station.institution_id == user.institution_id
 
 
+def may_manage_station(user: Any, station: Station) -> bool:
+    """Whether the user may edit the station's record and status: its institution's office administrators."""
+    return has_perm(user, Perm.MANAGE_REFERENCE) and station.institution_id == user.institution_id
+
+
 def visible_evaluations(user: Any) -> QuerySet[Evaluation]:
     evaluations = Evaluation.objects.filter(station__institution_id=user.institution_id)
     if sees_whole_institution(user):

@@ -39,6 +39,8 @@ class Station(BilingualName, models.Model):
     approval_no = models.CharField(_("approval number"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    # The document that revoked the station (撤销文号), as the approval number names the one that set it up.
+    revocation_no = models.CharField(_("revocation document number"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["institution", "code"]
@@ -54,6 +56,10 @@ class Station(BilingualName, models.Model):
                 condition=(models.Q(status="revoked") & models.Q(revoked_on__isnull=False))
                 | (~models.Q(status="revoked") & models.Q(revoked_on__isnull=True)),
                 name="station_revoked_on_iff_revoked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="revoked") | models.Q(revocation_no=""),
+                name="station_revocation_no_only_when_revoked",
             ),
             # A first-level discipline has at most one mobile station per institution.
             models.UniqueConstraint(
