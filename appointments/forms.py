@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from appointments.models import Appointment, Assessment, Grade
 from appointments.selectors import DUE_FILTERS
 from core.forms import DateInput, ServiceForm
+from people.choices import GroupedSupervisorField, chosen_station
 from people.models import Person, Supervisor
 from stations.models import Station
 
@@ -199,10 +200,10 @@ class NewPostdocForm(ExceptionReasonMixin, ServiceForm):
         required=False,
         help_text=_("Leave empty for the normal in-station period of the policy."),
     )
-    primary_supervisor = forms.ModelChoiceField(
+    primary_supervisor = GroupedSupervisorField(
         label=_("Supervisor"), queryset=Supervisor.objects.none(), empty_label="—"
     )
-    co_supervisor = forms.ModelChoiceField(
+    co_supervisor = GroupedSupervisorField(
         label=_("Co-supervisor"), queryset=Supervisor.objects.none(), required=False, empty_label="—"
     )
     route = forms.ChoiceField(
@@ -218,6 +219,7 @@ class NewPostdocForm(ExceptionReasonMixin, ServiceForm):
         stations: QuerySet[Station],
         supervisors: QuerySet[Supervisor],
         workstations: QuerySet[Station],
+        preselect: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -225,6 +227,12 @@ class NewPostdocForm(ExceptionReasonMixin, ServiceForm):
         self.fields["primary_supervisor"].queryset = supervisors  # type: ignore[attr-defined]
         self.fields["co_supervisor"].queryset = supervisors  # type: ignore[attr-defined]
         self.fields["workstation"].queryset = workstations  # type: ignore[attr-defined]
+        # The chosen station's supervisors first ("This station", then "Other stations").
+        station = chosen_station(self, stations, preselect)
+        if station is not None:
+            self.initial.setdefault("station", station.pk)
+        for name in ("primary_supervisor", "co_supervisor"):
+            self.fields[name].group_by(station)  # type: ignore[attr-defined]
 
     def person_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.PERSON_FIELDS]

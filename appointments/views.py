@@ -382,8 +382,10 @@ def postdoc_new(request: SignedInRequest) -> HttpResponse:
     form = NewPostdocForm(
         request.POST if request.method == "POST" else None,
         stations=stations,
-        supervisors=Supervisor.objects.filter(institution=institution).order_by("name"),
+        # Active supervisors only (an inactive one keeps their history but takes no new postdoc), by pinyin.
+        supervisors=Supervisor.objects.filter(institution=institution, is_active=True),
         workstations=Station.objects.filter(institution=institution, kind=Station.Kind.WORKSTATION),
+        preselect=request.GET.get("station"),
     )
     refusal: DomainError | None = None
     if request.method == "POST" and form.is_valid():

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("stations/", include("stations.urls")),
     path("postdocs/", include("appointments.urls")),
+    path("", include("people.urls")),  # /supervisors/…, /people/<pk>/…
     path("api/", include("api.urls")),
     path("exchange/", include("exchange.urls")),
     path("reviews/", include("reviews.urls")),
