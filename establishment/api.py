@@ -324,7 +324,10 @@ def _listed(queryset: QuerySet[Application]) -> QuerySet[Application]:
         queryset.select_related("round", "discipline", "unit", "station")
         .annotate(document_count=Count("documents"))
         .prefetch_related(
-            Prefetch("applicants", queryset=Supervisor.objects.select_related("unit").order_by("name", "staff_no")),
+            Prefetch(
+                "applicants",
+                queryset=Supervisor.objects.select_related("unit").order_by("name_sort", "name", "staff_no"),
+            ),
             Prefetch("reviews", queryset=Review.objects.only("pk", "application_id").order_by("-pk")),
         )
     )

@@ -108,7 +108,9 @@ class ApplicationForm(ServiceForm):
         self.fields["discipline"].queryset = Discipline.objects.filter(is_active=True).order_by("code")  # type: ignore[attr-defined]
         self.fields["unit"].queryset = Unit.objects.filter(institution_id=institution_id).order_by("code")  # type: ignore[attr-defined]
         self.fields["applicants"].queryset = (  # type: ignore[attr-defined]
-            Supervisor.objects.filter(institution_id=institution_id, is_external=False).order_by("name", "staff_no")
+            Supervisor.objects.filter(institution_id=institution_id, is_external=False).order_by(
+                "name_sort", "name", "staff_no"
+            )
         )
         self.fields["applicants"].label_from_instance = _applicant_label  # type: ignore[attr-defined]
 

@@ -76,7 +76,7 @@ def _lock(application: Application) -> Application:
 def _snapshot(application: Application) -> dict[str, Any]:
     """The application's fields, with its applicants named (a many-to-many is not a column)."""
     data = snapshot(application)
-    data["applicants"] = ", ".join(str(s) for s in application.applicants.order_by("name", "staff_no"))
+    data["applicants"] = ", ".join(str(s) for s in application.applicants.order_by("name_sort", "name", "staff_no"))
     return data
 
 

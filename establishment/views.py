@@ -360,7 +360,7 @@ def detail_context(
     reviews = list(application.reviews.order_by("-pk"))
     return {
         **checklist_context(request, application),
-        "applicants": list(application.applicants.select_related("unit").order_by("name", "staff_no")),
+        "applicants": list(application.applicants.select_related("unit").order_by("name_sort", "name", "staff_no")),
         "documents": list(application.documents.select_related("uploaded_by")),
         "document_form": document_form or (DocumentForm() if change_documents else None),
         "reviews": reviews,

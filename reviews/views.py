@@ -419,7 +419,7 @@ def _add_form(review: Review, member: Member | None, data: Any) -> ServiceForm:
         .exclude(memberships__review=review)
         .select_related("unit")
         .prefetch_related("disciplines", "relations")
-        .order_by("name", "pk")
+        .order_by("name_sort", "name", "pk")
     )
     experts, notes = [], {}
     for expert in pool:
@@ -434,7 +434,7 @@ def _add_form(review: Review, member: Member | None, data: Any) -> ServiceForm:
         ] + ineligibility(expert, review, parties)
         if reasons:
             notes[expert.pk] = "; ".join(reasons)
-    queryset = Expert.objects.filter(pk__in=experts).select_related("unit").order_by("name", "pk")
+    queryset = Expert.objects.filter(pk__in=experts).select_related("unit").order_by("name_sort", "name", "pk")
     return MemberAddForm(data, experts=queryset, notes=notes)
 
 
@@ -652,7 +652,7 @@ def _expert_form(institution: Institution, data: Any = None, **kwargs: Any) -> E
     return ExpertForm(
         data,
         units=Unit.objects.filter(institution=institution).order_by("code"),
-        supervisors=Supervisor.objects.filter(institution=institution).order_by("name", "staff_no"),
+        supervisors=Supervisor.objects.filter(institution=institution).order_by("name_sort", "name", "staff_no"),
         disciplines=Discipline.objects.filter(is_active=True).order_by("code"),
         languages=settings.LANGUAGES,
         **kwargs,
@@ -689,7 +689,7 @@ def _relation_form(institution: Institution, data: Any = None) -> RelationForm:
     return RelationForm(
         data,
         units=Unit.objects.filter(institution=institution).order_by("code"),
-        supervisors=Supervisor.objects.filter(institution=institution).order_by("name", "staff_no"),
+        supervisors=Supervisor.objects.filter(institution=institution).order_by("name_sort", "name", "staff_no"),
     )
 
 

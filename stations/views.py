@@ -106,7 +106,7 @@ def station_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"station": station, **paginate(request, postdocs)}
     if is_htmx(request):
         return render(request, "stations/detail.html#postdocs", context)
-    context["supervisors"] = station.supervisors.select_related("unit").order_by("name")
+    context["supervisors"] = station.supervisors.select_related("unit").order_by("name_sort", "name")
     context["in_station"] = station.appointments.filter(status__in=Appointment.LIVE_STATUSES).count()
     context["timeline"] = readable_timeline(timeline(station))
     context.update(station_funding_context(user, station))
