@@ -23,6 +23,7 @@ class Perm(StrEnum):
     GRANT_EXCEPTIONS = "grant_exceptions"  # record an exception to a policy rule
     REVEAL_ID = "reveal_id"  # see a full ID number (audited)
     MANAGE_REFERENCE = "manage_reference"  # catalogue, units, stations, supervisors, policy
+    MANAGE_ACCOUNTS = "manage_accounts"  # the institution's accounts, roles, links and lockouts
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {

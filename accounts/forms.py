@@ -1,5 +1,16 @@
-from django.contrib.auth.forms import AuthenticationForm
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from accounts.signals import client_address
+from accounts.throttle import lockout_ends
+from core.forms import ServiceForm
+from stations.models import Station
 
 
 class SignInForm(AuthenticationForm):
@@ -8,3 +19,140 @@ class SignInForm(AuthenticationForm):
         "invalid_login": _("The user name or the password is wrong. Both are case-sensitive; try again."),
         "inactive": _("This account is disabled. Ask the postdoc office to enable it."),
     }
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # Axes flags the request when this account or this address has failed too often: say
+            # until when, rather than that the password is wrong (it may not be).
+            if getattr(self.request, "axes_locked_out", False):
+                until = lockout_ends(username=self.cleaned_data.get("username"), address=client_address(self.request))
+                raise forms.ValidationError(self._locked_message(until), code="locked") from None
+            raise
+
+    @staticmethod
+    def _locked_message(until: Any) -> str:
+        if until is None:
+            return str(_("Too many failed sign-ins. Try again later, or ask the postdoc office to lift the lock."))
+        local = timezone.localtime(until)
+        return str(
+            _(
+                "Too many failed sign-ins from this account or this address: sign-in is locked until %(time)s "
+                "(%(minutes)s minutes from now). Try again then, or ask the postdoc office to lift the lock."
+            )
+            % {
+                "time": time_format(local, "H:i"),
+                "minutes": max(1, round((until - timezone.now()).total_seconds() / 60)),
+            }
+        )
+
+
+# ---- the users page ------------------------------------------------------------------------------
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("user name, name or email")}),
+    )
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("every role"))] + list(Role.choices))
+    station = forms.ModelChoiceField(
+        label=_("Station"), required=False, queryset=Station.objects.none(), empty_label=_("every station")
+    )
+    active = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("active and deactivated")), ("yes", _("active")), ("no", _("deactivated"))],
+    )
+
+    def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = Station.objects.filter(institution_id=institution_id).order_by("kind", "code")  # type: ignore[attr-defined]
+
+
+def _stations(institution_id: int | None) -> Any:
+    return Station.objects.filter(institution_id=institution_id).order_by("kind", "code")
+
+
+class AccountForm(ServiceForm):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        help_text=_(
+            "What the person signs in with; it never changes. Letters, digits and @ . + - _ only, at most 150."
+        ),
+    )
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("The link to set a password is mailed here (at most 254 characters)."),
+    )
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("no role yet"))] + list(Role.choices))
+    station = forms.ModelChoiceField(
+        label=_("Station"),
+        required=False,
+        queryset=Station.objects.none(),
+        help_text=_("Only for a station secretary: the station they keep."),
+    )
+
+    def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = _stations(institution_id)  # type: ignore[attr-defined]
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"].strip()
+        User._meta.get_field("username").run_validators(username)
+        return username
+
+
+class UserChangeForm(ServiceForm):
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), max_length=254, required=False)
+
+
+class RoleForm(ServiceForm):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    station = forms.ModelChoiceField(
+        label=_("Station"),
+        required=False,
+        queryset=Station.objects.none(),
+        help_text=_("Only for a station secretary: the station they keep."),
+    )
+
+    def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = _stations(institution_id)  # type: ignore[attr-defined]
+
+
+class LinkForm(ServiceForm):
+    """The supervisor (by staff number) or the postdoc (by postdoc number) the account belongs to."""
+
+    supervisor = forms.CharField(
+        label=_("Supervisor's staff number"), max_length=30, required=False, help_text=_("At most 30 characters.")
+    )
+    postdoc = forms.CharField(
+        label=_("Postdoc number"),
+        max_length=30,
+        required=False,
+        help_text=_("A postdoc's number of any of their stays links the account to the person."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("supervisor", "").strip()) == bool(cleaned.get("postdoc", "").strip()):
+            raise forms.ValidationError(_("Give either a supervisor's staff number or a postdoc number."))
+        return cleaned
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """Django's form (the old password, the new one twice); the page saves through the service."""
+
+
+class LinkPasswordForm(SetPasswordForm):
+    """Django's form for a password set through a mailed link; the page saves through the service."""

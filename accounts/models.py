@@ -58,3 +58,25 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         suffix = f" · {self.station}" if self.station_id else ""
         return f"{self.user} · {self.get_role_display()}{suffix}"
+
+
+class SignInSession(models.Model):
+    """One signed-in browser of a user: recorded when they sign in, so that they can see where they are
+    signed in and end every session at once (docs/decisions/0020). Django's session row holds the
+    state; this row tells the person which browser it is, and outlives the session for the record."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_sessions", verbose_name=_("user"))
+    session_key = models.CharField(_("session key"), max_length=40, db_index=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    browser = models.CharField(_("browser"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("signed in at"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        verbose_name = _("sign-in session")
+        verbose_name_plural = _("sign-in sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.address or '?'} · {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,8 +1,43 @@
-"""Sign-in and sign-out, Django's own views with the office's templates."""
+"""Signing in and out (Django's own views with the office's templates); the users page, where an
+office administrator runs their institution's accounts; every person's "My account" page; and the
+page a mailed link opens to set one's password."""
 
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import SignInForm
+from accounts import services
+from accounts.access import Perm, has_perm
+from accounts.forms import (
+    AccountForm,
+    LinkForm,
+    LinkPasswordForm,
+    OwnPasswordForm,
+    RoleForm,
+    SignInForm,
+    UserChangeForm,
+    UserFilterForm,
+)
+from accounts.models import RoleAssignment, SignInSession, User
+from accounts.throttle import account_locked_until
+from appointments.models import Appointment
+from audit.timeline import timeline
+from catalogue.models import Institution
+from core.errors import DomainError
+from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from people.models import Person, Supervisor
 
 
 class SignInView(auth_views.LoginView):
@@ -10,6 +45,411 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # A fresh database: no account can sign in yet, so say how an installation begins.
+        context["no_institution"] = not Institution.objects.exists()
+        return context
+
 
 class SignOutView(auth_views.LogoutView):
     """POST only (Django's LogoutView refuses GET), then back to the sign-in page."""
+
+
+# ---- the users page (office administrators) ----------------------------------------------------
+
+
+def _require_account_admin(user: Any) -> None:
+    """Office administrators of an institution run its accounts; every other role is refused (403)."""
+    if not has_perm(user, Perm.MANAGE_ACCOUNTS):
+        raise PermissionDenied
+
+
+def _accounts(user: Any) -> QuerySet[User]:
+    return User.objects.filter(institution_id=user.institution_id)
+
+
+def _get_account(request: SignedInRequest, pk: int) -> User:
+    """The account if it belongs to the administrator's institution; 404 for any other."""
+    _require_account_admin(request.user)
+    try:
+        return _accounts(request.user).select_related("institution").get(pk=pk)
+    except User.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def listed_accounts(request: SignedInRequest) -> tuple[UserFilterForm, QuerySet[User], bool]:
+    form = UserFilterForm(request.GET or None, institution_id=request.user.institution_id)
+    accounts = (
+        _accounts(request.user)
+        .prefetch_related(Prefetch("roles", queryset=RoleAssignment.objects.select_related("station")))
+        .select_related("supervisor", "person")
+        .order_by("username")
+    )
+    filtered = False
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        text = data["q"].strip()
+        if text:
+            accounts = accounts.filter(
+                Q(username__icontains=text)
+                | Q(first_name__icontains=text)
+                | Q(last_name__icontains=text)
+                | Q(email__icontains=text)
+            )
+        if data["role"]:
+            accounts = accounts.filter(roles__role=data["role"])
+        if data["station"]:
+            accounts = accounts.filter(
+                Q(roles__station=data["station"])
+                | Q(supervisor__station=data["station"])
+                | Q(person__appointments__station=data["station"])
+            )
+        if data["active"]:
+            accounts = accounts.filter(is_active=data["active"] == "yes")
+        filtered = bool(text or data["role"] or data["station"] or data["active"])
+        accounts = accounts.distinct()
+    return form, accounts, filtered
+
+
+@login_required
+@require_GET
+def user_list(request: SignedInRequest) -> HttpResponse:
+    _require_account_admin(request.user)
+    form, accounts, filtered = listed_accounts(request)
+    context = {"form": form, "filtered": filtered, **paginate(request, accounts)}
+    if is_htmx(request):
+        return render(request, "accounts/user_list.html#rows", context)
+    return render(request, "accounts/user_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_new(request: SignedInRequest) -> HttpResponse:
+    user = request.user
+    _require_account_admin(user)
+    form = AccountForm(request.POST or None, institution_id=user.institution_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.account_create(
+                institution=user.institution,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                roles=[(data["role"], data["station"])] if data["role"] else [],
+                by=user,
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("The account %(name)s is created; a link to set a password is mailed to %(email)s.")
+                % {"name": created.username, "email": created.email},
+            )
+            return redirect_after_post(request, reverse("user-detail", kwargs={"pk": created.pk}))
+    return render(request, "accounts/user_new.html", {"form": form})
+
+
+def _detail_context(request: SignedInRequest, account: User, **forms: Any) -> dict[str, Any]:
+    institution_id = request.user.institution_id
+    return {
+        "account": account,
+        "assignments": account.roles.select_related("station").order_by("role", "station__code"),
+        "supervisor": Supervisor.objects.filter(user=account).select_related("station").first(),
+        "person": Person.objects.filter(user=account).first(),
+        "locked_until": account_locked_until(account.username),
+        "sessions": _open_sessions(account)[:10],
+        "change_form": forms.get("change_form")
+        or UserChangeForm(
+            initial={"first_name": account.first_name, "last_name": account.last_name, "email": account.email}
+        ),
+        "role_form": forms.get("role_form") or RoleForm(institution_id=institution_id),
+        "link_form": forms.get("link_form") or LinkForm(),
+        "is_self": account.pk == request.user.pk,
+        "timeline": timeline(account)[:50],
+    }
+
+
+@login_required
+@require_GET
+def user_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    return render(request, "accounts/user_detail.html", _detail_context(request, account))
+
+
+def _detail_url(account: User, anchor: str = "") -> str:
+    return reverse("user-detail", kwargs={"pk": account.pk}) + (f"#{anchor}" if anchor else "")
+
+
+def _detail_with_error(request: SignedInRequest, account: User, **forms: Any) -> HttpResponse:
+    """The user's page again, the refused form showing its sentence and keeping what was typed."""
+    return render(request, "accounts/user_detail.html", _detail_context(request, account, **forms))
+
+
+@login_required
+@require_POST
+def user_change(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    form = UserChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_change(user=account, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("The account's details are saved."))
+            return redirect_after_post(request, _detail_url(account))
+    return _detail_with_error(request, account, change_form=form)
+
+
+@login_required
+@require_POST
+def role_add(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    form = RoleForm(request.POST, institution_id=request.user.institution_id)
+    if form.is_valid():
+        try:
+            services.role_assign(
+                user=account, role=form.cleaned_data["role"], station=form.cleaned_data["station"], by=request.user
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("The role is assigned."))
+            return redirect_after_post(request, _detail_url(account, "roles"))
+    return _detail_with_error(request, account, role_form=form)
+
+
+def _confirm(
+    request: SignedInRequest, account: User, *, title: str, text: str, button: str, action: Any, done: str
+) -> HttpResponse:
+    """A destructive step: its page asks first (GET), the POST does it through the service."""
+    error = None
+    if request.method == "POST":
+        try:
+            action()
+        except DomainError as refused:
+            error = refused.message
+        else:
+            messages.success(request, done)
+            return redirect_after_post(request, _detail_url(account))
+    context = {"account": account, "title": title, "text": text, "button": button, "error": error}
+    return render(request, "accounts/confirm.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def role_remove(request: SignedInRequest, pk: int, role_pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    try:
+        assignment = account.roles.select_related("station").get(pk=role_pk)
+    except RoleAssignment.DoesNotExist as exc:
+        raise Http404 from exc
+    label = assignment.get_role_display() + (f" · {assignment.station}" if assignment.station_id else "")
+    return _confirm(
+        request,
+        account,
+        title=_("Remove a role"),
+        text=_("%(user)s will no longer be %(role)s. What they did in that role stays recorded.")
+        % {"user": account.username, "role": label},
+        button=_("Remove the role"),
+        action=lambda: services.role_remove(assignment=assignment, by=request.user),
+        done=_("The role is removed."),
+    )
+
+
+@login_required
+@require_POST
+def account_link(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        staff_no, postdoc_no = form.cleaned_data["supervisor"].strip(), form.cleaned_data["postdoc"].strip()
+        institution_id = request.user.institution_id
+        supervisor = person = None
+        if staff_no:
+            supervisor = Supervisor.objects.filter(institution_id=institution_id, staff_no=staff_no).first()
+            if supervisor is None:
+                form.add_error("supervisor", _("No supervisor of your institution has the staff number %s.") % staff_no)
+        else:
+            stay = Appointment.objects.filter(institution_id=institution_id, postdoc_no=postdoc_no).first()
+            person = stay.person if stay is not None else None
+            if person is None:
+                form.add_error("postdoc", _("No postdoc of your institution has the number %s.") % postdoc_no)
+        if supervisor is not None or person is not None:
+            try:
+                services.account_link(user=account, supervisor=supervisor, person=person, by=request.user)
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, _("The account is linked to %s.") % (supervisor or person))
+                return redirect_after_post(request, _detail_url(account, "link"))
+    return _detail_with_error(request, account, link_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_unlink(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    return _confirm(
+        request,
+        account,
+        title=_("Unlink the account"),
+        text=_(
+            "%(user)s will no longer see the records of the supervisor or postdoc it is linked to. The records stay."
+        )
+        % {"user": account.username},
+        button=_("Unlink"),
+        action=lambda: services.account_unlink(user=account, by=request.user),
+        done=_("The account is unlinked."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_deactivate(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    return _confirm(
+        request,
+        account,
+        title=_("Deactivate the account"),
+        text=_(
+            "%(user)s will no longer be able to sign in or use their API tokens, and their open sessions end. "
+            "Nothing they did is lost; you can reactivate the account later."
+        )
+        % {"user": account.username},
+        button=_("Deactivate"),
+        action=lambda: services.user_deactivate(user=account, by=request.user),
+        done=_("The account is deactivated."),
+    )
+
+
+def _post_action(request: SignedInRequest, account: User, action: Any, done: str) -> HttpResponse:
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect_after_post(request, _detail_url(account))
+
+
+@login_required
+@require_POST
+def user_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    return _post_action(
+        request,
+        account,
+        lambda: services.user_reactivate(user=account, by=request.user),
+        _("The account is active again."),
+    )
+
+
+@login_required
+@require_POST
+def password_link_send(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    return _post_action(
+        request,
+        account,
+        lambda: services.password_link_send(user=account, by=request.user),
+        _("A link to set a new password is mailed to %s.") % account.email,
+    )
+
+
+@login_required
+@require_POST
+def lockout_lift(request: SignedInRequest, pk: int) -> HttpResponse:
+    account = _get_account(request, pk)
+    return _post_action(
+        request,
+        account,
+        lambda: services.lockout_lift(user=account, by=request.user),
+        _("The lock is lifted: %s can sign in again.") % account.username,
+    )
+
+
+# ---- My account (every signed-in person) ---------------------------------------------------------
+
+
+def _open_sessions(user: User) -> QuerySet[SignInSession]:
+    """Sessions not ended and not yet expired (Django's session row still there)."""
+    alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    return SignInSession.objects.filter(user=user, ended_at__isnull=True, session_key__in=alive)
+
+
+def _account_context(request: SignedInRequest, form: OwnPasswordForm | None = None) -> dict[str, Any]:
+    user = request.user
+    return {
+        "assignments": user.roles.select_related("station").order_by("role", "station__code"),
+        "sessions": _open_sessions(user),
+        "current_key": request.session.session_key,
+        "form": form or OwnPasswordForm(user),
+        "supervisor": Supervisor.objects.filter(user=user).first(),
+        "person": Person.objects.filter(user=user).first(),
+    }
+
+
+@login_required
+@require_GET
+def my_account(request: SignedInRequest) -> HttpResponse:
+    return render(request, "accounts/my_account.html", _account_context(request))
+
+
+@login_required
+@require_POST
+def password_change(request: SignedInRequest) -> HttpResponse:
+    user = request.user
+    form = OwnPasswordForm(user, request.POST)
+    if form.is_valid():
+        try:
+            services.password_change(user=user, password=form.cleaned_data["new_password1"], by=user)
+        except DomainError as error:
+            form.add_error("new_password1", error.message)
+        else:
+            # This session stays signed in; every other one ends with the old password.
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password is changed. Your other sessions are signed out."))
+            return redirect_after_post(request, reverse("my-account"))
+    return render(request, "accounts/my_account.html", _account_context(request, form), status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sign_out_everywhere(request: SignedInRequest) -> HttpResponseBase:
+    if request.method == "POST":
+        services.sessions_end_all(user=request.user, by=request.user)
+        logout(request)
+        messages.success(request, _("You are signed out everywhere, here too."))
+        return HttpResponseRedirect(reverse("login"))
+    return render(request, "accounts/sign_out_everywhere.html", {"sessions": _open_sessions(request.user)})
+
+
+# ---- a password set through a mailed link -------------------------------------------------------
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """Django's reset confirmation (the token checks the link) saving through the service."""
+
+    template_name = "registration/password_set.html"
+    form_class = LinkPasswordForm
+    success_url = reverse_lazy("password-set-done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.user
+        try:
+            services.password_set(user=user, password=form.cleaned_data["new_password1"], by=user)
+        except DomainError as error:
+            form.add_error("new_password1", error.message)
+            return self.form_invalid(form)
+        # What Django's own form_valid does after saving: the link is used up.
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordSetDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_set_done.html"

@@ -1,5 +1,6 @@
 """One settings module, driven by environment variables (see README, "Configuration")."""
 
+import datetime as dt
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "ninja",
+    "axes",
     "core",
     "accounts",
     "audit",
@@ -54,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Marks the signed-in person's session as seen (the "My account" page lists their sessions).
+    "accounts.middleware.SessionSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -80,6 +84,8 @@ DATABASES = {"default": database_from_url(env_str("DATABASE_URL", "sqlite:///db.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Axes' check first (it refuses a locked account or address), then Django's own password check.
+AUTHENTICATION_BACKENDS = ["accounts.throttle.ThrottledBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -88,6 +94,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# A link to set one's password (a new account's, or a reset) works this many days, and once.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_LINK_DAYS", 3) * 24 * 3600
+
+# Sign-in throttling with django-axes (docs/decisions/0017): failed sign-ins within the lockout time
+# are counted per account and per address; past either limit, sign-in is refused until the lockout
+# time has passed since the last failure, or an office administrator lifts it on the user's page.
+SIGN_IN_FAILURES_PER_ACCOUNT = env_int("SIGN_IN_FAILURES_PER_ACCOUNT", 5)
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("SIGN_IN_FAILURES_PER_ADDRESS", 20)
+SIGN_IN_LOCKOUT_MINUTES = env_int("SIGN_IN_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "accounts.throttle.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURES_PER_ACCOUNT  # an address's failures are scaled to it (accounts.throttle)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+# Failures while locked do not push the end further: the time the form announces holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are in the audit trail and accounts.SignInSession; axes keeps only failures.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False  # lockouts are lifted on the user's page, through an audited service
+AXES_VERBOSE = False
+# The sign-in form says when to try again (accounts.forms.SignInForm), so axes' middleware, which
+# would answer a bare 429 page instead, is not installed.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

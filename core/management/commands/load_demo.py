@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalogue.models import Institution
-from core.demo import DEFAULT_TODAY, STORY_AS_OF, STORY_YEARS, DemoError, load_demo, sign_in_lines
+from core.demo import DEFAULT_TODAY, DEMO_CODE, STORY_AS_OF, STORY_YEARS, DemoError, load_demo, sign_in_lines
 from reports.selectors import headline_figures
 
 
@@ -36,6 +36,13 @@ class Command(BaseCommand):
                 "leadership with the password demo."
             )
             return
+        # A database that holds a real institution never gets the demo's invented people mixed in.
+        own = Institution.objects.exclude(code=DEMO_CODE).values_list("code", flat=True).first()
+        if own is not None:
+            raise CommandError(
+                f"The database holds the institution {own}, not the demo; the demo is loaded only into an "
+                "empty database (set DATABASE_URL to another one to see it). Nothing was changed."
+            )
         try:
             today = dt.date.fromisoformat(options["today"])
         except ValueError:
