@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -90,7 +90,8 @@ def listed_postdocs(request: SignedInRequest) -> Listed:
     if data.get("q"):
         appointments = search(appointments, data["q"])
     if data.get("station"):
-        appointments = appointments.filter(station=data["station"])
+        # A workstation's postdocs include those it trains jointly (their station is a mobile one).
+        appointments = appointments.filter(Q(station=data["station"]) | Q(workstation=data["station"]))
     if data.get("status"):
         appointments = appointments.filter(status=data["status"])
     if data.get("year"):

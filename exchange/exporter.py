@@ -103,6 +103,7 @@ def station_rows(stations: QuerySet[Station]) -> Iterator[Row]:
             "established_on": s.established_on,
             "approval_no": s.approval_no,
             "status": s.status,
+            "revoked_on": s.revoked_on,
         }
 
 

@@ -323,15 +323,25 @@ class Importer:
             "established_on": ctx.date("established_on", True),
             "approval_no": ctx.text("approval_no"),
             "status": ctx.enum("status", "station_status", default=Station.Status.ACTIVE),
+            "revoked_on": ctx.date("revoked_on"),
         }
         if data["kind"] == Station.Kind.MOBILE and not data["discipline_code"] and not ctx.failed:
             ctx.problem("discipline_code", _("A mobile station needs a first-level discipline."))
-        if data["status"] == Station.Status.REVOKED:
+        revoked, revoked_on = data["status"] == Station.Status.REVOKED, data["revoked_on"]
+        if revoked and revoked_on is None and not ctx.failed:
+            ctx.problem("revoked_on", _("A revoked station needs its revocation date (revoked_on / 撤销时间)."))
+        elif revoked_on is not None and not revoked:
             ctx.problem(
-                "status",
+                "revoked_on",
                 _(
-                    "A revoked station needs its revocation date, which the workbook does not carry; record the revocation on the station's page."
+                    "Only a revoked station has a revocation date; leave revoked_on (撤销时间) empty or set the status to revoked."
                 ),
+            )
+        elif revoked and revoked_on is not None and data["established_on"] and revoked_on < data["established_on"]:
+            ctx.problem(
+                "revoked_on",
+                _("A station cannot be revoked before it was established (%(date)s).")
+                % {"date": data["established_on"].isoformat()},
             )
         return data
 
@@ -636,7 +646,7 @@ class Importer:
                 by=self.by,
             )
             if d["status"] != Station.Status.ACTIVE:
-                station_set_status(station=station, status=d["status"], note=self.note, by=self.by)
+                station_set_status(station=station, status=d["status"], on=d["revoked_on"], note=self.note, by=self.by)
             return "new"
         if existing.kind != d["kind"]:
             self._refuse_change(_("station"), ["kind"], "kind")
@@ -653,8 +663,17 @@ class Importer:
                 setattr(existing, k, v)
             save_reference(instance=existing, by=self.by, note=self.note)
             changed = True
-        if existing.status != d["status"]:
-            station_set_status(station=existing, status=d["status"], note=self.note, by=self.by)
+        if (existing.status, existing.revoked_on) != (d["status"], d["revoked_on"]):
+            # The workbook carries no revocation document number: a correction of the date keeps it.
+            keep_no = existing.revocation_no if existing.status == d["status"] == Station.Status.REVOKED else ""
+            station_set_status(
+                station=existing,
+                status=d["status"],
+                on=d["revoked_on"],
+                revocation_no=keep_no,
+                note=self.note,
+                by=self.by,
+            )
             changed = True
         return "changed" if changed else "unchanged"
 

@@ -103,6 +103,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             C("established_on", "设站时间", True),
             C("approval_no", "批准文号"),
             C("status", "状态"),
+            C("revoked_on", "撤销时间"),
         ),
     ),
     SheetSpec(

@@ -7,10 +7,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -18,12 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import (
     Perm,
+    can_manage_station,
     get_station_for_user,
     has_perm,
     visible_appointments,
     visible_stations,
 )
-from appointments.models import Appointment
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
@@ -35,11 +35,12 @@ from outputs.views import visible_outputs
 from reports.views import coverage_context
 from reviews.models import Review
 from stations import services
-from stations.access import may_manage_evaluations, may_view_evaluations, visible_evaluations
+from stations.access import may_manage_evaluations, may_manage_station, may_view_evaluations, visible_evaluations
 from stations.evaluation import INDICATORS, indicator_rows, readable_timeline
 from stations.export import evaluations_sheet
 from stations.forms import EvaluationActForm, EvaluationFilterForm, EvaluationStartForm, StationFilterForm
 from stations.models import Evaluation, Station
+from stations.selectors import in_station_count, in_station_now, joint_training_count
 
 
 def listed_stations(request: SignedInRequest) -> tuple[StationFilterForm, QuerySet[Station]]:
@@ -50,7 +51,7 @@ def listed_stations(request: SignedInRequest) -> tuple[StationFilterForm, QueryS
     stations = (
         Station.objects.filter(pk__in=visible_stations(request.user).values("pk"))
         .select_related("discipline", "unit")
-        .annotate(in_station=Count("appointments", filter=Q(appointments__status__in=Appointment.LIVE_STATUSES)))
+        .annotate(in_station=in_station_now())
         .order_by("kind", "code")
     )
     if form.is_bound and form.is_valid():
@@ -92,28 +93,76 @@ def station_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     return exporter.export_response(sheets, fmt=fmt, basename="stations")
 
 
+STATION_TABS = ("overview", "supervisors", "postdocs", "funding", "evaluations", "history")
+
+
+def station_tabs(user: Any, station: Station) -> list[tuple[str, str]]:
+    """The station page's tabs the user may open, in order, with their labels."""
+    labels = {
+        "overview": _("Overview"),
+        "supervisors": _("Supervisors"),
+        "postdocs": _("Postdocs"),
+        "funding": _("Projects and outputs"),
+        "evaluations": _("Evaluations"),
+        "history": _("History"),
+    }
+    shown = [key for key in STATION_TABS if key != "evaluations" or may_view_evaluations(user, station)]
+    return [(key, labels[key]) for key in shown]
+
+
+def _supervisor_new_url(station: Station) -> str | None:
+    """The page to add a supervisor to this station, once the people app serves it."""
+    try:
+        return f"{reverse('people:supervisor-new')}?station={station.pk}"
+    except NoReverseMatch:
+        return None
+
+
 @login_required
 @require_GET
 def station_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The station page in tabs (`?tab=`), each one a whole page for a plain link and its panel for
+    htmx; only the open tab's records are read. A tab the user's role may not open is refused (403)
+    like the records behind it; an unknown tab is not found."""
     user = request.user
     station = get_station_for_user(user, pk)
-    postdocs = (
-        visible_appointments(user)
-        .filter(Q(station=station) | Q(workstation=station))
-        .select_related("person", "station", "primary_supervisor")
-        .order_by("-entry_date", "postdoc_no")
-    )
-    context: dict[str, Any] = {"station": station, **paginate(request, postdocs)}
-    if is_htmx(request):
-        return render(request, "stations/detail.html#postdocs", context)
-    context["supervisors"] = station.supervisors.select_related("unit").order_by("name_sort", "name")
-    context["in_station"] = station.appointments.filter(status__in=Appointment.LIVE_STATUSES).count()
-    context["timeline"] = readable_timeline(timeline(station))
-    context.update(station_funding_context(user, station))
-    if may_view_evaluations(user, station):
+    tab = request.GET.get("tab") or "overview"
+    tabs = station_tabs(user, station)
+    if tab not in STATION_TABS:
+        raise Http404
+    if tab not in dict(tabs):
+        raise PermissionDenied
+    manage = may_manage_station(user, station)
+    context: dict[str, Any] = {"station": station, "tab": tab, "tabs": tabs, "can_manage": manage}
+    if tab == "overview":
+        context["in_station"] = in_station_count(station)
+        if station.kind == Station.Kind.WORKSTATION:
+            context["joint_training"] = joint_training_count(station)
+        context["supervisor_count"] = station.supervisors.count()
+    elif tab == "supervisors":
+        context["supervisors"] = station.supervisors.select_related("unit").order_by("name_sort", "name")
+        if can_manage_station(user, station):
+            context["supervisor_new_url"] = _supervisor_new_url(station)
+    elif tab == "postdocs":
+        postdocs = (
+            visible_appointments(user)
+            .filter(Q(station=station) | Q(workstation=station))
+            .select_related("person", "station", "primary_supervisor")
+            .order_by("-entry_date", "postdoc_no")
+        )
+        context.update(paginate(request, postdocs))
+        if is_htmx(request) and request.headers.get("HX-Target") == "postdocs":
+            return render(request, "stations/detail.html#postdocs", context)
+    elif tab == "funding":
+        context.update(station_funding_context(user, station))
+    elif tab == "evaluations":
         context["evaluations"] = list(station.evaluations.order_by("-cycle", "kind"))
         if may_manage_evaluations(user, station) and station.status != Station.Status.REVOKED:
             context["start_form"] = EvaluationStartForm(station=station)
+    else:
+        context["timeline"] = readable_timeline(timeline(station))
+    if is_htmx(request):
+        return render(request, "stations/detail.html#tabs", context)
     return render(request, "stations/detail.html", context)
 
 

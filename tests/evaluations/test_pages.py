@@ -75,10 +75,12 @@ def test_evaluation_export_by_persona(signed_in, evaluation, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_station_page_shows_evaluations_to_those_who_may_see_them(signed_in, world, evaluation, persona):
-    response = signed_in(persona).get(reverse("station-detail", args=[world.station.pk]))
+    response = signed_in(persona).get(reverse("station-detail", args=[world.station.pk]), {"tab": "evaluations"})
     if persona == "outsider":
         assert response.status_code == 404
         return
+    # The evaluations tab is offered to those who may see them; others are refused it.
+    assert response.status_code == (200 if persona in READERS else 403)
     page = response.content.decode()
     assert ('id="evaluations"' in page) == (persona in READERS)
     assert (reverse("station-evaluation-detail", args=[evaluation.pk]) in page) == (persona in READERS)
@@ -301,7 +303,8 @@ def test_export_accepts_only_xlsx_and_csv(signed_in, world):
 
 def test_the_station_timeline_tells_its_evaluations(signed_in, world, evaluation):
     evaluation_graded(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
-    page = signed_in("admin").get(reverse("station-detail", args=[world.station.pk])).content.decode()
+    url = reverse("station-detail", args=[world.station.pk])
+    page = signed_in("admin").get(url, {"tab": "history"}).content.decode()
     assert "Evaluation started" in page and "Grade recorded" in page
     assert "Station status changed" in page and "to be rectified by 2026-06-30" in page
     assert "evaluation.graded" not in page and "&#x27;intake&#x27;" not in page

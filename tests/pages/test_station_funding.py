@@ -87,7 +87,7 @@ def card(html: str) -> str:
 
 def test_the_office_sees_the_stations_projects_by_level_and_status_with_links(client, funded):
     client.force_login(funded.admin)
-    html = card(client.get(f"/stations/{funded.station.pk}/").content.decode())
+    html = card(client.get(f"/stations/{funded.station.pk}/?tab=funding").content.decode())
     pk = funded.station.pk
     assert cell(html, f"station={pk}&amp;level=national&amp;status=awarded") == "1"
     assert cell(html, f"station={pk}&amp;level=provincial&amp;status=awarded") == "1"
@@ -117,7 +117,7 @@ def test_the_links_select_what_they_count(client, funded):
 
 def test_a_supervisor_sees_the_figures_of_her_own_postdocs_only(client, funded):
     client.force_login(funded.supervisor_user)  # supervises the first postdoc, not the second
-    html = card(client.get(f"/stations/{funded.station.pk}/").content.decode())
+    html = card(client.get(f"/stations/{funded.station.pk}/?tab=funding").content.decode())
     pk = funded.station.pk
     assert cell(html, f"station={pk}&amp;status=awarded") == "2"
     assert cell(html, f"station={pk}&amp;level=provincial&amp;status=rejected") is None
@@ -132,7 +132,7 @@ def test_a_station_outside_the_scope_is_not_found(client, funded):
 
 def test_the_card_is_in_chinese(client, funded):
     client.force_login(funded.leadership)
-    html = client.get(f"/stations/{funded.station.pk}/", headers={"Accept-Language": "zh-hans"}).content.decode()
+    html = client.get(f"/stations/{funded.station.pk}/?tab=funding", headers={"Accept-Language": "zh-hans"}).content.decode()
     assert "国家级" in html and "省部级" in html
 
 
@@ -147,7 +147,7 @@ def add_funded_postdocs(world, count, start):
 @pytest.mark.parametrize("persona", ["admin", "secretary", "supervisor"])
 def test_the_number_of_queries_does_not_grow_with_the_postdocs(client, funded, persona):
     client.force_login(funded.personas()[persona])
-    url = f"/stations/{funded.station.pk}/"
+    url = f"/stations/{funded.station.pk}/?tab=funding"
     add_funded_postdocs(funded, 2, 100)
     few = count_queries(client, url)
     add_funded_postdocs(funded, 6, 200)

@@ -67,27 +67,34 @@ def test_station_list_queries_do_not_grow_with_the_data(signed_in, world, django
 
 
 def test_station_page_shows_facts_supervisors_and_postdocs(signed_in, world):
-    page = signed_in("admin").get(reverse("station-detail", args=[world.station.pk])).content.decode()
-    assert world.station.name_zh in page
-    assert "李导师" in page
-    assert world.appointment.postdoc_no in page
+    url = reverse("station-detail", args=[world.station.pk])
+    client = signed_in("admin")
+    assert world.station.name_zh in client.get(url).content.decode()
+    assert "李导师" in client.get(url, {"tab": "supervisors"}).content.decode()
+    assert world.appointment.postdoc_no in client.get(url, {"tab": "postdocs"}).content.decode()
 
 
 def test_station_page_lists_only_postdocs_in_scope(signed_in, world):
     add_appointments(world, 2, supervisor=make_supervisor(world.station, world.admin, name="钱导师"))
-    response = signed_in("supervisor").get(reverse("station-detail", args=[world.station.pk]))
+    url = reverse("station-detail", args=[world.station.pk])
+    response = signed_in("supervisor").get(url, {"tab": "postdocs"})
     assert [a.pk for a in response.context["page_obj"]] != []
     assert {a.person.user_id for a in response.context["page_obj"]} == {world.postdoc_user.pk}
-    assert response.context["in_station"] == 3  # the station's own count, not only the user's
+    overview = signed_in("supervisor").get(url)
+    assert overview.context["in_station"] == 3  # the station's own count, not only the user's
 
 
 def test_station_page_postdocs_are_paginated(signed_in, world, settings):
     settings.PAGE_SIZE = 2
     add_appointments(world, 3)
     client = signed_in("admin")
-    first = client.get(reverse("station-detail", args=[world.station.pk]))
+    first = client.get(reverse("station-detail", args=[world.station.pk]), {"tab": "postdocs"})
     assert first.context["page_obj"].paginator.num_pages == 2
-    second = client.get(reverse("station-detail", args=[world.station.pk]), {"page": 2}, headers={"HX-Request": "true"})
+    second = client.get(
+        reverse("station-detail", args=[world.station.pk]),
+        {"tab": "postdocs", "page": 2},
+        headers={"HX-Request": "true", "HX-Target": "postdocs"},
+    )
     assert second.content.decode().lstrip().startswith('<section id="postdocs"')
     assert len(second.context["page_obj"]) == 2
 
@@ -105,6 +112,7 @@ def test_an_ended_stay_no_longer_counts_in_station(signed_in, world):
 
 def test_station_page_shows_its_timeline_of_changes(signed_in, world):
     station_set_status(station=world.station, status="warned", note="评估结果：整改", by=world.admin)
-    page = signed_in("admin").get(reverse("station-detail", kwargs={"pk": world.station.pk})).content.decode()
+    url = reverse("station-detail", kwargs={"pk": world.station.pk})
+    page = signed_in("admin").get(url, {"tab": "history"}).content.decode()
     assert "Station set up" in page
     assert "Station status changed" in page and "评估结果：整改" in page
