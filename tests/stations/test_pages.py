@@ -187,3 +187,10 @@ def test_a_revoked_station_offers_reinstatement_and_correction(signed_in, world)
     assert [value for value, _label in form.fields["status"].choices] == ["active", "revoked"]
     response = client.post(reverse("station-status", args=[world.station.pk]), {"status": "active", "note": "误录"})
     assert response.status_code == 302 and Station.objects.get(pk=world.station.pk).status == "active"
+
+
+def test_the_stations_list_offers_a_new_station_to_administrators_only(signed_in):
+    new = reverse("station-new")
+    assert new in signed_in("admin").get(reverse("station-list")).content.decode()
+    for persona in ("secretary", "supervisor", "postdoc", "leadership"):
+        assert new not in signed_in(persona).get(reverse("station-list")).content.decode()
