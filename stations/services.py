@@ -195,7 +195,7 @@ def station_set_status(
         station.status == Station.Status.REVOKED
         and station.kind == Station.Kind.MOBILE
         and Station.objects.filter(
-            institution_id=station.institution_id, discipline_id=station.discipline_id, kind=station.kind
+            institution_id=station.institution_id, discipline=station.discipline, kind=station.kind
         )
         .exclude(status=Station.Status.REVOKED)
         .exists()
