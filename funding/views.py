@@ -28,6 +28,7 @@ from accounts.access import (
 from appointments.models import Appointment
 from audit.timeline import timeline
 from core.forms import ServiceForm
+from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from exchange.workbook import Column, SheetSpec
@@ -45,7 +46,7 @@ from funding.forms import (
     form_context,
     submit,
 )
-from funding.models import Project
+from funding.models import Level, Project
 
 Status = Project.Status
 AWARDED = [str(status) for status in Project.AWARDED_STATUSES]
@@ -60,6 +61,22 @@ class Listed:
     form: ProjectFilterForm
     projects: QuerySet[Project]  # every page, in the list's order
     filtered: bool
+
+
+PROJECT_SORTING = Sorting(
+    {
+        "number": ("project_no",),
+        "title": ("title",),
+        "postdoc": ("holder__person__name_sort", "holder__person__name"),
+        "funder": ("funder", "programme"),
+        "level": (choice_rank("level", Level.choices),),
+        "amount": SortColumn(("amount",), descending_first=True),
+        "status": (choice_rank("status", Project.Status.choices),),
+        "applied": SortColumn(("applied_on",), descending_first=True),
+        "awarded": SortColumn(("awarded_on",), descending_first=True),
+    },
+    default=(Coalesce("awarded_on", "rejected_on", "applied_on").desc(nulls_last=True), "project_no"),
+)
 
 
 def listed_projects(request: SignedInRequest) -> Listed:
@@ -99,9 +116,7 @@ def listed_projects(request: SignedInRequest) -> Listed:
     ):
         if data.get(name):
             projects = projects.filter(**{lookup: data[name]})
-    projects = projects.order_by(
-        Coalesce("awarded_on", "rejected_on", "applied_on").desc(nulls_last=True), "project_no"
-    )
+    projects = PROJECT_SORTING.order(projects, PROJECT_SORTING.from_request(request))
     return Listed(form, projects, any(data.get(name) for name in ProjectFilterForm.FILTERS))
 
 
@@ -114,6 +129,7 @@ def project_list(request: SignedInRequest) -> HttpResponse:
         "form": listed.form,
         "filtered": listed.filtered,
         "rates": success_rates(listed.projects),
+        "sort": PROJECT_SORTING.from_request(request),
         **paginate(request, projects),
     }
     template = "funding/project_list.html#rows" if is_htmx(request) else "funding/project_list.html"

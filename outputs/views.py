@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import get_appointment_for_user, sees_whole_institution, visible_appointments, visible_stations
 from appointments.models import Appointment
 from core.errors import DomainError
+from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from outputs import identifiers, importing, parsers, services
@@ -86,6 +87,20 @@ class Listed:
     filtered: bool
 
 
+OUTPUT_SORTING = Sorting(
+    {
+        "kind": (choice_rank("kind", Output.Kind.choices),),
+        "title": ("title",),
+        "year": SortColumn(("year", "dated_on"), descending_first=True),
+        "postdoc": ("person__name_sort", "person__name"),
+        "station": ("appointment__station__code",),
+        "phase": (choice_rank("phase", Output.Phase.choices),),
+    },
+    default=("-dated_on",),
+    tiebreak=("-id",),
+)
+
+
 def listed_outputs(request: SignedInRequest) -> Listed:
     user = request.user
     visible = visible_outputs(user)
@@ -119,7 +134,7 @@ def listed_outputs(request: SignedInRequest) -> Listed:
     if data.get("station"):
         outputs = outputs.filter(appointment__station=data["station"])
     filtered = any(data.get(name) for name in ("q", "kind", "year", "phase", "station"))
-    return Listed(form, outputs.order_by("-dated_on", "-id"), filtered)
+    return Listed(form, OUTPUT_SORTING.order(outputs, OUTPUT_SORTING.from_request(request)), filtered)
 
 
 @login_required
@@ -127,7 +142,12 @@ def listed_outputs(request: SignedInRequest) -> Listed:
 def output_list(request: SignedInRequest) -> HttpResponse:
     listed = listed_outputs(request)
     outputs = listed.outputs.select_related("person", "appointment", "appointment__station")
-    context = {"form": listed.form, "filtered": listed.filtered, **paginate(request, outputs)}
+    context = {
+        "form": listed.form,
+        "filtered": listed.filtered,
+        "sort": OUTPUT_SORTING.from_request(request),
+        **paginate(request, outputs),
+    }
     template = "outputs/list.html#rows" if is_htmx(request) else "outputs/list.html"
     return render(request, template, context)
 

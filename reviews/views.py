@@ -38,6 +38,7 @@ from audit.timeline import timeline
 from catalogue.models import Discipline, Institution, Unit
 from core.errors import DomainError
 from core.forms import ServiceForm
+from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from establishment.models import Application
 from exchange import exporter
@@ -150,6 +151,31 @@ class Listed:
     filtered: bool
 
 
+# The "scored" column is not sortable: its order would tell a reader without sight of a panel
+# how far its scoring has gone.
+REVIEW_SORTING = Sorting(
+    {
+        "title": ("title",),
+        "deadline": SortColumn(("deadline",), descending_first=True),
+        "status": (choice_rank("status", Review.Status.choices),),
+        "decision": (choice_rank("decision", Review.Decision.choices),),
+    },
+    default=("-deadline",),
+    tiebreak=("-pk",),
+)
+
+EXPERT_SORTING = Sorting(
+    {
+        "name": ("name_sort", "name"),
+        "code": ("code",),
+        "affiliation": ("is_external", "unit__code", "affiliation"),
+        "rank": SortColumn(("rank",), descending_first=True),
+        "active": SortColumn(("is_active",), descending_first=True),
+    },
+    default=("name_sort", "name"),
+)
+
+
 def listed_reviews(request: SignedInRequest) -> Listed:
     form = ReviewFilterForm(request.GET or None)
     form.is_valid()  # invalid filters are shown with their error and left out
@@ -173,7 +199,9 @@ def listed_reviews(request: SignedInRequest) -> Listed:
         reviews = reviews.filter(deadline__lte=data["deadline_to"])
     filters = ("q", "kind", "status", "deadline_from", "deadline_to")
     return Listed(
-        form=form, reviews=reviews.order_by("-deadline", "-pk"), filtered=any(data.get(name) for name in filters)
+        form=form,
+        reviews=REVIEW_SORTING.order(reviews, REVIEW_SORTING.from_request(request)),
+        filtered=any(data.get(name) for name in filters),
     )
 
 
@@ -185,7 +213,12 @@ def review_list(request: SignedInRequest) -> HttpResponse:
         seated=Count("members", filter=~Q(members__status=Member.Status.DECLINED)),
         submitted=Count("members", filter=Q(members__status=Member.Status.SUBMITTED)),
     )
-    context: dict[str, Any] = {"form": listed.form, "filtered": listed.filtered, **paginate(request, reviews)}
+    context: dict[str, Any] = {
+        "form": listed.form,
+        "filtered": listed.filtered,
+        "sort": REVIEW_SORTING.from_request(request),
+        **paginate(request, reviews),
+    }
     page = list(context["page_obj"].object_list)
     panel_ids = panel_review_ids(request.user, page)
     context["rows"] = [{"review": r, "subject": subject_of(r), "panel": r.pk in panel_ids} for r in page]
@@ -354,7 +387,8 @@ def detail_context(request: SignedInRequest, review: Review) -> dict[str, Any]:
             for step in REVIEW_STEPS.values()
             if seen.manage and step.available(review, len(seated))
         ],
-        "timeline": timeline(review),
+        # Reached only by a reader who sees the panel (above): the timeline may name its experts.
+        "timeline": timeline(review, names_experts=True),
     }
     return context
 
@@ -639,9 +673,11 @@ def expert_list(request: SignedInRequest) -> HttpResponse:
         )
     if data.get("active"):
         experts = experts.filter(is_active=data["active"] == "yes")
-    experts = experts.select_related("unit").prefetch_related("disciplines").order_by("name", "pk")
+    sort = EXPERT_SORTING.from_request(request)
+    experts = EXPERT_SORTING.order(experts.select_related("unit").prefetch_related("disciplines"), sort)
     context = {
         "form": form,
+        "sort": sort,
         "filtered": any(data.get(name) for name in ("q", "external", "discipline", "active")),
         **paginate(request, experts),
     }
@@ -707,7 +743,7 @@ def _expert_context(
         "memberships": list(
             expert.memberships.exclude(review_id__in=hidden).select_related("review").order_by("-review__deadline")
         ),
-        "timeline": timeline(expert),
+        "timeline": timeline(expert, names_experts=True),  # the pool's page: office administrators only
     }
 
 

@@ -26,6 +26,7 @@ from accounts.access import (
 )
 from audit.timeline import timeline
 from core.errors import DomainError
+from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from funding.access import visible_projects
@@ -42,9 +43,24 @@ from stations.forms import EvaluationActForm, EvaluationFilterForm, EvaluationSt
 from stations.models import Evaluation, Station
 from stations.selectors import in_station_count, in_station_now, joint_training_count
 
+STATION_SORTING = Sorting(
+    {
+        "code": ("code",),
+        "name": ("name_zh",),
+        "kind": (choice_rank("kind", Station.Kind.choices), "code"),
+        "discipline": ("discipline__code",),
+        "unit": ("unit__code",),
+        "established": SortColumn(("established_on",), descending_first=True),
+        "status": (choice_rank("status", Station.Status.choices), "code"),
+        "in_station": SortColumn(("in_station",), descending_first=True),
+    },
+    default=("kind", "code"),
+)
+
 
 def listed_stations(request: SignedInRequest) -> tuple[StationFilterForm, QuerySet[Station]]:
-    """The stations the list's search and filters select, in its order: the page and its exports."""
+    """The stations the list's search and filters select, in the order the reader chose (a column
+    header) or the list's own: the page and its exports."""
     form = StationFilterForm(request.GET or None)
     # The scope filter joins supervisors and appointments; counting over a subquery keeps those
     # joins from multiplying (or narrowing) the count.
@@ -52,8 +68,8 @@ def listed_stations(request: SignedInRequest) -> tuple[StationFilterForm, QueryS
         Station.objects.filter(pk__in=visible_stations(request.user).values("pk"))
         .select_related("discipline", "unit")
         .annotate(in_station=in_station_now())
-        .order_by("kind", "code")
     )
+    stations = STATION_SORTING.order(stations, STATION_SORTING.from_request(request))
     if form.is_bound and form.is_valid():
         text = form.cleaned_data["q"].strip()
         if text:
@@ -72,7 +88,11 @@ def listed_stations(request: SignedInRequest) -> tuple[StationFilterForm, QueryS
 def station_list(request: SignedInRequest) -> HttpResponse:
     user = request.user
     form, stations = listed_stations(request)
-    context: dict[str, Any] = {"form": form, **paginate(request, stations)}
+    context: dict[str, Any] = {
+        "form": form,
+        "sort": STATION_SORTING.from_request(request),
+        **paginate(request, stations),
+    }
     if is_htmx(request):
         return render(request, "stations/list.html#rows", context)
     if has_perm(user, Perm.VIEW_INSTITUTION) and user.institution_id:
