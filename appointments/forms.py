@@ -4,13 +4,14 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Assessment, Grade
 from appointments.selectors import DUE_FILTERS
 from core.forms import DateInput, ServiceForm
-from people.choices import GroupedSupervisorField, chosen_station
+from people.choices import GroupedSupervisorField, chosen_station, regroup_on_change
 from people.models import Person, Supervisor
 from stations.models import Station
 
@@ -233,6 +234,7 @@ class NewPostdocForm(ExceptionReasonMixin, ServiceForm):
             self.initial.setdefault("station", station.pk)
         for name in ("primary_supervisor", "co_supervisor"):
             self.fields[name].group_by(station)  # type: ignore[attr-defined]
+        regroup_on_change(self, reverse("postdoc-new"))
 
     def person_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.PERSON_FIELDS]

@@ -41,3 +41,17 @@ def chosen_station(form: forms.Form, stations: QuerySet[Station], preselect: str
     if not form.is_bound and len(ids := list(stations.values_list("pk", flat=True)[:2])) == 1:
         return stations.get(pk=ids[0])
     return None
+
+
+def regroup_on_change(form: forms.Form, url: str) -> None:
+    """When the form's station changes, the page is asked again for that station (?station=) and
+    its supervisor drop-downs are swapped in, that station's supervisors first (htmx, out of band:
+    the rest of the form and what was typed in it stay as they are)."""
+    form.fields["station"].widget.attrs.update(
+        {
+            "hx-get": url,
+            "hx-trigger": "change",
+            "hx-swap": "none",
+            "hx-select-oob": "#id_primary_supervisor,#id_co_supervisor",
+        }
+    )

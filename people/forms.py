@@ -11,7 +11,7 @@ from appointments.forms import ExceptionReasonMixin
 from appointments.models import Appointment
 from catalogue.models import Unit
 from core.forms import DateInput, ServiceForm
-from people.choices import GroupedSupervisorField, chosen_station
+from people.choices import GroupedSupervisorField, chosen_station, regroup_on_change
 from people.models import Person, Supervisor
 from stations.models import Station
 
@@ -253,6 +253,7 @@ class SecondAdmissionForm(ExceptionReasonMixin, ServiceForm):
         supervisors: QuerySet[Supervisor],
         workstations: QuerySet[Station],
         preselect: str | None = None,
+        regroup_url: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -265,3 +266,5 @@ class SecondAdmissionForm(ExceptionReasonMixin, ServiceForm):
             self.initial.setdefault("station", station.pk)
         for name in ("primary_supervisor", "co_supervisor"):
             self.fields[name].group_by(station)  # type: ignore[attr-defined]
+        if regroup_url:
+            regroup_on_change(self, regroup_url)

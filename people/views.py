@@ -414,6 +414,7 @@ def person_admit(request: SignedInRequest, pk: int) -> HttpResponse:
         ),
         workstations=Station.objects.filter(institution_id=person.institution_id, kind=Station.Kind.WORKSTATION),
         preselect=request.GET.get("station"),
+        regroup_url=reverse("people:person-admit", kwargs={"pk": person.pk}),
     )
     refusal: DomainError | None = None
     if request.method == "POST" and form.is_valid():

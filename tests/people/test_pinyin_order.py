@@ -101,3 +101,14 @@ def test_an_expert_gets_its_key(world: World) -> None:
         institution=world.institution, by=world.admin, name="曾专家", is_external=True, affiliation="重庆大学"
     )
     assert Expert.objects.get(pk=expert.pk).name_sort == "zeng zhuan jia"
+
+
+def test_choosing_another_station_regroups_the_supervisors(signed_in: Callable[[str], Client], world: World) -> None:
+    """The station drop-down asks the page again for that station; its supervisor selects come back
+    grouped, to be swapped in by id."""
+    client = signed_in("admin")
+    form = client.get(reverse("postdoc-new")).content.decode()
+    assert 'hx-select-oob="#id_primary_supervisor,#id_co_supervisor"' in form
+    response = client.get(reverse("postdoc-new"), {"station": world.other_station.pk}, headers={"HX-Request": "true"})
+    select = response.content.decode().split('id="id_primary_supervisor"')[1].split("</select>")[0]
+    assert select.index("This station") < select.index("赵导师") < select.index("李导师")
