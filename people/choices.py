@@ -17,7 +17,8 @@ def supervisor_choices(supervisors: Iterable[Supervisor], station: Station | Non
     the others; without a station one list. The queryset's order (pinyin) is kept within each."""
     if station is None:
         return [("", "—"), *((s.pk, str(s)) for s in supervisors)]
-    own, others = [], []
+    own: list[tuple[int, str]] = []
+    others: list[tuple[int, str]] = []
     for supervisor in supervisors:
         (own if supervisor.station_id == station.pk else others).append((supervisor.pk, str(supervisor)))
     return [("", "—"), (_("This station"), own), (_("Other stations"), others)]
