@@ -1,6 +1,7 @@
 """Keeps a signed-in person's session list ("My account") current: when each browser was last seen."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -10,6 +11,10 @@ from accounts.models import SignInSession
 # Once in this many seconds per session: a write per page view would cost more than it tells.
 SEEN_EVERY = 300
 _SEEN = "_accounts_seen_at"
+
+
+def mark_seen(session: Any) -> None:
+    session[_SEEN] = timezone.now().timestamp()
 
 
 class SessionSeenMiddleware:

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from accounts import services
+from accounts.middleware import mark_seen
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -24,6 +25,8 @@ def client_browser(request: HttpRequest | None) -> str:
 @receiver(user_logged_in, dispatch_uid="accounts.signed_in")
 def signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     session = getattr(request, "session", None)
+    if session is not None:
+        mark_seen(session)  # just signed in: seen now, no write on the next page
     services.sign_in_record(
         user=user,
         session_key=(session.session_key or "") if session is not None else "",
