@@ -25,6 +25,8 @@ from accounts.access import (
     visible_stations,
 )
 from api import schemas as s
+from api.bodies import ObjectBodyParser, body_problem
+from api.people import router as people_router
 from api.services import token_user
 from appointments import services as appointment_services
 from appointments.models import Appointment
@@ -80,6 +82,7 @@ api = NinjaAPI(
     description="Read the postdoc office's records and record transitions, within your scope.",
     auth=[TokenAuth(), BrowserSession()],
     docs=LocalSwagger(),
+    parser=ObjectBodyParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -154,7 +157,13 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    """django-ninja's own refusals (a body that is not JSON is its 400), in our shape rather than its `detail`."""
+    """django-ninja's own refusals (a body that is not JSON is its 400), in our shape rather than its `detail`.
+
+    A body that is JSON but not an object is a 422 like any other body that breaks its schema."""
+    problem = body_problem(request)
+    if exc.status_code == 400 and problem:
+        error = {"field": "", "message": problem, "loc": ["body"]}
+        return api.create_response(request, {"message": problem, "errors": [error]}, status=422)
     message = _("The request body is not valid JSON.") if exc.status_code == 400 else exc.message
     return api.create_response(request, {"message": message}, status=exc.status_code)
 
@@ -374,3 +383,4 @@ api.add_router("", evaluations_router)
 api.add_router("", funding_router)
 api.add_router("", batchlists_router)
 api.add_router("", outputs_router)
+api.add_router("", people_router)

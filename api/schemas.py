@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from appointments.models import Appointment, Assessment
@@ -45,6 +45,27 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 def text(default: Any, *, max_length: int, description: str | None = None) -> Any:
     """A text field of a request: bounded, free of NUL, and documented as such in the OpenAPI document."""
     return Field(default, max_length=max_length, pattern=NO_NUL_PATTERN, description=description)
+
+
+class RequestBody(Schema):
+    """The base of every request body (docs/decisions/0019): an object with the documented fields only
+    (an unknown one is a 422 naming it, not silently dropped), and booleans written true or false
+    (pydantic alone counts 0, "no" or "off" as false). A body that is not a JSON object at all is
+    refused before it gets here (api/bodies.py): django-ninja's `Schema` reads whatever it is given
+    through its attributes, so a JSON string's `.title` method became a title."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation in BOOLEANS and value is not None and not isinstance(value, bool):
+            raise PydanticCustomError("bool_type", "Input should be true or false (a JSON boolean)")
+        return value
+
+
+BOOLEANS = (bool, bool | None)
 
 
 StatusValue = Literal["admitted", "in_station", "extended", "exited", "withdrawn", "transferred"]
@@ -433,7 +454,7 @@ def example(body: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [body]})
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(RequestBody):
     model_config = example({"kind": "midterm", "held_on": "2025-05-06", "grade": "good", "panel": "三位专家"})
 
     kind: KindValue
@@ -443,7 +464,7 @@ class AssessmentIn(Schema):
     comments: str = text("", max_length=5000)
 
 
-class ExtendIn(Schema):
+class ExtendIn(RequestBody):
     model_config = example({"until": "2026-09-01", "reason": "Laboratory move"})
 
     until: Day
@@ -451,14 +472,14 @@ class ExtendIn(Schema):
     exception_reason: str = text("", max_length=2000)
 
 
-class ExitIn(Schema):
+class ExitIn(RequestBody):
     model_config = example({"on": "2026-01-05"})
 
     on: Day
     exception_reason: str = text("", max_length=2000)
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(RequestBody):
     model_config = example({"on": "2025-02-03", "ground": "personal", "note": "Family reasons"})
 
     on: Day
@@ -466,7 +487,7 @@ class WithdrawIn(Schema):
     note: str = text("", max_length=2000)
 
 
-class TransferIn(Schema):
+class TransferIn(RequestBody):
     model_config = example({"on": "2025-02-03", "to": "Another university"})
 
     on: Day
@@ -624,7 +645,7 @@ ProjectNo = Annotated[str, Field(min_length=1, max_length=50, pattern=NO_NUL_PAT
 OverrideValue = Literal["", "national", "provincial", "municipal", "university"]
 
 
-class FunderFieldsIn(Schema):
+class FunderFieldsIn(RequestBody):
     """The funder and programme: the catalogue's by id, or written as on the notice (then matched)."""
 
     funder_id: int | None = Field(None, ge=1, description="a funder of GET /funders")
@@ -683,7 +704,7 @@ class ProjectRecordIn(FunderFieldsIn):
     acknowledged: bool = False
 
 
-class ProjectAwardIn(Schema):
+class ProjectAwardIn(RequestBody):
     model_config = example({"awarded_on": "2025-06-30", "amount": "80000", "grade": "二等", "batch": "第77批"})
 
     awarded_on: Day
@@ -696,20 +717,20 @@ class ProjectAwardIn(Schema):
     acknowledged: bool = False
 
 
-class ProjectDecisionIn(Schema):
+class ProjectDecisionIn(RequestBody):
     model_config = example({"on": "2025-07-01"})
 
     on: Day
 
 
-class ProjectTerminateIn(Schema):
+class ProjectTerminateIn(RequestBody):
     model_config = example({"on": "2025-07-01", "reason": "项目负责人出站"})
 
     on: Day
     reason: str = text(..., max_length=2000)
 
 
-class ProjectUpdateIn(Schema):
+class ProjectUpdateIn(RequestBody):
     """Only the fields given change; the rest stay as they are."""
 
     model_config = example({"title": "肝脏类器官的构建与应用", "amount": "80000"})
@@ -828,13 +849,13 @@ class BatchListFilters(Schema):
     programme: str | None = text(None, max_length=60, description="programme code")
 
 
-class BatchListConfirmIn(Schema):
+class BatchListConfirmIn(RequestBody):
     model_config = example({"acknowledged": False})
 
     acknowledged: bool = Field(False, description="confirm despite the funding rules' warnings")
 
 
-class BatchRowChooseIn(Schema):
+class BatchRowChooseIn(RequestBody):
     model_config = example({"appointment": None})
 
     appointment: int | None = Field(..., ge=1, description="one of the row's candidates; null skips the row")
@@ -907,7 +928,7 @@ class OutputFilters(Schema):
     q: str | None = text(None, max_length=100, description="title, DOI or journal")
 
 
-class OutputIn(Schema):
+class OutputIn(RequestBody):
     model_config = example(
         {
             "kind": "paper",
@@ -942,7 +963,7 @@ class OutputIn(Schema):
     award_grade: AwardGradeValue = ""
 
 
-class OutputUpdateIn(Schema):
+class OutputUpdateIn(RequestBody):
     """Only the fields given change; the same rules as when it was recorded."""
 
     model_config = example({"title": "Hepatocyte plasticity in the regenerating liver"})

@@ -12,7 +12,9 @@ from appointments.models import Appointment, Assessment, Grade, Policy
 from catalogue.models import Institution
 from core.dates import add_months, full_months_between, full_years_between
 from core.errors import Violation
-from people.models import Person
+from people.models import Person, Supervisor
+from people.validity import entry_violations_of_person
+from stations.models import Station
 
 
 def policy_for(institution: Institution | int) -> Policy:
@@ -231,3 +233,78 @@ def extension_violations(*, appointment: Appointment, until: dt.date, policy: Po
             )
         )
     return violations
+
+
+# Records that cannot be true (docs/decisions/0018) ---------------------------------------------
+
+
+def station_date_violations(*, station: Station, entry_date: dt.date, field: str = "entry_date") -> list[Violation]:
+    """An entry before the station was established, or on or after the day it was revoked."""
+    if entry_date < station.established_on:
+        return [
+            Violation(
+                "entry_before_established",
+                _("The entry date %(entry)s is before %(station)s was established (%(established)s).")
+                % {
+                    "entry": entry_date.isoformat(),
+                    "station": station,
+                    "established": station.established_on.isoformat(),
+                },
+                overridable=False,
+                field=field,
+            )
+        ]
+    if station.revoked_on is not None and entry_date >= station.revoked_on:
+        return [
+            Violation(
+                "entry_after_revoked",
+                _("The entry date %(entry)s is not before %(station)s was revoked (%(revoked)s).")
+                % {"entry": entry_date.isoformat(), "station": station, "revoked": station.revoked_on.isoformat()},
+                overridable=False,
+                field=field,
+            )
+        ]
+    return []
+
+
+def entry_fact_violations(
+    *, person: Person, station: Station, workstation: Station | None, entry_date: dt.date, policy: Policy
+) -> list[Violation]:
+    """What makes an entry date impossible: the person's age and PhD, the station's (and the joint-training
+    workstation's) life. None of these yields to an exception."""
+    violations = entry_violations_of_person(
+        birth_date=person.birth_date,
+        phd_date=person.phd_date,
+        entry_date=entry_date,
+        certificate_months=policy.phd_certificate_due_months,
+    )
+    violations += station_date_violations(station=station, entry_date=entry_date)
+    if workstation is not None:
+        violations += station_date_violations(station=workstation, entry_date=entry_date, field="workstation")
+    return violations
+
+
+def supervisor_violations(
+    *, station: Station, route: str, workstation: Station | None, primary_supervisor: Supervisor
+) -> list[Violation]:
+    """The supervisor of a stay is one of its station's supervisors (or, in joint training, of the
+    workstation's). A supervisor of another station takes part as the co-supervisor, which is how the
+    records say that they supervise across stations; a supervisor registered at no station (an
+    external one) may supervise anywhere. An office may record an exception (docs/decisions/0018)."""
+    home = primary_supervisor.station_id
+    allowed = {station.pk}
+    if route == Appointment.Route.JOINT and workstation is not None:
+        allowed.add(workstation.pk)
+    if home is None or home in allowed:
+        return []
+    return [
+        Violation(
+            "supervisor_of_other_station",
+            _(
+                "%(name)s is a supervisor of another station; record them as the co-supervisor, "
+                "and a supervisor of %(station)s as the supervisor."
+            )
+            % {"name": primary_supervisor.name, "station": station},
+            field="primary_supervisor",
+        )
+    ]

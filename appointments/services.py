@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from accounts.access import Perm, can_manage_appointment, can_manage_station, has_perm
 from appointments.models import Appointment, Assessment, Extension, Grade, PolicyException
 from appointments.rules import (
+    entry_fact_violations,
     entry_violations,
     exit_violations,
     extension_violations,
     not_before_entry,
     not_in_future,
     policy_for,
+    supervisor_violations,
 )
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution
@@ -30,8 +32,10 @@ from core.errors import DomainError, RuleViolation, Violation
 from core.errors import require as _require
 from core.fieldcheck import check_fields
 from outputs.phases import rephase
+from people.access import may_manage_person
 from people.models import Person, Supervisor
-from people.services import check_identity, registered_ids
+from people.services import ALREADY_REGISTERED, check_identity, registered_ids
+from people.validity import check_person_dates
 from stations.models import Station
 
 Status = Appointment.Status
@@ -128,8 +132,8 @@ def check_admission(
     Each message is made only when it is needed: a bulk import runs this 100,000s of times."""
     if not may_admit:
         raise DomainError(_("You may not admit postdocs to this station."))
-    if station.status == Station.Status.REVOKED:
-        raise DomainError(_("The station is revoked; it cannot admit postdocs."), field="station")
+    # A revoked station: an entry on or after the day of revocation is refused by the date rules
+    # (`entry_fact_violations`); one before it is the history an import brings.
     if not postdoc_no:
         raise DomainError(_("A postdoc number is required."), field="postdoc_no")
     if number_taken:
@@ -175,14 +179,22 @@ def appointment_admit(
     _require(
         person.institution_id == station.institution_id, _("The postdoc belongs to another institution."), "person"
     )
+    # A person with stays elsewhere is admitted again by the office, or by a secretary of one of their
+    # stations; anyone else learns only that (docs/decisions/0019), never where or when they were.
+    _require(may_manage_person(by, person) or not person.appointments.exists(), str(ALREADY_REGISTERED), "person")
     policy = policy_for(station.institution_id)
     planned_exit_date = planned_exit_date or add_months(entry_date, policy.normal_months)
     Person.objects.select_for_update().filter(pk=person.pk).first()  # serialise admissions of one person
-    accepted = _accept(
-        entry_violations(person=person, entry_date=entry_date, planned_exit_date=planned_exit_date, policy=policy),
-        by=by,
-        exception_reason=exception_reason,
+    violations = entry_fact_violations(
+        person=person, station=station, workstation=workstation, entry_date=entry_date, policy=policy
     )
+    violations += supervisor_violations(
+        station=station, route=route, workstation=workstation, primary_supervisor=primary_supervisor
+    )
+    violations += entry_violations(
+        person=person, entry_date=entry_date, planned_exit_date=planned_exit_date, policy=policy
+    )
+    accepted = _accept(violations, by=by, exception_reason=exception_reason)
     appointment = Appointment.objects.create(
         institution_id=station.institution_id,
         person=person,
@@ -213,6 +225,13 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: Any, excepti
     if on != appointment.entry_date:
         planned_exit = add_months(on, full_months_between(appointment.entry_date, planned_exit))
     violations = not_in_future(on, today=_today(), field="on")
+    violations += entry_fact_violations(
+        person=appointment.person,
+        station=appointment.station,
+        workstation=appointment.workstation,
+        entry_date=on,
+        policy=policy,
+    )
     violations += entry_violations(
         person=appointment.person, entry_date=on, planned_exit_date=planned_exit, policy=policy, appointment=appointment
     )
@@ -442,13 +461,24 @@ def appointment_correct(
             "workstation",
         )
     accepted: list[Violation] = []
+    if {"primary_supervisor", "route", "workstation"} & set(changes):
+        accepted += _accept(
+            supervisor_violations(
+                station=appointment.station,
+                route=appointment.route,
+                workstation=appointment.workstation,
+                primary_supervisor=appointment.primary_supervisor,
+            ),
+            by=by,
+            exception_reason=exception_reason,
+        )
     if "planned_exit_date" in changes and changes["planned_exit_date"] != before["planned_exit_date"]:
         _require(
             appointment.is_live or appointment.status == Status.ADMITTED,
             _("The planned exit of an appointment that has ended cannot change."),
             "planned_exit_date",
         )
-        accepted = _accept(
+        accepted += _accept(
             entry_violations(
                 person=appointment.person,
                 entry_date=appointment.entry_date,
@@ -540,6 +570,7 @@ def appointments_import(
                 route=entry.route,
                 workstation=entry.workstation,
             )
+            check_person_dates(birth_date=entry.birth_date, phd_date=entry.phd_date, today=today)
             check_identity(id_type=entry.id_type, id_number=id_number, birth_date=entry.birth_date)
             if (entry.id_type, id_number) in registered or (entry.id_type, id_number) in seen_ids:
                 raise DomainError(_("A postdoc with this ID number is already registered."), field="id_number")
@@ -608,7 +639,16 @@ def _imported_appointment(
     """The appointment in its final state, and the broken rules its reasons cover (else a refusal)."""
     planned_exit = entry.planned_exit_date or add_months(entry.entry_date, policy.normal_months)
     entered = entry.status != "in_station" or entry.entry_date <= today
-    violations = entry_violations(
+    violations = entry_fact_violations(
+        person=person, station=entry.station, workstation=entry.workstation, entry_date=entry.entry_date, policy=policy
+    )
+    violations += supervisor_violations(
+        station=entry.station,
+        route=entry.route,
+        workstation=entry.workstation,
+        primary_supervisor=entry.primary_supervisor,
+    )
+    violations += entry_violations(
         person=person, entry_date=entry.entry_date, planned_exit_date=planned_exit, policy=policy, others=()
     )
     if entered:

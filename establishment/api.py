@@ -28,6 +28,7 @@ from api.schemas import (
     Day,
     Page,
     Paging,
+    RequestBody,
     example,
     text,
 )
@@ -250,7 +251,7 @@ class ChecklistDay(Schema):
     on: Day | None = Field(None, description="compute the checklist for this day (default: submission day, or today)")
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(RequestBody):
     model_config = example(
         {
             "discipline": "1001",
@@ -272,7 +273,7 @@ class ApplicationIn(Schema):
     facilities_attested: bool = False
 
 
-class ApplicationReviewIn(Schema):
+class ApplicationReviewIn(RequestBody):
     model_config = example({"deadline": "2030-06-30"})
 
     deadline: Day = Field(description="the experts' deadline")
@@ -280,13 +281,13 @@ class ApplicationReviewIn(Schema):
     on: Day | None = Field(None, description="a past day the review started (an application kept on paper)")
 
 
-class ApplicationSubmitIn(Schema):
+class ApplicationSubmitIn(RequestBody):
     model_config = example({"on": "2025-03-01"})
 
     on: Day
 
 
-class ApplicationDecideIn(Schema):
+class ApplicationDecideIn(RequestBody):
     model_config = example(
         {
             "decision": "approved",
@@ -305,7 +306,7 @@ class ApplicationDecideIn(Schema):
     name_en: str = text("", max_length=200)
 
 
-class ApplicationWithdrawIn(Schema):
+class ApplicationWithdrawIn(RequestBody):
     model_config = example({"reason": "The team moved to another university"})
 
     reason: str = text(..., max_length=5000)

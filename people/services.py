@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.access import Perm, has_perm, visible_appointments
 from accounts.models import Role, User
@@ -19,7 +20,15 @@ from core.fieldcheck import check_fields
 from core.idnumbers import resident_id_problem
 from people.access import may_manage_person, may_manage_supervisor, may_place_supervisor
 from people.models import Person, Supervisor
+from people.validity import check_person_dates, check_stays
 from stations.models import Station
+
+# All that anyone learns of a person registered already, when they try to register them again: not
+# their name, station or dates (docs/decisions/0019). The office sees the person on their pages.
+ALREADY_REGISTERED = gettext_lazy(
+    "A person with this ID number is already registered in the institution. Admit the registered person "
+    "instead; unless they have been a postdoc of your station, only the office administrator can admit them."
+)
 
 
 def masked_snapshot(person: Person) -> dict[str, Any]:
@@ -67,9 +76,10 @@ def person_create(
     if not (has_perm(by, Perm.MANAGE_APPOINTMENTS) and by.institution_id == institution.pk):
         raise DomainError(_("You may not register postdocs for this institution."))
     id_number = id_number.strip().upper()
+    check_person_dates(birth_date=birth_date, phd_date=details.get("phd_date"))
     check_identity(id_type=id_type, id_number=id_number, birth_date=birth_date)
     if Person.objects.filter(institution=institution, id_type=id_type, id_number=id_number).exists():
-        raise DomainError(_("A postdoc with this ID number is already registered."), field="id_number")
+        raise DomainError(str(ALREADY_REGISTERED), field="id_number")
     person = Person(
         institution=institution,
         name=name.strip(),
@@ -110,13 +120,16 @@ def person_update(*, person: Person, by: Any, note: str = "", **changes: Any) ->
     unknown = sorted(set(changes) - set(PERSON_DETAILS))
     if unknown:
         raise DomainError(_("These details cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)})
-    if not (has_perm(by, Perm.MANAGE_APPOINTMENTS) and by.institution_id == person.institution_id):
+    if not (has_perm(by, Perm.MANAGE_APPOINTMENTS) and may_manage_person(by, person)):
         raise DomainError(_("You may not change this postdoc's details."))
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = masked_snapshot(person)
     for name, value in changes.items():
         setattr(person, name, value.strip() if isinstance(value, str) else value)
+    check_person_dates(birth_date=person.birth_date, phd_date=person.phd_date)
     check_identity(id_type=person.id_type, id_number=person.id_number, birth_date=person.birth_date)
+    if {"birth_date", "phd_date"} & set(changes):
+        check_stays(person)  # the new dates must still fit every stay already recorded
     try:
         person.full_clean()
     except ValidationError as error:

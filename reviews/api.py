@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import can_manage_appointment, get_appointment_for_user, sees_whole_institution
-from api.schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Day, Page, Paging, example, text
+from api.schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Day, Page, Paging, RequestBody, example, text
 from reviews import services
 from reviews.access import get_review_for_user, sees_panel, visible_reviews
 from reviews.models import Expert, Member, Review
@@ -147,7 +147,7 @@ def expert_out(expert: Expert) -> dict[str, Any]:
     }
 
 
-class ReviewIn(Schema):
+class ReviewIn(RequestBody):
     model_config = example({"kind": "midterm", "deadline": "2030-06-30"})
 
     kind: AssessmentKindValue
@@ -155,19 +155,19 @@ class ReviewIn(Schema):
     title: str = text("", max_length=200)
 
 
-class DrawIn(Schema):
+class DrawIn(RequestBody):
     model_config = example({})
 
     seed: int | None = Field(None, ge=0, le=2**48, description="repeat a recorded draw; random when absent")
 
 
-class CloseIn(Schema):
+class CloseIn(RequestBody):
     model_config = example({"note": ""})
 
     note: str = text("", max_length=2000, description="needed when experts have not scored")
 
 
-class DecideIn(Schema):
+class DecideIn(RequestBody):
     model_config = example({"decision": "good", "reason": "Steady progress", "minutes": ""})
 
     decision: DecisionValue

@@ -29,6 +29,7 @@ from api.schemas import (
     GradeValue,
     Page,
     Paging,
+    RequestBody,
     example,
     text,
 )
@@ -133,7 +134,7 @@ class EvaluationFilters(Schema):
     )
 
 
-class EvaluationIn(Schema):
+class EvaluationIn(RequestBody):
     model_config = example(
         {"cycle": 2025, "kind": "comprehensive", "period_start": "2020-01-01", "period_end": "2024-12-31"}
     )
@@ -144,7 +145,7 @@ class EvaluationIn(Schema):
     period_end: Day
 
 
-class EvaluationReviewIn(Schema):
+class EvaluationReviewIn(RequestBody):
     model_config = example({"deadline": "2030-06-30"})
 
     deadline: Day = Field(description="the experts' deadline")
@@ -152,7 +153,7 @@ class EvaluationReviewIn(Schema):
     on: Day | None = Field(None, description="a past day the review started (a review held on paper)")
 
 
-class EvaluationActIn(Schema):
+class EvaluationActIn(RequestBody):
     model_config = example({"action": "warning", "rectify_by": "2030-12-31", "note": "整改招收与培养"})
 
     action: Literal["none", "warning", "revocation"] = Field(

@@ -104,7 +104,8 @@ def make_appointment(
     postdoc_no: str | None = None,
     **kwargs: Any,
 ) -> Appointment:
-    person = person or make_person(station.institution, by)
+    # The default PhD (2022-06-30) cannot follow an earlier entry by more than the certificate window.
+    person = person or make_person(station.institution, by, phd_date=min(dt.date(2022, 6, 30), entry_date))
     appointment = appointment_admit(
         person=person,
         station=station,

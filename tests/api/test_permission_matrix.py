@@ -45,7 +45,7 @@ from tests.api.subjects import (
     output_for,
     project_at,
 )
-from tests.factories import World
+from tests.factories import World, make_supervisor
 from tests.reviews.builders import review_at
 
 PREFIX = "/api/v1"
@@ -184,6 +184,20 @@ def same_for_institution(institution: set[str], other_institution: set[str]) -> 
 
 def office_administrator_of(world: World, appointment: Appointment) -> Any:
     return world.outsider if appointment.pk == world.outside_appointment.pk else world.admin
+
+
+# A new person admitted to the appointment's station, supervised by a supervisor of that station.
+ADMISSION = {
+    "person": {"name": "林博士", "gender": "female", "birth_date": "1994-02-03", "id_type": "passport",
+               "id_number": "E12345678", "phd_date": "2024-06-30"},
+    "postdoc_no": "BH-API-1",
+    "entry_date": "2025-03-01",
+    "primary_supervisor": "T-ADMIT",
+}  # fmt: skip
+
+
+def a_supervisor_to_admit_with(world: World, appointment: Appointment) -> None:
+    make_supervisor(appointment.station, office_administrator_of(world, appointment), staff_no="T-ADMIT")
 
 
 def record_an_exit_assessment(world: World, appointment: Appointment) -> None:
@@ -544,6 +558,19 @@ EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
         prepare=None,
     ),
     "POST /outputs/{output_id}/update": output_change({"journal": "Cell"}),
+    # Admissions to the appointment's station and its person's details (api/people.py, docs/decisions/0019):
+    # those who manage the station or one of the person's stays change them, the others who see them may not.
+    "POST /stations/{station_code}/admissions": Change(
+        ADMISSION, done=201, prepare=a_supervisor_to_admit_with, refusal="You may not admit postdocs to this station."
+    ),
+    "GET /people/{person_id}": Reading(lambda body, appointment: body["id"] == appointment.person_id),
+    "POST /people/{person_id}/update": Change(
+        {"phd_institution": "四川大学", "note": "核对学位证书"}, refusal="You may not change this postdoc's details."
+    ),
+    "POST /people/{person_id}/correct-id": Change(
+        {"id_type": "passport", "id_number": "E76543210", "note": "新护照"},
+        refusal="You may not correct this postdoc's ID number.",
+    ),
     "POST /outputs/{output_id}/remove": output_change({}),
 }
 
@@ -590,6 +617,8 @@ def record_in_path(placeholder: str, appointment: Appointment) -> Any:
         return appointment.pk
     if placeholder == "station_code":
         return appointment.station.code
+    if placeholder == "person_id":
+        return appointment.person_id
     if placeholder == "review_id":
         found = Review.objects.filter(appointment=appointment).order_by("pk").last()
     elif placeholder == "application_id":
@@ -657,6 +686,8 @@ def timeline_length(appointment: Appointment) -> int:
     institution, station = appointment.institution_id, appointment.station_id
     records: list[Model] = [
         appointment,
+        appointment.person,
+        *Appointment.objects.filter(station_id=station),  # an admission to the station is a new one
         appointment.station,
         *Round.objects.filter(institution_id=institution),
         *Application.objects.filter(institution_id=institution),

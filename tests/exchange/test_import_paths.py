@@ -193,6 +193,7 @@ def test_second_stays_after_a_flush_of_the_bulk_rows(world: World, tmp_path: Pat
     sheets = valid_sheets()
     first_a, first_b = list(sheets["Postdocs"][1]), list(sheets["Postdocs"][2])
     first_a[13], first_a[14], first_a[15], first_a[16] = "2019-03-01", "2021-03-01", "2021-03-01", "exited"
+    first_a[8] = "2019-01-10"  # a PhD before that first entry (decision 0018), within three years of the second
     second_b = list(first_b)
     second_b[0], second_b[13], second_b[14], second_b[15], second_b[16] = (
         "BH900005",
@@ -204,8 +205,8 @@ def test_second_stays_after_a_flush_of_the_bulk_rows(world: World, tmp_path: Pat
     second_a = list(first_a)
     second_a[0], second_a[13], second_a[14], second_a[15], second_a[16] = (
         "BH900006",
-        "2023-03-01",
-        "2025-03-01",
+        "2021-06-01",
+        "2023-06-01",
         "",
         "in_station",
     )
