@@ -1,8 +1,10 @@
 """Reads about appointments: due dates, and the filters of the postdoc list."""
 
 import datetime as dt
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -133,17 +135,34 @@ DUE_FILTERS = {
 }
 
 
+def overdue_conditions(policy: Policy, today: dt.date) -> dict[str, Q]:
+    """For each kind of due item `due_items` tells (by its key), the condition on a live appointment
+    that it is overdue: the one definition of "overdue" the dashboard's count and the list's filter
+    share. An extension committed for a project falls due with the exit application, so an
+    appointment with one overdue has its exit application overdue too (unless it was assessed for
+    exit, when the commitment no longer binds)."""
+    return {
+        "proposal": Q(entry_date__lt=add_months(today, -policy.proposal_due_months), proposal_passed_on=None),
+        "phd_certificate": Q(
+            entry_date__lt=add_months(today, -policy.phd_certificate_due_months), phd_certificate_on=None
+        ),
+        "midterm": Q(entry_date__lt=add_months(today, -policy.midterm_due_months), midterm_passed_on=None),
+        "exit_application": Q(
+            planned_exit_date__lt=add_months(today, policy.exit_application_lead_months), exit_assessed_on=None
+        ),
+        "planned_exit": Q(planned_exit_date__lt=today),
+    }
+
+
 def due_conditions(policy: Policy, today: dt.date) -> dict[str, Q]:
     """For each due filter, the condition on live appointments (columns only, no subqueries)."""
-    proposal_overdue = Q(entry_date__lt=add_months(today, -policy.proposal_due_months), proposal_passed_on=None)
-    certificate_overdue = Q(
-        entry_date__lt=add_months(today, -policy.phd_certificate_due_months), phd_certificate_on=None
-    )
+    overdue = overdue_conditions(policy, today)
+    proposal_overdue = overdue["proposal"]
+    certificate_overdue = overdue["phd_certificate"]
     midterm_due = Q(entry_date__lte=add_months(today, -policy.midterm_from_months), midterm_passed_on=None)
-    midterm_overdue = Q(entry_date__lt=add_months(today, -policy.midterm_due_months), midterm_passed_on=None)
     exit_due = Q(planned_exit_date__lte=add_months(today, policy.exit_application_lead_months))
     return {
-        "overdue": proposal_overdue | certificate_overdue | midterm_overdue | Q(planned_exit_date__lt=today),
+        "overdue": reduce(operator.or_, overdue.values()),
         "proposal_overdue": proposal_overdue,
         "certificate_overdue": certificate_overdue,
         "midterm_due": midterm_due,

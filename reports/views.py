@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -27,6 +27,7 @@ from funding.models import Level
 from outputs.models import Output
 from reports.forms import FiguresForm
 from reports.selectors import coverage, headline_figures, window_start
+from reports.todo import todo_for
 
 DEFAULT_YEARS = 3
 
@@ -79,11 +80,9 @@ def outputs_in_window(*, institution_id: int, as_of: dt.date, years: int, scope:
 @require_GET
 def dashboard(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    if role_names(user) == {Role.POSTDOC}:
-        own = visible_appointments(user).order_by("-entry_date", "-pk").only("pk").first()
-        if own is not None:
-            return redirect("postdoc-detail", pk=own.pk)
     today = timezone.localdate()
+    if role_names(user) == {Role.POSTDOC}:
+        return _postdoc_home(request, today)
     form = FiguresForm(request.GET or None, initial={"as_of": today, "years": DEFAULT_YEARS})
     as_of, years = today, DEFAULT_YEARS
     if form.is_bound and form.is_valid():
@@ -109,4 +108,15 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     counts = due_counts(visible_appointments(user), policy, today)
     context["due"] = [{"key": key, "label": label, "count": counts[key]} for key, label in DUE_FILTERS.items()]
     context["today"] = today
+    context["todo"] = todo_for(user, policy, today)
     return render(request, "reports/dashboard.html", context)
+
+
+def _postdoc_home(request: SignedInRequest, today: dt.date) -> HttpResponse:
+    """A postdoc's home: their own due items with what to do about each, and their record; the
+    institution's figures are no business of theirs (over one postdoc they would say nothing)."""
+    user = request.user
+    own = list(visible_appointments(user).select_related("station").order_by("-entry_date", "-pk"))
+    policy = policy_for(user.institution_id or 0)
+    context = {"todo": todo_for(user, policy, today), "own": own, "today": today}
+    return render(request, "reports/home_postdoc.html", context)

@@ -61,9 +61,10 @@ def test_outsider_sees_the_figures_of_another_institution_only(signed_in):
     assert response.context["figures"]["in_station"] == 1
 
 
-def test_a_postdoc_is_sent_to_their_own_page(signed_in, world):
+def test_a_postdoc_reads_their_to_dos_and_a_link_to_their_own_page(signed_in, world):
     response = signed_in("postdoc").get(reverse("dashboard"))
-    assert response["Location"] == reverse("postdoc-detail", kwargs={"pk": world.appointment.pk})
+    assert response.status_code == 200
+    assert reverse("postdoc-detail", kwargs={"pk": world.appointment.pk}) in response.content.decode()
 
 
 def test_figures_follow_the_date_and_window(signed_in):
