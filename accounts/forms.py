@@ -70,11 +70,12 @@ class UserFilterForm(forms.Form):
 
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = Station.objects.filter(institution_id=institution_id).order_by("kind", "code")  # type: ignore[attr-defined]
+        self.fields["station"].queryset = _stations(institution_id)  # type: ignore[attr-defined]
 
 
 def _stations(institution_id: int | None) -> Any:
-    return Station.objects.filter(institution_id=institution_id).order_by("kind", "code")
+    """The stations of the institution (none for an account of no institution)."""
+    return Station.objects.filter(institution__pk=institution_id or 0).order_by("kind", "code")
 
 
 class AccountForm(ServiceForm):

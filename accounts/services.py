@@ -166,7 +166,7 @@ def _require_account_admin(by: Any, user: User) -> None:
 
 def _other_active_administrators(user: User) -> int:
     return (
-        User.objects.filter(institution_id=user.institution_id, is_active=True, roles__role=Role.ADMIN)
+        User.objects.filter(institution=user.institution, is_active=True, roles__role=Role.ADMIN)
         .exclude(pk=user.pk)
         .distinct()
         .count()

@@ -131,6 +131,7 @@ def user_new(request: SignedInRequest) -> HttpResponse:
     form = AccountForm(request.POST or None, institution_id=user.institution_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        assert user.institution is not None  # an office administrator has an institution (has_perm)
         try:
             created = services.account_create(
                 institution=user.institution,
@@ -268,14 +269,14 @@ def account_link(request: SignedInRequest, pk: int) -> HttpResponse:
     form = LinkForm(request.POST)
     if form.is_valid():
         staff_no, postdoc_no = form.cleaned_data["supervisor"].strip(), form.cleaned_data["postdoc"].strip()
-        institution_id = request.user.institution_id
+        institution = request.user.institution
         supervisor = person = None
         if staff_no:
-            supervisor = Supervisor.objects.filter(institution_id=institution_id, staff_no=staff_no).first()
+            supervisor = Supervisor.objects.filter(institution=institution, staff_no=staff_no).first()
             if supervisor is None:
                 form.add_error("supervisor", _("No supervisor of your institution has the staff number %s.") % staff_no)
         else:
-            stay = Appointment.objects.filter(institution_id=institution_id, postdoc_no=postdoc_no).first()
+            stay = Appointment.objects.filter(institution=institution, postdoc_no=postdoc_no).first()
             person = stay.person if stay is not None else None
             if person is None:
                 form.add_error("postdoc", _("No postdoc of your institution has the number %s.") % postdoc_no)

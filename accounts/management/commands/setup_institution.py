@@ -84,7 +84,7 @@ class Command(BaseCommand):
             ("--name-en", options["name_en"].strip(), "name_en"),
             ("--province", options["province"].strip(), "province"),
         ):
-            limit = Institution._meta.get_field(field).max_length
+            limit = getattr(Institution._meta.get_field(field), "max_length", None)
             if limit and len(value) > limit:
                 raise CommandError(f"{option} is at most {limit} characters long ({len(value)} given).")
         limit = User._meta.get_field("username").max_length or 150
