@@ -85,7 +85,12 @@
     count.setAttribute("aria-live", "polite");
     wrap.appendChild(box);
     wrap.appendChild(count);
-    select.parentNode.insertBefore(wrap, select);
+    // In a row of filters the box goes under its list, so that labels and lists stay in line.
+    if (select.closest(".filters")) {
+      select.insertAdjacentElement("afterend", wrap);
+    } else {
+      select.parentNode.insertBefore(wrap, select);
+    }
 
     // The haystack of each option, read once (a 200-supervisor list filters as fast as one types).
     var options = Array.prototype.slice.call(select.options);
