@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads a request's body before CsrfViewMiddleware does, to answer one that is too large itself.
+    "core.middleware.RequestTooBigMiddleware",
     # Marks the signed-in person's session as seen (the "My account" page lists their sessions).
     "accounts.middleware.SessionSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,6 +146,11 @@ IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 100)
 ESTABLISHMENT_DOCUMENT_MAX_MB = env_int("ESTABLISHMENT_DOCUMENT_MAX_MB", 20)
 # Uploads above this size go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest body a request may carry besides its files (Django's default, stated): every text field
+# has a limit far below it, so only a forged or pasted-in request reaches it, and it gets a page in the
+# user's language rather than a 400 (core/middleware.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # The cache holds the progress of running import jobs (docs/decisions/0009). It must be shared by
 # the web server and the task worker, so it lives on disk; CACHE_DIR relative to BASE_DIR.

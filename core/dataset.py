@@ -412,8 +412,10 @@ class _Generator:
                 entry_date=entry,
                 created_by_id=by.pk,
             )
-            if self.workstations and rng.random() < 0.05:
-                workstation = rng.choice(self.workstations)
+            # Joint training only with a workstation established by the entry (docs/decisions/0018).
+            open_workstations = [w for w in self.workstations if w.established_on <= entry]
+            if open_workstations and rng.random() < 0.05:
+                workstation = rng.choice(open_workstations)
                 appointment.route, appointment.workstation_id = Appointment.Route.JOINT, workstation.pk
                 appointment.co_supervisor_id = self.by_station[workstation.pk][0].pk
             index = len(out.appointments)

@@ -34,7 +34,16 @@ def resident_id_problem(number: str, birth_date: dt.date | None) -> str | None:
 
 
 def mask_id(number: str) -> str:
-    """Keeps the first three and last two characters: enough to tell records apart, no more."""
-    if len(number) <= 5:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 5) + number[-2:]
+    """What a reader who may not see ID numbers is shown: enough to tell records apart, no more.
+
+    A resident ID keeps its first three characters (the province and city of registration) and its
+    last two; characters 7–14, the birth date, are always hidden. Any other number (a passport, a
+    permit) shows at most its last three characters, and at least four are hidden."""
+    if _looks_like_resident_id(number):
+        return number[:3] + "*" * (len(number) - 5) + number[-2:]
+    shown = min(3, max(0, len(number) - 4))
+    return "*" * (len(number) - shown) + number[len(number) - shown :]
+
+
+def _looks_like_resident_id(number: str) -> bool:
+    return len(number) == 18 and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")

@@ -143,7 +143,7 @@ def expert_rows(experts: QuerySet[Expert]) -> Iterator[Row]:
 
 
 def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterator[Row]:
-    """Appointments as Postdocs rows; the ID number in full only when `reveal`."""
+    """Appointments as Postdocs rows; the ID number in full, and the birth date, only when `reveal`."""
     reasons = (
         PolicyException.objects.filter(appointment=OuterRef("pk"))
         .values("appointment")
@@ -159,7 +159,9 @@ def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterat
             "postdoc_no": a.postdoc_no,
             "name": p.name,
             "gender": p.gender,
-            "birth_date": p.birth_date,
+            # A masked ID with the birth date beside it narrows a person to a few hundred candidates
+            # (docs/decisions/0019): the birth date goes only with the full number.
+            "birth_date": p.birth_date if reveal else None,
             "id_type": p.id_type,
             "id_number": p.id_number if reveal else mask_id(p.id_number),
             "nationality": p.nationality,

@@ -48,7 +48,10 @@ def paper(world, holder, title, on):
 @pytest.fixture
 def funded(world):
     station_postdoc = world.appointment
-    second = make_appointment(world.station, world.other_supervisor, world.admin, entry_date=dt.date(2024, 1, 5))
+    # A supervisor of another station supervises here only with a recorded exception (decision 0018).
+    second = make_appointment(
+        world.station, world.other_supervisor, world.admin, entry_date=dt.date(2024, 1, 5), exception_reason="跨站指导"
+    )
     award(world, station_postdoc, "N1", "国家自然科学基金")
     award(world, station_postdoc, "C1", "中国博士后科学基金会", programme="面上资助", applied_on=dt.date(2024, 6, 1))
     reject = apply(world, second, "A1")
@@ -132,7 +135,9 @@ def test_a_station_outside_the_scope_is_not_found(client, funded):
 
 def test_the_card_is_in_chinese(client, funded):
     client.force_login(funded.leadership)
-    html = client.get(f"/stations/{funded.station.pk}/?tab=funding", headers={"Accept-Language": "zh-hans"}).content.decode()
+    html = client.get(
+        f"/stations/{funded.station.pk}/?tab=funding", headers={"Accept-Language": "zh-hans"}
+    ).content.decode()
     assert "国家级" in html and "省部级" in html
 
 

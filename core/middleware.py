@@ -1,0 +1,57 @@
+"""A request larger than the server accepts gets a page in the user's language, never a debug page.
+
+Django reads a request's body only when something asks for it (here CsrfViewMiddleware, before any
+view), raises RequestDataTooBig (DATA_UPLOAD_MAX_MEMORY_SIZE) or TooManyFieldsSent, and answers a
+400 that DEBUG turns into its technical page. This middleware reads the body first, inside a try,
+and answers 413 itself: the API in its JSON shape, an htmx form with the sentence put into the
+page's messages (the form and what was typed in it stay; base.html lets htmx swap a 413), any other
+page with templates/413.html.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+
+def too_big_message() -> str:
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return _(
+        "What you sent is larger than the server accepts (at most %(mb).1f MB of text, or %(fields)s fields); "
+        "nothing was saved. Shorten the longest texts, or send a file through its upload page."
+    ) % {"mb": limit_mb, "fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+
+
+class RequestTooBigMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            try:
+                if request.content_type == "multipart/form-data":
+                    request.POST  # noqa: B018  (files stream to disk; the fields are counted and measured)
+                else:
+                    request.body  # noqa: B018  (at most DATA_UPLOAD_MAX_MEMORY_SIZE is read)
+                    if request.content_type == "application/x-www-form-urlencoded":
+                        request.POST  # noqa: B018  (the fields are counted)
+            except (RequestDataTooBig, TooManyFieldsSent):
+                return self.too_big(request)
+        return self.get_response(request)
+
+    def too_big(self, request: HttpRequest) -> HttpResponse:
+        message = too_big_message()
+        if request.path.startswith("/api/"):
+            return JsonResponse({"message": message}, status=413)
+        if request.headers.get("HX-Request"):
+            # Into the page's messages, leaving the form and its input as they are.
+            html = render_to_string("components/request_problem.html", {"message": message}, request=request)
+            response = HttpResponse(html, status=413)
+            response["HX-Retarget"] = "#messages"
+            response["HX-Reswap"] = "innerHTML"
+            return response
+        html = render_to_string("413.html", {"message": message}, request=request)
+        return HttpResponse(html, status=413)
