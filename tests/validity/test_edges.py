@@ -173,3 +173,19 @@ def test_every_request_body_of_the_api_is_strict():
                             if not (isinstance(field.annotation, type) and issubclass(field.annotation, RequestBody)):
                                 loose.append(f"{path} {name}")
     assert not loose, f"bodies that do not derive from api.schemas.RequestBody: {loose}"
+
+
+def test_a_text_field_states_its_limit_and_keeps_to_it(signed_in):
+    html = signed_in("admin").get("/postdocs/new/").content.decode()
+    assert 'maxlength="100"' in html and "At most 100 characters." in html
+    assert 'maxlength="30"' in html and "At most 30 characters." in html
+
+
+def test_an_over_long_value_is_refused_on_the_same_page_with_the_input_kept(signed_in, world):
+    from tests.pages.test_new_postdoc import _data
+
+    response = signed_in("admin").post("/postdocs/new/", _data(world, name="长" * 101))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "at most 100 characters" in html
+    assert 'value="BH2025001"' in html
