@@ -243,7 +243,9 @@ class _Names:
             if model is None or not ids:
                 continue
             keys = [key for key in ids if key.isdigit()] if _integer_pk(model) else list(ids)
-            queryset = model._default_manager.filter(pk__in=keys).select_related(*_SELECT_RELATED.get(label, ()))
+            queryset = model._default_manager.filter(pk__in=keys)
+            if label in _SELECT_RELATED:
+                queryset = queryset.select_related(*_SELECT_RELATED[label])
             self.found[label] = {str(record.pk): record for record in queryset}
 
     def name(self, label: str, key: object) -> str:

@@ -104,10 +104,9 @@ def test_an_unknown_application_is_404(signed_in, setup):
 @pytest.mark.parametrize(("persona", "expected"), [("leadership", 403), ("secretary", 403), ("outsider", 404)])
 @pytest.mark.parametrize("url_name", ["establishment:application-withdraw", "establishment:application-start-review"])
 def test_a_step_posted_without_the_right_writes_nothing(signed_in, setup, persona, expected, url_name):
+    client = signed_in(persona)  # signing in is audited: count after it
     events = AuditEvent.objects.count()
-    response = signed_in(persona).post(
-        reverse(url_name, kwargs={"pk": setup.application.pk}), {"reason": "x", "confirm": "on"}
-    )
+    response = client.post(reverse(url_name, kwargs={"pk": setup.application.pk}), {"reason": "x", "confirm": "on"})
     assert response.status_code == expected
     assert fresh(setup.application).status == Status.DRAFT and AuditEvent.objects.count() == events
 
@@ -356,8 +355,9 @@ def test_the_checklist_without_htmx_is_the_whole_page(signed_in, setup):
 def test_an_unmet_checklist_is_named_when_the_review_is_asked_for(signed_in, setup):
     services.application_update(application=setup.application, enrolled_phd_students=0, by=setup.world.admin)
     url = reverse("establishment:application-start-review", kwargs={"pk": setup.application.pk})
+    client = signed_in("admin")  # signing in is audited: count after it
     events = AuditEvent.objects.count()
-    response = signed_in("admin").post(url, {}, headers=HTMX)
+    response = client.post(url, {}, headers=HTMX)
     text = response.content.decode()
     assert response.status_code == 200
     assert "The checklist has unmet items: Doctoral rights and enrolled PhD students:" in text

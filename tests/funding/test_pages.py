@@ -395,6 +395,10 @@ def test_the_list_reads_as_much_for_one_project_as_for_many(signed_in, world, pe
 
 def test_the_postdocs_card_reads_as_much_for_one_project_as_for_many(signed_in, world):
     record(world, "ONE", funder_ref=shipped("NSFC"), awarded_on=dt.date(2024, 9, 1))
+    # One of each kind first: the timeline names each kind of record its events link to (funder,
+    # programme) in one query, so the count may grow with the kinds, never with the projects.
+    apply(world, "A-first", programme_ref=programme("CPSF", "special-in"), applied_on=dt.date(2024, 6, 1))
+    record(world, "R-first", programme_ref=programme("CQ-STB", "cqnsf-postdoc"), awarded_on=dt.date(2024, 9, 1))
     client = signed_in("secretary")
     url = reverse("postdoc-detail", kwargs={"pk": world.appointment.pk})
     before = _queries(client, url)
