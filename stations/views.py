@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import (
@@ -125,7 +126,7 @@ def station_tabs(user: Any, station: Station) -> list[tuple[str, str]]:
         "postdocs": _("Postdocs"),
         "funding": _("Projects and outputs"),
         "evaluations": _("Evaluations"),
-        "history": _("History"),
+        "history": pgettext("a record's changes", "History"),
     }
     shown = [key for key in STATION_TABS if key != "evaluations" or may_view_evaluations(user, station)]
     return [(key, labels[key]) for key in shown]
