@@ -25,6 +25,14 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def get_full_name(self) -> str:
+        """A Chinese name reads family name first, without a space (王 + 小明 = 王小明); a Latin one
+        given name first (John Smith), as Django writes it."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\u3400" <= char <= "\u9fff" for char in first + last):
+            return f"{last}{first}"
+        return super().get_full_name()
+
 
 class RoleAssignment(models.Model):
     """A role a user holds in an institution; a station secretary's role names the station.

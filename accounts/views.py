@@ -36,6 +36,7 @@ from appointments.models import Appointment
 from audit.timeline import timeline
 from catalogue.models import Institution
 from core.errors import DomainError
+from core.sorting import SortColumn, Sorting
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from people.models import Person, Supervisor
 
@@ -84,7 +85,6 @@ def listed_accounts(request: SignedInRequest) -> tuple[UserFilterForm, QuerySet[
         _accounts(request.user)
         .prefetch_related(Prefetch("roles", queryset=RoleAssignment.objects.select_related("station")))
         .select_related("supervisor", "person")
-        .order_by("username")
     )
     filtered = False
     if form.is_bound and form.is_valid():
@@ -109,7 +109,19 @@ def listed_accounts(request: SignedInRequest) -> tuple[UserFilterForm, QuerySet[
             accounts = accounts.filter(is_active=data["active"] == "yes")
         filtered = bool(text or data["role"] or data["station"] or data["active"])
         accounts = accounts.distinct()
-    return form, accounts, filtered
+    return form, USER_SORTING.order(accounts, USER_SORTING.from_request(request)), filtered
+
+
+# The users list's sortable columns (core/sorting.py); its own order is by user name.
+USER_SORTING = Sorting(
+    {
+        "username": ("username",),
+        "name": ("last_name", "first_name"),
+        "status": ("is_active",),
+        "last_login": SortColumn(("last_login",), descending_first=True),
+    },
+    default=("username",),
+)
 
 
 @login_required
@@ -117,7 +129,12 @@ def listed_accounts(request: SignedInRequest) -> tuple[UserFilterForm, QuerySet[
 def user_list(request: SignedInRequest) -> HttpResponse:
     _require_account_admin(request.user)
     form, accounts, filtered = listed_accounts(request)
-    context = {"form": form, "filtered": filtered, **paginate(request, accounts)}
+    context = {
+        "form": form,
+        "filtered": filtered,
+        "sort": USER_SORTING.from_request(request),
+        **paginate(request, accounts),
+    }
     if is_htmx(request):
         return render(request, "accounts/user_list.html#rows", context)
     return render(request, "accounts/user_list.html", context)

@@ -179,6 +179,15 @@ def appointment_admit(
     _require(
         person.institution_id == station.institution_id, _("The postdoc belongs to another institution."), "person"
     )
+    # A deactivated supervisor keeps their history but takes no new postdoc (a workbook's history may
+    # still name them: the bulk import does not come through here).
+    for supervisor, field in ((primary_supervisor, "primary_supervisor"), (co_supervisor, "co_supervisor")):
+        _require(
+            supervisor is None or supervisor.is_active,
+            _("%(name)s is deactivated and takes no new postdocs; reactivate them on their page first.")
+            % {"name": supervisor.name if supervisor else ""},
+            field,
+        )
     # A person with stays elsewhere is admitted again by the office, or by a secretary of one of their
     # stations; anyone else learns only that (docs/decisions/0019), never where or when they were.
     _require(may_manage_person(by, person) or not person.appointments.exists(), str(ALREADY_REGISTERED), "person")

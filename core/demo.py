@@ -2014,8 +2014,8 @@ def _institution_and_admin() -> tuple[Institution, User]:
         admin_password=ADMIN_PASSWORD,
         is_staff=True,
         is_superuser=True,
-        first_name="博管办",
-        last_name="管理员",
+        first_name="管理员",
+        last_name="博管办",
     )
     return institution, admin
 

@@ -300,3 +300,24 @@ def test_a_secretary_may_not_correct_the_id_of_another_stations_postdoc(world: W
             note="x",
             by=world.secretary,
         )
+
+
+def test_a_deactivated_supervisor_takes_no_new_postdoc(world):
+    from appointments.services import appointment_admit
+    from people.services import supervisor_set_active
+    from tests.factories import make_person
+
+    supervisor_set_active(supervisor=world.supervisor, active=False, by=world.admin, note="退休")
+    world.supervisor.refresh_from_db()
+    person = make_person(world.institution, world.admin, name="新博士")
+    with pytest.raises(DomainError, match="is deactivated and takes no new postdocs") as refused:
+        appointment_admit(
+            person=person,
+            station=world.station,
+            postdoc_no="BH-NEW-1",
+            entry_date=dt.date(2025, 3, 1),
+            primary_supervisor=world.supervisor,
+            by=world.admin,
+        )
+    assert refused.value.field == "primary_supervisor"
+    assert not person.appointments.exists()
