@@ -144,25 +144,11 @@ class TransferForm(ConfirmMixin, ServiceForm):
         super().__init__(*args, **kwargs)
 
 
-class NewPostdocForm(ExceptionReasonMixin, ServiceForm):
-    """Registers the person and admits them to a station in one step."""
+class StayForm(ExceptionReasonMixin, ServiceForm):
+    """The fields of a stay (station, number, dates, supervisors, route): a new postdoc's admission
+    and a registered person's admission to another station. The chosen station's supervisors are
+    offered first ("This station", then "Other stations"), regrouped when the station changes."""
 
-    field_aliases = {"person": None}
-
-    PERSON_FIELDS = [
-        "name",
-        "name_en",
-        "gender",
-        "birth_date",
-        "id_type",
-        "id_number",
-        "nationality",
-        "is_foreign",
-        "phd_institution",
-        "phd_date",
-        "prior_postdoc_months",
-        "email",
-    ]
     APPOINTMENT_FIELDS = [
         "station",
         "postdoc_no",
@@ -173,24 +159,6 @@ class NewPostdocForm(ExceptionReasonMixin, ServiceForm):
         "route",
         "workstation",
     ]
-
-    name = forms.CharField(label=_("Name"), max_length=100)
-    name_en = forms.CharField(label=_("Name in Latin letters"), max_length=100, required=False)
-    gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Person.Gender.choices])
-    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
-    id_type = forms.ChoiceField(label=_("ID type"), choices=Person.IdType.choices, initial=Person.IdType.RESIDENT_ID)
-    id_number = forms.CharField(label=_("ID number"), max_length=40)
-    nationality = forms.CharField(label=_("Nationality"), max_length=50, initial="中国")
-    is_foreign = forms.BooleanField(label=_("Foreign postdoc"), required=False)
-    phd_institution = forms.CharField(label=_("PhD institution"), max_length=200, required=False)
-    phd_date = forms.DateField(label=_("PhD awarded on"), widget=DateInput, required=False)
-    prior_postdoc_months = forms.IntegerField(
-        label=_("Months in stations elsewhere"),
-        min_value=0,
-        initial=0,
-        help_text=_("Time spent in postdoctoral stations outside this system; counts towards the six-year total."),
-    )
-    email = forms.EmailField(label=_("Email"), required=False)
 
     station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), empty_label="—")
     postdoc_no = forms.CharField(label=_("Postdoc number"), max_length=30)
@@ -221,6 +189,7 @@ class NewPostdocForm(ExceptionReasonMixin, ServiceForm):
         supervisors: QuerySet[Supervisor],
         workstations: QuerySet[Station],
         preselect: str | None = None,
+        regroup_url: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -234,10 +203,53 @@ class NewPostdocForm(ExceptionReasonMixin, ServiceForm):
             self.initial.setdefault("station", station.pk)
         for name in ("primary_supervisor", "co_supervisor"):
             self.fields[name].group_by(station)  # type: ignore[attr-defined]
-        regroup_on_change(self, reverse("postdoc-new"))
-
-    def person_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.PERSON_FIELDS]
+        if regroup_url:
+            regroup_on_change(self, regroup_url)
 
     def appointment_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.APPOINTMENT_FIELDS]
+
+
+class NewPostdocForm(StayForm):
+    """Registers the person and admits them to a station in one step."""
+
+    field_aliases = {"person": None}
+
+    PERSON_FIELDS = [
+        "name",
+        "name_en",
+        "gender",
+        "birth_date",
+        "id_type",
+        "id_number",
+        "nationality",
+        "is_foreign",
+        "phd_institution",
+        "phd_date",
+        "prior_postdoc_months",
+        "email",
+    ]
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    name_en = forms.CharField(label=_("Name in Latin letters"), max_length=100, required=False)
+    gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Person.Gender.choices])
+    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
+    id_type = forms.ChoiceField(label=_("ID type"), choices=Person.IdType.choices, initial=Person.IdType.RESIDENT_ID)
+    id_number = forms.CharField(label=_("ID number"), max_length=40)
+    nationality = forms.CharField(label=_("Nationality"), max_length=50, initial="中国")
+    is_foreign = forms.BooleanField(label=_("Foreign postdoc"), required=False)
+    phd_institution = forms.CharField(label=_("PhD institution"), max_length=200, required=False)
+    phd_date = forms.DateField(label=_("PhD awarded on"), widget=DateInput, required=False)
+    prior_postdoc_months = forms.IntegerField(
+        label=_("Months in stations elsewhere"),
+        min_value=0,
+        initial=0,
+        help_text=_("Time spent in postdoctoral stations outside this system; counts towards the six-year total."),
+    )
+    email = forms.EmailField(label=_("Email"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, regroup_url=reverse("postdoc-new"), **kwargs)
+
+    def person_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.PERSON_FIELDS]

@@ -7,11 +7,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from appointments.forms import ExceptionReasonMixin
-from appointments.models import Appointment
+from appointments.forms import StayForm
 from catalogue.models import Unit
 from core.forms import DateInput, ServiceForm
-from people.choices import GroupedSupervisorField, chosen_station, regroup_on_change
 from people.models import Person, Supervisor
 from stations.models import Station
 
@@ -210,61 +208,5 @@ class PersonIdForm(ServiceForm):
     )
 
 
-class SecondAdmissionForm(ExceptionReasonMixin, ServiceForm):
+class SecondAdmissionForm(StayForm):
     """Admits a person already registered (in another station, or earlier) to a station."""
-
-    APPOINTMENT_FIELDS = [
-        "station",
-        "postdoc_no",
-        "entry_date",
-        "planned_exit_date",
-        "primary_supervisor",
-        "co_supervisor",
-        "route",
-        "workstation",
-    ]
-
-    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), empty_label="—")
-    postdoc_no = forms.CharField(label=_("Postdoc number"), max_length=30)
-    entry_date = forms.DateField(label=_("Entry date"), widget=DateInput)
-    planned_exit_date = forms.DateField(
-        label=_("Planned exit date"),
-        widget=DateInput,
-        required=False,
-        help_text=_("Leave empty for the normal in-station period of the policy."),
-    )
-    primary_supervisor = GroupedSupervisorField(
-        label=_("Supervisor"), queryset=Supervisor.objects.none(), empty_label="—"
-    )
-    co_supervisor = GroupedSupervisorField(
-        label=_("Co-supervisor"), queryset=Supervisor.objects.none(), required=False, empty_label="—"
-    )
-    route = forms.ChoiceField(
-        label=_("Route"), choices=Appointment.Route.choices, initial=Appointment.Route.INDEPENDENT
-    )
-    workstation = forms.ModelChoiceField(
-        label=_("Joint-training workstation"), queryset=Station.objects.none(), required=False, empty_label="—"
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        stations: QuerySet[Station],
-        supervisors: QuerySet[Supervisor],
-        workstations: QuerySet[Station],
-        preselect: str | None = None,
-        regroup_url: str = "",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations  # type: ignore[attr-defined]
-        self.fields["workstation"].queryset = workstations  # type: ignore[attr-defined]
-        for name in ("primary_supervisor", "co_supervisor"):
-            self.fields[name].queryset = supervisors  # type: ignore[attr-defined]
-        station = chosen_station(self, stations, preselect)
-        if station is not None:
-            self.initial.setdefault("station", station.pk)
-        for name in ("primary_supervisor", "co_supervisor"):
-            self.fields[name].group_by(station)  # type: ignore[attr-defined]
-        if regroup_url:
-            regroup_on_change(self, regroup_url)
