@@ -314,8 +314,8 @@ def postdoc_reveal_id(request: SignedInRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         raise PermissionDenied(error.message) from error
     if is_htmx(request):
-        context = {"appointment": appointment, "person": appointment.person, "revealed_id": revealed}
-        return render(request, "postdocs/detail.html#id-number", context)
+        context = {"person": appointment.person, "revealed_id": revealed}
+        return render(request, "people/_id_number.html", context)
     context = detail_context(request, appointment)
     context["revealed_id"] = revealed
     return render(request, "postdocs/detail.html", context)

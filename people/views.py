@@ -333,6 +333,7 @@ def _person_context(request: SignedInRequest, person: Person, **extra: Any) -> d
         "back_url": _back_url(request, person),
         "came_from": request.GET.get("from") or request.POST.get("from") or "",
         "can_reveal_id": has_perm(request.user, Perm.REVEAL_ID),
+        "reveal_url": reverse("people:person-reveal-id", kwargs={"pk": person.pk}),
         **extra,
     }
 
