@@ -44,6 +44,7 @@ class ExceptionReasonMixin(forms.Form):
     """For steps whose rules an office administrator may set aside, with a recorded reason."""
 
     exception_reason = forms.CharField(
+        max_length=2000,
         label=_("Exception reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -82,9 +83,15 @@ class AssessmentForm(ServiceForm):
     held_on = forms.DateField(label=_("Held on"), widget=DateInput)
     grade = forms.ChoiceField(label=_("Grade"), choices=[("", "—"), *Grade.choices])
     panel = forms.CharField(
-        label=_("Panel"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Members, one a line.")
+        max_length=1000,
+        label=_("Panel"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Members, one a line."),
     )
-    comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comments = forms.CharField(
+        max_length=5000, label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, appointment: Appointment, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"held_on": _today()})
@@ -103,7 +110,9 @@ class ExtendForm(ExceptionReasonMixin, ServiceForm):
     field_aliases = {"planned_exit_date": "until", "entry_date": "until"}
 
     until = forms.DateField(label=_("New planned exit date"), widget=DateInput)
-    reason = forms.CharField(label=_("Reason for the extension"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        max_length=2000, label=_("Reason for the extension"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, appointment: Appointment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -123,7 +132,7 @@ class ExitForm(ExceptionReasonMixin, ConfirmMixin, ServiceForm):
 class WithdrawForm(ConfirmMixin, ServiceForm):
     on = forms.DateField(label=_("Withdrawal date"), widget=DateInput)
     ground = forms.ChoiceField(label=_("Ground"), choices=[("", "—"), *Appointment.WithdrawalGround.choices])
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(max_length=2000, label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     field_order = ["on", "ground", "note", "confirm"]
 
@@ -135,7 +144,7 @@ class WithdrawForm(ConfirmMixin, ServiceForm):
 class TransferForm(ConfirmMixin, ServiceForm):
     on = forms.DateField(label=_("Transfer date"), widget=DateInput)
     to = forms.CharField(label=_("Station transferred to"), max_length=200)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(max_length=2000, label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     field_order = ["on", "to", "note", "confirm"]
 

@@ -81,6 +81,7 @@ class ApplicationForm(ServiceForm):
         help_text=_("The count the graduate school attests for the discipline."),
     )
     facilities = forms.CharField(
+        max_length=5000,
         label=_("Research facilities"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -204,7 +205,7 @@ class DecideForm(ConfirmMixin, StepForm):
 
 
 class WithdrawForm(ConfirmMixin, StepForm):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=2000, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
     field_order = ["reason", "confirm"]
 

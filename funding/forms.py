@@ -346,7 +346,7 @@ class CompleteForm(DateStepForm):
 class TerminateForm(DateStepForm):
     field_aliases = {"ended_on": "on"}
 
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=2000, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     confirm = forms.BooleanField(
         label=_("I confirm the termination. The project keeps counting as awarded; this cannot be undone here."),
         required=True,
@@ -370,6 +370,7 @@ class FunderForm(ServiceForm):
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     aliases = forms.CharField(
+        max_length=2000,
         label=_("Other names, one per line"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -400,7 +401,7 @@ class ProgrammeForm(ServiceForm):
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     aliases = forms.CharField(
-        label=_("Other names, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=2000, label=_("Other names, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     once_per_station = forms.BooleanField(label=_("Awarded at most once per station"), required=False)
     apply_within_months = forms.IntegerField(

@@ -52,6 +52,7 @@ class OutputForm(ServiceForm):
         ),
     )
     authors = forms.CharField(
+        max_length=10000,
         label=_("Authors"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One name per line, in the order printed (an award's completers, a patent's inventors)."),

@@ -163,6 +163,7 @@ class DrawForm(ServiceForm):
 
 class DeclineForm(ServiceForm):
     reason = forms.CharField(
+        max_length=2000,
         label=_("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -178,6 +179,7 @@ class ExpertDeclineForm(ServiceForm):
     """The expert's own "I cannot review" or "I have a conflict"."""
 
     reason = forms.CharField(
+        max_length=2000,
         label=_("Why you cannot review"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -195,6 +197,7 @@ class EmptyForm(ServiceForm):
 
 class CloseForm(ServiceForm):
     note = forms.CharField(
+        max_length=2000,
         label=_("Why the review closes now"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -220,9 +223,10 @@ class CloseForm(ServiceForm):
 class DecideForm(ServiceForm):
     decision = forms.ChoiceField(label=_("Decision"))
     reason = forms.CharField(
-        label=_("Reason for the decision"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=2000, label=_("Reason for the decision"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     minutes = forms.CharField(
+        max_length=10000,
         label=_("Minutes"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -247,7 +251,9 @@ class ScoreForm(ServiceForm):
     judgement and comments. The service checks the numbers, so that its sentences are the ones shown."""
 
     overall = forms.ChoiceField(label=_("Overall judgement"), required=False)
-    comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    comments = forms.CharField(
+        max_length=5000, label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
 
     def __init__(
         self, *args: Any, criteria: Sequence[Criterion], overall: list[tuple[str, Any]], **kwargs: Any
@@ -423,7 +429,7 @@ class RelationForm(ServiceForm):
         widget=DateInput,
         help_text=_("A collaboration conflicts for the rules' window from this date."),
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(max_length=2000, label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, units: QuerySet[Unit], supervisors: QuerySet[Supervisor], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"on": timezone.localdate()})
@@ -478,6 +484,7 @@ class FormCreateForm(ServiceForm):
     name = forms.CharField(label=_("Name of the form"), max_length=200, required=False)
     outcome = forms.ChoiceField(label=_("Each expert concludes with"), choices=Form.Outcome.choices)
     criteria = forms.CharField(
+        max_length=5000,
         label=_("Criteria"),
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "研究进展 | Progress | 3 | 10"}),
         help_text=CRITERIA_HELP,

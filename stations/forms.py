@@ -13,6 +13,7 @@ from stations.services import FIRST_CYCLE, LAST_CYCLE
 
 class StationFilterForm(forms.Form):
     q = forms.CharField(
+        max_length=200,
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or code")}),
@@ -67,7 +68,7 @@ class EvaluationActForm(ServiceForm):
     on = forms.DateField(
         label=_("Revoked on"), required=False, widget=DateInput, help_text=_("For a revocation: today if left empty.")
     )
-    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(max_length=2000, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     confirm = forms.BooleanField(
         label=_("I confirm the revocation. The station closes and no longer counts towards coverage."),
         required=False,
