@@ -7,6 +7,7 @@ app_name = "people"
 urlpatterns = [
     path("supervisors/", views.supervisor_list, name="supervisor-list"),
     path("supervisors/new/", views.supervisor_new, name="supervisor-new"),
+    path("supervisors/export.<str:fmt>", views.supervisor_export, name="supervisor-export"),
     path("supervisors/<int:pk>/", views.supervisor_detail, name="supervisor-detail"),
     path("supervisors/<int:pk>/edit/", views.supervisor_edit, name="supervisor-edit"),
     path("supervisors/<int:pk>/move/", views.supervisor_move, name="supervisor-move"),

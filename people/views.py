@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from audit.timeline import timeline
 from catalogue.models import Unit
 from core.errors import DomainError, RuleViolation
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from exchange import exporter
 from people import services
 from people.access import (
     get_person_for_user,
@@ -65,9 +66,8 @@ def _detail_url(supervisor: Supervisor) -> str:
     return reverse("people:supervisor-detail", kwargs={"pk": supervisor.pk})
 
 
-@login_required
-@require_GET
-def supervisor_list(request: SignedInRequest) -> HttpResponse:
+def listed_supervisors(request: SignedInRequest) -> tuple[SupervisorFilterForm, QuerySet[Supervisor]]:
+    """The supervisors the list's search and filters select, in its order: the page and its exports."""
     user = request.user
     if not may_list_supervisors(user):
         raise PermissionDenied
@@ -95,15 +95,34 @@ def supervisor_list(request: SignedInRequest) -> HttpResponse:
         supervisors = supervisors.filter(is_doctoral_supervisor=data["doctoral"] == "yes")
     if data.get("active"):
         supervisors = supervisors.filter(is_active=data["active"] == "yes")
+    return form, supervisors.order_by("name_sort", "name", "staff_no")
+
+
+@login_required
+@require_GET
+def supervisor_list(request: SignedInRequest) -> HttpResponse:
+    form, supervisors = listed_supervisors(request)
     context: dict[str, Any] = {
         "form": form,
         "filtered": any(request.GET.get(name) for name in ("q", "station", "unit", "doctoral", "active")),
-        **paginate(request, supervisors.order_by("name_sort", "name", "staff_no")),
+        **paginate(request, supervisors),
     }
     if is_htmx(request):
         return render(request, "people/supervisor_list.html#rows", context)
-    context["can_add"] = may_add_supervisors(user)
+    context["can_add"] = may_add_supervisors(request.user)
     return render(request, "people/supervisor_list.html", context)
+
+
+@login_required
+@require_GET
+def supervisor_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
+    """The supervisors the list's search and filters select, every page, as the exchange workbook's
+    Supervisors sheet (`.xlsx` or `.csv`): the file imports back."""
+    if fmt not in exporter.FORMATS:
+        raise Http404
+    _form, supervisors = listed_supervisors(request)
+    sheets = [exporter.Sheet("Supervisors", exporter.supervisor_rows(supervisors))]
+    return exporter.export_response(sheets, fmt=fmt, basename="supervisors")
 
 
 @login_required
