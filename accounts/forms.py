@@ -134,9 +134,7 @@ class RoleForm(ServiceForm):
 class LinkForm(ServiceForm):
     """The supervisor (by staff number) or the postdoc (by postdoc number) the account belongs to."""
 
-    supervisor = forms.CharField(
-        label=_("Supervisor's staff number"), max_length=30, required=False, help_text=_("At most 30 characters.")
-    )
+    supervisor = forms.CharField(label=_("Supervisor's staff number"), max_length=30, required=False)
     postdoc = forms.CharField(
         label=_("Postdoc number"),
         max_length=30,

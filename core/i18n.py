@@ -1,4 +1,4 @@
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 
 def pick_language(zh: str, en: str) -> str:
@@ -17,3 +17,8 @@ class BilingualName:
     @property
     def name(self) -> str:
         return pick_language(self.name_zh, self.name_en)
+
+
+# Django 6's label of a select's blank choice (django.db.models.fields.BLANK_CHOICE_LABEL), which
+# Django's own zh_Hans catalogue does not translate yet: ours does, and ours is read first.
+BLANK_CHOICE_LABEL = gettext_lazy("- Select an option -")
