@@ -185,8 +185,7 @@ def supervisor_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     is_admin = has_perm(user, Perm.MANAGE_REFERENCE) and supervisor.institution_id == user.institution_id
     context = {
         "supervisor": supervisor,
-        "appointments": appointments[:200],
-        "appointment_count": appointments.count(),
+        **paginate(request, appointments),  # their postdocs, newest entry first, a page at a time
         "can_manage": may_manage,
         "can_link": is_admin,
         "can_delete": is_admin and not services.supervisor_has_records(supervisor),

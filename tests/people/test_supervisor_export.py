@@ -46,3 +46,15 @@ def test_the_export_follows_the_search(signed_in, world):
 
 def test_an_unknown_format_is_404(signed_in, world):
     assert signed_in("admin").get(reverse("people:supervisor-export", kwargs={"fmt": "pdf"})).status_code == 404
+
+
+def test_a_supervisors_page_lists_their_postdocs_a_page_at_a_time(signed_in, world, settings):
+    from tests.factories import make_appointment
+
+    make_appointment(world.station, world.supervisor, world.admin)
+    settings.PAGE_SIZE = 1
+    client = signed_in("admin")
+    url = reverse("people:supervisor-detail", kwargs={"pk": world.supervisor.pk})
+    first, second = (client.get(url, {"page": n}).context["page_obj"] for n in (1, 2))
+    assert first.paginator.count == 2 and len(first) == len(second) == 1
+    assert first[0].pk != second[0].pk
