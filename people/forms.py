@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from appointments.forms import StayForm
@@ -54,7 +55,7 @@ class SupervisorDetailsForm(ServiceForm):
         label=_("Name in Latin letters"), max_length=_max_length(Supervisor, "name_en"), required=False
     )
     title = forms.CharField(
-        label=_("Title"),
+        label=pgettext_lazy("academic rank", "Title"),
         max_length=_max_length(Supervisor, "title"),
         required=False,
         help_text=_("For example 教授 (professor) or 研究员 (research fellow)."),
