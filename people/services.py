@@ -318,7 +318,9 @@ def supervisor_create(
 
 
 def _locked_for(supervisor: Supervisor, by: Any) -> Supervisor:
-    supervisor = Supervisor.objects.select_for_update().select_related("unit", "station").get(pk=supervisor.pk)
+    supervisor = (
+        Supervisor.objects.select_for_update(of=("self",)).select_related("unit", "station").get(pk=supervisor.pk)
+    )
     require(may_manage_supervisor(by, supervisor), _("You may change the supervisors of your own stations only."))
     return supervisor
 
