@@ -154,7 +154,8 @@ def test_load_demo_refuses_a_database_with_a_real_institution(tmp_path):
     # --if-empty (what `make setup` runs) does nothing, quietly.
     out = StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
-    assert "not loaded" in out.getvalue()
+    assert "not loaded" in out.getvalue() and "10730" in out.getvalue()
+    assert "admin / admin" not in out.getvalue()  # no demo accounts offered for a real office
     assert not Institution.objects.filter(code=DEMO_CODE).exists()
 
 

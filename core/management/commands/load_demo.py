@@ -29,15 +29,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_empty"] and Institution.objects.exists():
-            self.stdout.write(
-                "The database already holds an institution; the demo was not loaded again. "
-                "Demo accounts, if it is the demo: admin / admin, or secretary, supervisor, postdoc, "
-                "leadership with the password demo."
-            )
-            return
         # A database that holds a real institution never gets the demo's invented people mixed in.
         own = Institution.objects.exclude(code=DEMO_CODE).values_list("code", flat=True).first()
+        if options["if_empty"] and Institution.objects.exists():
+            if own is not None:
+                self.stdout.write(f"The database holds the institution {own}; the demo is not loaded into it.")
+            else:
+                self.stdout.write(
+                    "The demo is loaded already: sign in as admin / admin, or secretary, supervisor, postdoc, "
+                    "leadership with the password demo."
+                )
+            return
         if own is not None:
             raise CommandError(
                 f"The database holds the institution {own}, not the demo; the demo is loaded only into an "
