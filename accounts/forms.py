@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.signals import client_address
 from accounts.throttle import lockout_ends
-from core.forms import ServiceForm
+from audit.timeline import EVENT_LABELS
+from core.forms import DateInput, ServiceForm
 from stations.models import Station
 
 
@@ -155,3 +156,35 @@ class OwnPasswordForm(PasswordChangeForm):
 
 class LinkPasswordForm(SetPasswordForm):
     """Django's form for a password set through a mailed link; the page saves through the service."""
+
+
+# The audit events of the sign-in log (accounts.views.sign_in_log), in the order its filter offers them.
+SIGN_IN_EVENTS = (
+    "user.signed_in",
+    "user.sign_in_failed",
+    "user.signed_out",
+    "user.signed_out_everywhere",
+    "user.password_changed",
+    "user.password_link_sent",
+    "user.password_set",
+    "user.lockout_lifted",
+)
+
+
+class SignInLogFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("user name or address")}),
+    )
+    event = forms.ChoiceField(label=_("What"), required=False)
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event"].choices = [  # type: ignore[attr-defined]
+            ("", _("everything")),
+            *((key, EVENT_LABELS[key]) for key in SIGN_IN_EVENTS),
+        ]

@@ -15,6 +15,7 @@ urlpatterns = [
     # The institution's accounts (office administrators).
     path("users/", views.user_list, name="user-list"),
     path("users/new/", views.user_new, name="user-new"),
+    path("users/sign-ins/", views.sign_in_log, name="user-sign-ins"),
     path("users/<int:pk>/", views.user_detail, name="user-detail"),
     path("users/<int:pk>/change/", views.user_change, name="user-change"),
     path("users/<int:pk>/roles/", views.role_add, name="user-role-add"),

@@ -21,19 +21,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services
 from accounts.access import Perm, has_perm
 from accounts.forms import (
+    SIGN_IN_EVENTS,
     AccountForm,
     LinkForm,
     LinkPasswordForm,
     OwnPasswordForm,
     RoleForm,
     SignInForm,
+    SignInLogFilterForm,
     UserChangeForm,
     UserFilterForm,
 )
 from accounts.models import RoleAssignment, SignInSession, User
 from accounts.throttle import account_locked_until
 from appointments.models import Appointment
-from audit.timeline import timeline
+from audit.models import AuditEvent
+from audit.timeline import EVENT_LABELS, timeline
 from catalogue.models import Institution
 from core.errors import DomainError
 from core.sorting import SortColumn, Sorting
@@ -138,6 +141,41 @@ def user_list(request: SignedInRequest) -> HttpResponse:
     if is_htmx(request):
         return render(request, "accounts/user_list.html#rows", context)
     return render(request, "accounts/user_list.html", context)
+
+
+def listed_sign_ins(request: SignedInRequest) -> tuple[SignInLogFilterForm, QuerySet[AuditEvent]]:
+    """The institution's sign-in events the log's search and filters select, newest first. Failures
+    under a user name nobody has belong to no institution, so they are not among them: with several
+    institutions on one server nobody could say whose they are."""
+    form = SignInLogFilterForm(request.GET or None)
+    institution_id = request.user.institution_id
+    assert institution_id is not None  # an office administrator's (_require_account_admin)
+    events = AuditEvent.objects.filter(institution_id=institution_id, event__in=SIGN_IN_EVENTS)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        text = data["q"].strip()
+        if text:
+            events = events.filter(Q(target_label__icontains=text) | Q(actor_label__icontains=text))
+        if data["event"]:
+            events = events.filter(event=data["event"])
+        if data["since"]:
+            events = events.filter(occurred_at__date__gte=data["since"])
+        if data["until"]:
+            events = events.filter(occurred_at__date__lte=data["until"])
+    return form, events.order_by("-occurred_at", "-id")
+
+
+@login_required
+@require_GET
+def sign_in_log(request: SignedInRequest) -> HttpResponse:
+    """Who signed in, failed to, signed out or changed a password, and from where (office administrators)."""
+    _require_account_admin(request.user)
+    form, events = listed_sign_ins(request)
+    context: dict[str, Any] = {"form": form, **paginate(request, events)}
+    context["rows"] = [(event, EVENT_LABELS.get(event.event, event.event)) for event in context["page_obj"]]
+    if is_htmx(request):
+        return render(request, "accounts/sign_ins.html#rows", context)
+    return render(request, "accounts/sign_ins.html", context)
 
 
 @login_required
