@@ -55,6 +55,7 @@ from exchange.workbook import (
     parse_code_list,
     parse_date,
     parse_enum,
+    rounded_by_excel,
 )
 from funding.lookup import FunderIndex
 from funding.models import Project
@@ -431,7 +432,16 @@ class Importer:
         # The workbook carries no assessments, so an exit it records cannot show the passed exit
         # assessment the rules ask for: the import, which an administrator runs, vouches for it.
         data["exit_exception_reason"] = data["exception_reason"] or self.note
-        if "*" in data["id_number"]:
+        if rounded_by_excel(ctx.row.values.get("id_number")):
+            ctx.problem(
+                "id_number",
+                _(
+                    "Excel stored this ID number as a number and rounded away its last digits (it reads "
+                    "%(shown)s). Format the column as Text, type the number again, and import the file again."
+                )
+                % {"shown": data["id_number"]},
+            )
+        elif "*" in data["id_number"]:
             ctx.problem(
                 "id_number",
                 _(

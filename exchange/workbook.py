@@ -390,6 +390,22 @@ def cell_text(value: Any) -> str:
     return text
 
 
+# An ID number Excel turned into a number: `1.10101199003071E+17` as CSV text, or a numeric cell.
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
+ROUNDED_DIGITS = 15  # a number of more digits than Excel keeps has lost its last ones
+
+
+def rounded_by_excel(value: Any) -> bool:
+    """An identifier Excel stored as a number: a numeric cell of 15 or more digits, or the text of
+    one in scientific notation (a CSV that Excel saved). Its last digits are lost, and the rounded
+    number can still pass a check digit, so it is never taken for the identifier."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return len(str(int(abs(value)))) >= ROUNDED_DIGITS
+    return isinstance(value, str) and bool(_SCIENTIFIC.match(value.strip()))
+
+
 @dataclass
 class Row:
     number: int  # as the spreadsheet shows it (header = 1)

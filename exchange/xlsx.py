@@ -218,7 +218,13 @@ class XlsxReader:
         style = element.get("s")
         if style is not None and int(style) in date_styles:
             whole = int(number)
-            day = epoch + dt.timedelta(days=whole)
+            try:
+                day = epoch + dt.timedelta(days=whole)
+            except OverflowError:
+                # Past 9999-12-31 (Excel's last date): not a date Excel could show, such as 20260305
+                # typed into a date-formatted cell. The number goes on; the importer reads it or
+                # names the row's problem.
+                return (number, formula)
             if number == whole:
                 return (day, formula)
             seconds = round((number - whole) * 86400)
