@@ -299,12 +299,49 @@ def sheet_spec(name: str) -> SheetSpec | None:
     return _SHEET_ALIASES.get(normalise(name))
 
 
+# Header wording offices use beside the spec's names (the spec's appendix lists them). A variant is
+# read as its column and said in the report's warnings, never silently.
+HEADER_VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Postdocs": {
+        "name": ("博士后姓名",),
+        "birth_date": ("出生年月日", "出生时间"),
+        "id_number": ("身份证号", "身份证号码", "证件号", "身份证件号码", "证件号码（身份证号）"),
+        "phd_institution": ("博士毕业学校", "博士学位授予单位"),
+        "phd_date": ("博士毕业时间", "博士毕业日期", "博士学位授予时间", "获博士学位时间"),
+        "supervisor_staff_no": ("导师工号", "合作导师职工号", "合作导师编号"),
+        "entry_date": ("进站日期",),
+        "planned_exit_date": ("计划出站日期", "预计出站时间"),
+        "exit_date": ("出站日期", "实际出站时间"),
+    },
+    "Supervisors": {
+        "staff_no": ("职工号", "教工号", "导师工号", "工作证号"),
+    },
+}
+# A mark that a column is required (`*姓名`, `姓名*`, `姓名（必填）`), as templates for clerks write it.
+_REQUIRED_MARK = re.compile(r"^\*+|\*+$|\((必填|必填项|选填|可选|required|optional)\)$")
+
+
+@functools.cache
+def _header_names(sheet: str) -> dict[str, tuple[str, bool]]:
+    """Every accepted header of a sheet, normalised: its column key, and whether it is a variant."""
+    spec = sheet_spec(sheet)
+    assert spec is not None
+    names = {normalise(name): (c.key, False) for c in spec.columns for name in (c.key, c.zh)}
+    for key, variants in HEADER_VARIANTS.get(spec.name, {}).items():
+        for variant in variants:
+            names.setdefault(normalise(variant), (key, True))
+    return names
+
+
+def header_column(spec: SheetSpec, header: str) -> tuple[str | None, bool]:
+    """The column a header names and whether it was read from a variant of the spec's wording; a
+    required mark is no part of the name."""
+    wanted = _REQUIRED_MARK.sub("", normalise(header))
+    return _header_names(spec.name).get(wanted, (None, False))
+
+
 def column_key(spec: SheetSpec, header: str) -> str | None:
-    wanted = normalise(header)
-    for column in spec.columns:
-        if wanted in (normalise(column.key), normalise(column.zh)):
-            return column.key
-    return None
+    return header_column(spec, header)[0]
 
 
 @functools.cache
@@ -551,11 +588,17 @@ class WorkbookSource:
         seen: set[str] = set()
         for value in values:
             text = cell_text(value)
-            key = column_key(spec, text) if text else None
+            key, variant = header_column(spec, text) if text else (None, False)
             if text and key is None:
                 self.warnings.append(
                     _("Sheet %(sheet)s: column %(column)s is not known; it was ignored.")
                     % {"sheet": title, "column": text}
+                )
+            elif key is not None and variant:
+                column = spec.column(key)
+                self.warnings.append(
+                    _("Sheet %(sheet)s: column %(column)s was read as %(zh)s (%(key)s).")
+                    % {"sheet": title, "column": text, "zh": column.zh, "key": key}
                 )
             if key in seen:
                 self.problems.append(Problem(title, number, text, "", _("This column appears twice in the header.")))
