@@ -8,11 +8,13 @@ Each checker returns the stored form or raises `DomainError` with a sentence nam
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import isbn as stdnum_isbn
 from stdnum import issn as stdnum_issn
+from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberError
 
 from core.errors import DomainError
@@ -23,11 +25,14 @@ FIRST_YEAR = 1900
 DOI_PATTERN = re.compile(r"10\.\d{4,9}/\S+")
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi.org/", "doi:")
 DOI_MAX = 200
+# `\_` or `{\_}`: how BibTeX writes an underscore, percent sign, ampersand or hash in a DOI.
+LATEX_ESCAPE = re.compile(r"\{?\\([_%&#$])\}?")
 
 
 def clean_doi(value: str) -> str:
-    """The DOI in its stored form (lower-case, without a resolver or `doi:` prefix), or "" for none."""
-    text = (value or "").strip()
+    """The DOI in its stored form (lower-case, without a resolver or `doi:` prefix), or "" for none.
+    Characters BibTeX escapes (`10.1007/978-3-030-95398-0\\_10`, `{\\_}`, `\\%`) are read as themselves."""
+    text = LATEX_ESCAPE.sub(r"\1", (value or "").strip())
     lowered = text.lower()
     for prefix in DOI_PREFIXES:
         if lowered.startswith(prefix):
@@ -83,9 +88,50 @@ def clean_isbn(value: str) -> str:
         ) from error
 
 
-def _number_reason(error: NumberError) -> str:
-    from stdnum.exceptions import InvalidChecksum, InvalidLength
+# What databases write around an ISSN or ISBN: "03064530 (ISSN)", "1873-3360 (Electronic)",
+# "ISSN 0306-4530", "978-7-117-12345-6 (hardcover)", "eISSN: 1873-3360".
+_SERIAL_DECORATION = re.compile(
+    r"\([^)]*\)|\[[^\]]*\]|\b[ep]-?ISSN\b|\bISSN\b|\bISBN(?:-?1[03])?\b|\b(?:print|electronic|online|hardcover|"
+    r"paperback|pbk|hbk|ebook|linking)\b|[:：]",
+    re.IGNORECASE,
+)
 
+
+def _serial_parts(value: str) -> list[str]:
+    text = _SERIAL_DECORATION.sub(" ", value or "")
+    return [part for part in re.split(r"[\s,;，；/]+", text) if part.strip("-")]
+
+
+def _first_of(value: str, validate: Callable[[str], object], clean: Callable[[str], str]) -> str:
+    """The first valid of the identifiers a field holds. A number of the right length whose check
+    digit is wrong is named even when another is right (it may be the one meant); words and
+    fragments are named only when no valid number is there."""
+    valid, wrong_check, malformed = [], [], []
+    for part in _serial_parts(value):
+        try:
+            validate(part)
+        except InvalidChecksum:
+            wrong_check.append(part)
+        except NumberError:
+            malformed.append(part)
+        else:
+            valid.append(part)
+    for part in wrong_check or ([] if valid else malformed):
+        clean(part)  # raises, naming the value
+    return clean(valid[0]) if valid else ""
+
+
+def first_issn(value: str) -> str:
+    """The first valid ISSN of a field as databases write it ("0306-4530; 1873-3360", "03064530 (ISSN)")."""
+    return _first_of(value, stdnum_issn.validate, clean_issn)
+
+
+def first_isbn(value: str) -> str:
+    """The first valid ISBN of a field as databases write it ("9780123456786 9780123456793", "… (hardcover)")."""
+    return _first_of(value, stdnum_isbn.validate, clean_isbn)
+
+
+def _number_reason(error: NumberError) -> str:
     if isinstance(error, InvalidChecksum):
         return _("its check digit is wrong")
     if isinstance(error, InvalidLength):

@@ -47,6 +47,9 @@ class Output(models.Model):
         BIBTEX = "bibtex", _("BibTeX file")
         RIS = "ris", _("RIS file")
         CSL_JSON = "csl_json", _("CSL-JSON file")
+        REFER = "refer", _("EndNote/Refer file")
+        REFWORKS = "refworks", _("RefWorks file")
+        NOTEEXPRESS = "noteexpress", _("NoteExpress file")
 
     # Kept on the row (like Appointment.institution, docs/decisions/0006): the institution scopes
     # the list, and the person makes "the same DOI or title for the same person" a constraint.

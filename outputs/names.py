@@ -50,6 +50,9 @@ COMPOUND_SURNAMES = frozenset(
 # affiliations. Stripped before matching; the parsers read `*` as "corresponding author".
 MARKS = "*#†‡§¶0123456789⁰¹²³⁴⁵⁶⁷⁸⁹,;"
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A Chinese name written in parts ("罗, 耀群"): the separators, and a part that is only Chinese.
+_NAME_SEPARATORS = re.compile(r"[\s,，]+")
+_CJK_ONLY = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·・]+")
 
 # Match strengths, best first.
 EXACT, FULL, INITIALS, NONE = 3, 2, 1, 0
@@ -159,7 +162,7 @@ def match(author: str, forms: NameForms) -> int:
     """How well an author as printed matches the person: EXACT, FULL, INITIALS or NONE."""
     text, _marked = strip_marks(author)
     if CJK.search(text):
-        return EXACT if "".join(text.split()) == forms.chinese else NONE
+        return EXACT if _NAME_SEPARATORS.sub("", text) == forms.chinese else NONE
     best = NONE
     for surname, given in _splits(text):
         surname_letters, given_letters = _letters(surname), _letters(given)
@@ -181,3 +184,12 @@ def find(authors: list[str], forms: NameForms) -> Found:
         return Found(None)
     positions = [index + 1 for index, strength in enumerate(strengths) if strength == best]
     return Found(positions[0], ambiguous=len(positions) > 1)
+
+
+def joined_chinese_name(name: str) -> str:
+    """A Chinese name written as family and given name ("罗, 耀群", "方 明月", CSL's family/given)
+    as it is printed, in one piece ("罗耀群"); any other name unchanged ("Luo, Yaoqun" stays)."""
+    parts = [part for part in _NAME_SEPARATORS.split(name.strip()) if part]
+    if len(parts) >= 2 and all(_CJK_ONLY.fullmatch(part) for part in parts):
+        return "".join(parts)
+    return name.strip()

@@ -1,51 +1,81 @@
 """Reading research outputs from the files reference managers and databases export: BibTeX
-(bibtexparser 2), RIS (rispy) and CSL-JSON (plain JSON, its shape checked here).
+(bibtexparser 2), RIS (rispy), CSL-JSON (plain JSON, its shape checked here), and the tagged text
+that CNKI (中国知网) and Wanfang (万方) offer: EndNote/Refer (`%A`, `%T`, …), RefWorks (`A1`,
+`T1`, …) and NoteExpress (`{Author}: …`). A `.txt` file is read by what it holds (`detect`).
 
-`parse(data, fmt)` gives a `Parsed`: the entries as dicts (below) and the problems, each a
-sentence naming the entry (its key or number and line where the format has lines) and the rule it
-breaks. A file with any problem is refused whole by the pages and the import service: the
-problems are for the person to fix the file, nothing is half-imported.
+`parse(data, fmt)` gives a `Parsed`:
+
+- `entries`: the entries that can be read, as dicts (below);
+- `refused`: each entry that cannot be read or breaks a rule, refused alone (the rest of the file
+  still imports): {"index", "ref", "line", "label", "reasons"}, `reasons` being sentences that
+  follow the label ("it has no title.");
+- `problems`: only what makes the whole file unreadable (not UTF-8, binary, invalid JSON, a format
+  not recognised, no entries at all, more than MAX_ENTRIES). When there is a problem there are
+  neither entries nor refused entries.
+
+Readable and refused entries are numbered together by their place in the file (`index`, 1-based,
+counting every entry, record or item), so the preview can list them in the file's order.
 
 An entry dict has the keys of `Output` that a file can carry (kind, title, year, published_on,
 authors as a list, doi, journal, issn, volume, issue, pages, publisher, isbn, number) and:
 
-- `index`: its place in the file (1, 2, …); `ref`: its BibTeX key, RIS record number or CSL id;
-  `line`: the line it starts on (None for CSL-JSON); `label`: how sentences name it;
+- `index`: its place in the file; `ref`: its BibTeX key, record number or CSL id; `line`: the line
+  it starts on (None for CSL-JSON); `label`: how sentences name it;
 - `marked`: positions (1-based) of authors printed with `*` (the corresponding-author mark of
   Chinese publication lists); `corresponding_names`: names a file gives as corresponding authors.
 
-Identifiers are checked here with the same functions the services use (`outputs.identifiers`), so
-a wrong DOI is named with its entry before anything else happens.
+The rule is forgiving about form, strict about meaning: field names in any case, markup in titles,
+decorated ISSNs and Chinese names split into family and given name are read; a wrong check digit,
+an impossible year or an unknown kind of output refuses the entry with a sentence. Identifiers are
+checked with the same functions the services use (`outputs.identifiers`). No reference file makes
+the reader fail: an entry that raises anything unexpected is refused alone ("cannot be read") and
+the error is logged.
 """
 
 import datetime as dt
+import html
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import bibtexparser
 import rispy
 from bibtexparser.library import Library
-from bibtexparser.middlewares import BlockMiddleware, LatexDecodingMiddleware, SeparateCoAuthors
+from bibtexparser.middlewares import (
+    BlockMiddleware,
+    LatexDecodingMiddleware,
+    LibraryMiddleware,
+    RemoveEnclosingMiddleware,
+    ResolveStringReferencesMiddleware,
+    SeparateCoAuthors,
+)
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     DuplicateFieldKeyBlock,
     Entry,
+    Field,
     ParsingFailedBlock,
 )
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from outputs import identifiers
-from outputs.names import strip_marks
+from outputs.names import joined_chinese_name, strip_marks
+
+logger = logging.getLogger(__name__)
 
 BIBTEX, RIS, CSL_JSON = "bibtex", "ris", "csl_json"
-FORMATS = {".bib": BIBTEX, ".ris": RIS, ".json": CSL_JSON}
+REFER, REFWORKS, NOTEEXPRESS = "refer", "refworks", "noteexpress"
+# Not a format of its own: a .txt file is read by what it holds.
+TEXT = "text"
+FORMATS = {".bib": BIBTEX, ".ris": RIS, ".json": CSL_JSON, ".enw": REFER, ".txt": TEXT}
 MAX_ENTRIES = 500
 
-# Entry types → kinds. A type that is not here is a problem naming the type.
+# Entry types → kinds. A type that is not here refuses the entry, naming the type.
 BIBTEX_KINDS = {
     "article": "paper",
     "inproceedings": "paper",
@@ -81,6 +111,36 @@ CSL_KINDS = {
     "patent": "patent",
     "standard": "standard",
 }
+# EndNote's reference type names (Refer `%0`, NoteExpress `{Reference Type}`, RefWorks `RT`), in
+# lower case, and the Chinese names some exports use. Theses, newspaper articles and the like are
+# not outputs recorded here: they are refused naming their type.
+TAGGED_KINDS = {
+    "journal article": "paper",
+    "electronic article": "paper",
+    "magazine article": "paper",
+    "conference paper": "paper",
+    "conference proceedings": "paper",
+    "conference proceeding": "paper",
+    "book": "book",
+    "book, whole": "book",
+    "book, edited": "book",
+    "edited book": "book",
+    "electronic book": "book",
+    "book section": "book",
+    "book, section": "book",
+    "patent": "patent",
+    "standard": "standard",
+    "期刊": "paper",
+    "期刊论文": "paper",
+    "期刊文章": "paper",
+    "学术期刊": "paper",
+    "会议": "paper",
+    "会议论文": "paper",
+    "图书": "book",
+    "专著": "book",
+    "专利": "patent",
+    "标准": "standard",
+}
 MONTHS = {
     name: number
     for number, name in enumerate(
@@ -95,11 +155,21 @@ WOS_CORRESPONDING = re.compile(r"([^;()]+?)\s*\(Corresponding Author\)", re.IGNO
 class Parsed:
     format: str
     entries: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        """How many entries the file holds, readable or not."""
+        return len(self.entries) + len(self.refused)
+
+    def refusal_sentences(self) -> list[str]:
+        """Each reason of each refused entry as one sentence naming the entry, in the file's order."""
+        return [_problem(entry["label"], reason) for entry in self.refused for reason in entry["reasons"]]
 
 
 def format_of(filename: str) -> str | None:
-    """The format a file's name says (.bib, .ris, .json), or None."""
+    """The format a file's name says (.bib, .ris, .json, .enw; TEXT for .txt), or None."""
     lowered = filename.lower()
     return next((fmt for suffix, fmt in FORMATS.items() if lowered.endswith(suffix)), None)
 
@@ -122,24 +192,88 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# The line that opens a record (or the file) in each format, as `detect` looks for it.
+_STARTS = (
+    (RIS, re.compile(r"^TY  -")),
+    (REFER, re.compile(r"^%0 ")),
+    (REFWORKS, re.compile(r"^RT ")),
+    (NOTEEXPRESS, re.compile(r"^\{Reference Type\}\s*[:：]", re.IGNORECASE)),
+    (BIBTEX, re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]")),
+    (CSL_JSON, re.compile(r"^\s*\[")),
+)
+# Without an opening line: tags that only one format writes.
+_TAG_HINTS = (
+    (REFER, re.compile(r"^%[ATJDAVNP@] ")),
+    (REFWORKS, re.compile(r"^(?:A1|T1|JF|YR) ")),
+    (NOTEEXPRESS, re.compile(r"^\{(?:Title|Author|Year)\}\s*[:：]")),
+    (RIS, re.compile(r"^[A-Z][A-Z0-9]  - ")),
+)
+
+
+def detect(text: str) -> str | None:
+    """The format a text is written in, by its first record's opening line, or None."""
+    lines = text.split("\n")
+    for line in lines:
+        if not line.strip():
+            continue
+        for fmt, pattern in _STARTS:
+            if pattern.match(line):
+                return fmt
+    for line in lines:
+        for fmt, pattern in _TAG_HINTS:
+            if pattern.match(line):
+                return fmt
+    return None
+
+
 def parse(data: bytes | str, fmt: str) -> Parsed:
-    """The entries and problems of a file in `fmt` (BIBTEX, RIS or CSL_JSON)."""
+    """The entries, refused entries and problems of a file in `fmt` (one of FORMATS' values; TEXT
+    reads the format from the text and sets `Parsed.format` to it)."""
     parsed = Parsed(fmt)
     try:
-        text = decode(data) if isinstance(data, bytes) else data.replace("\r\n", "\n")
+        text = decode(data) if isinstance(data, bytes) else data.replace("\r\n", "\n").replace("\r", "\n")
     except DomainError as error:
         parsed.problems.append(error.message)
         return parsed
-    readers: dict[str, Callable[[str, Parsed], None]] = {BIBTEX: _bibtex, RIS: _ris, CSL_JSON: _csl_json}
+    detected = detect(text)
+    if fmt == TEXT:
+        if detected is None:
+            parsed.problems.append(_not_recognised())
+            return parsed
+        parsed.format = fmt = detected
+    elif detected in (REFER, REFWORKS, NOTEEXPRESS, RIS) and detected != fmt and fmt != CSL_JSON:
+        # A tagged export saved under another name (CNKI's EndNote text as .ris): its opening line says it.
+        parsed.format = fmt = detected
+    readers: dict[str, Callable[[str, Parsed], None]] = {
+        BIBTEX: _bibtex,
+        RIS: _ris,
+        CSL_JSON: _csl_json,
+        REFER: _refer,
+        REFWORKS: _refworks,
+        NOTEEXPRESS: _noteexpress,
+    }
     readers[fmt](text, parsed)
-    if not parsed.entries and not parsed.problems:
+    if parsed.problems:
+        parsed.entries.clear()
+        parsed.refused.clear()
+    elif not parsed.read:
         parsed.problems.append(_("The file holds no entries."))
-    if len(parsed.entries) > MAX_ENTRIES:
+    elif parsed.read > MAX_ENTRIES:
         parsed.problems.append(
             _("The file holds %(n)s entries; import at most %(max)s at a time.")
-            % {"n": len(parsed.entries), "max": MAX_ENTRIES}
+            % {"n": parsed.read, "max": MAX_ENTRIES}
         )
+        parsed.entries.clear()
+        parsed.refused.clear()
     return parsed
+
+
+def _not_recognised() -> str:
+    return _(
+        "The file's format is not recognised. Files read here are BibTeX, RIS, CSL-JSON, EndNote/Refer, RefWorks and "
+        "NoteExpress; from CNKI (中国知网) or Wanfang (万方), choose Export → EndNote, RefWorks or NoteExpress and "
+        "upload the .txt file as it is."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,36 +284,150 @@ def _problem(label: str, sentence: str) -> str:
     return _("%(entry)s: %(problem)s") % {"entry": label, "problem": sentence}
 
 
+def _refuse(parsed: Parsed, *, index: int, ref: str, line: int | None, label: str, reasons: list[str]) -> None:
+    parsed.refused.append({"index": index, "ref": ref, "line": line, "label": label, "reasons": reasons})
+
+
+def _guarded(parsed: Parsed, *, index: int, ref: str, line: int | None, label: str, read: Callable[[], None]) -> None:
+    """Reads one entry; anything unexpected refuses that entry alone (and is logged) instead of the file."""
+    try:
+        read()
+    except Exception:
+        logger.exception("Reading entry %s (%s) of a %s file failed", index, ref, parsed.format)
+        _refuse(
+            parsed,
+            index=index,
+            ref=ref,
+            line=line,
+            label=label,
+            reasons=[_("it cannot be read; check it in the reference manager and export it again.")],
+        )
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         value = value[0] if value else ""
     return " ".join(str(value or "").split())
 
 
+# LaTeX math in titles (`$\alpha$-synuclein`, `CD4$^+$`): common commands as their characters.
+_LATEX_SYMBOLS = {
+    "cdot": "·",
+    "times": "×",
+    "pm": "±",
+    "mp": "∓",
+    "le": "≤",
+    "leq": "≤",
+    "ge": "≥",
+    "geq": "≥",
+    "neq": "≠",
+    "ne": "≠",
+    "approx": "≈",
+    "sim": "∼",
+    "to": "→",
+    "rightarrow": "→",
+    "leftarrow": "←",
+    "leftrightarrow": "↔",
+    "infty": "∞",
+    "circ": "°",
+    "degree": "°",
+    "prime": "′",
+    "partial": "∂",
+    "sqrt": "√",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "varepsilon": "ε",
+    "zeta": "ζ",
+    "eta": "η",
+    "theta": "θ",
+    "iota": "ι",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "nu": "ν",
+    "xi": "ξ",
+    "pi": "π",
+    "rho": "ρ",
+    "sigma": "σ",
+    "tau": "τ",
+    "upsilon": "υ",
+    "phi": "φ",
+    "varphi": "φ",
+    "chi": "χ",
+    "psi": "ψ",
+    "omega": "ω",
+    "Gamma": "Γ",
+    "Delta": "Δ",
+    "Theta": "Θ",
+    "Lambda": "Λ",
+    "Xi": "Ξ",
+    "Pi": "Π",
+    "Sigma": "Σ",
+    "Phi": "Φ",
+    "Psi": "Ψ",
+    "Omega": "Ω",
+    "%": "%",
+    "&": "&",
+    "_": "_",
+    "#": "#",
+    "$": "$",
+}
+# Commands that only style what follows (`\mathrm{CO}`): dropped, their argument kept.
+_LATEX_STYLES = frozenset(
+    {"mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal", "mathbb", "boldsymbol", "text", "textrm", "textit"}
+    | {"textbf", "emph", "rm", "bf", "it", "left", "right", "mathrm", "operatorname", "textsuperscript"}
+    | {"textsubscript", "textsc", "mbox", "ensuremath"}
+)
+_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[%&_#$])\s*")
+_MATH = re.compile(r"(?<!\\)\$\$?(.+?)(?<!\\)\$\$?")
+_HTML_TAG = re.compile(
+    r"</?(?:i|b|u|em|strong|sub|sup|scp|sc|small|span|font|a|br|p|inf|math|mml:[a-z]+)\b[^<>]*/?>", re.IGNORECASE
+)
+_HTML_ENTITY = re.compile(r"&(?:[A-Za-z]+\d*|#\d+|#x[0-9A-Fa-f]+);")
+
+
+def _latex_math(formula: str) -> str:
+    def command(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _LATEX_STYLES:
+            return ""
+        return _LATEX_SYMBOLS.get(name, name)
+
+    text = _LATEX_COMMAND.sub(command, formula)
+    return text.replace("^", "").replace("_", "").replace("{", "").replace("}", "")
+
+
+def plain(value: str) -> str:
+    """A title or journal name without the markup exports carry: LaTeX math (`$\\cdot$` → ·),
+    HTML tags (`<i>`, `<sub>`) and entities (`&amp;`), and runs of spaces."""
+    text = _MATH.sub(lambda match: _latex_math(match.group(1)), value or "")
+    text = _HTML_TAG.sub("", text)
+    if _HTML_ENTITY.search(text):
+        text = html.unescape(text)
+    return " ".join(text.split())
+
+
 def _authors(names: list[str]) -> tuple[list[str], list[int]]:
-    """Names without their marks, and the positions of those marked `*`."""
+    """Names without their marks, and the positions of those marked `*`; a Chinese name split
+    into family and given name ("罗, 耀群") is written as one ("罗耀群")."""
     authors, marked = [], []
     for name in names:
         clean, star = strip_marks(name)
         if not clean or clean.lower() in ("others", "et al.", "et al", "等"):
             continue  # "and others" stands for names the file does not give
-        authors.append(clean)
+        authors.append(joined_chinese_name(clean))
         if star:
             marked.append(len(authors))
     return authors, marked
 
 
-def _first_valid(values: str, clean: Callable[[str], str]) -> str:
-    """The first of several identifiers in one field (print and electronic ISSN, several ISBNs),
-    each checked: a wrong one is named even when another is right."""
-    parts = [part.strip() for part in re.split(r"[,;]", values or "") if part.strip()]
-    cleaned = [clean(part) for part in parts]
-    return cleaned[0] if cleaned else ""
-
-
 def _entry(
     parsed: Parsed,
     *,
+    index: int,
     ref: str,
     line: int | None,
     label: str,
@@ -192,43 +440,43 @@ def _entry(
     corresponding_names: list[str],
     fields: dict[str, str],
 ) -> None:
-    """Checks what the format gave and adds the entry (or its problems)."""
-    problems: list[str] = []
+    """Checks what the format gave and adds the entry, or refuses it with every reason."""
+    reasons: list[str] = []
     if kind is None:
-        problems.append(
+        reasons.append(
             _(
                 "its type “%(type)s” is not one recorded here; use a journal article, conference paper, book, chapter, patent or standard."
             )
             % {"type": type_name}
         )
-    title = " ".join(title.split())
+    title = plain(title)
     if not title:
-        problems.append(_("it has no title."))
+        reasons.append(_("it has no title."))
     authors, marked = _authors(names)
     if not authors:
-        problems.append(_("it names no authors."))
+        reasons.append(_("it names no authors."))
     cleaned: dict[str, Any] = {}
     if year in (None, "") and published_on is None:
-        problems.append(_("it has no year."))
+        reasons.append(_("it has no year."))
     else:
         try:
             cleaned["year"] = identifiers.clean_year(published_on.year if published_on else year)
         except DomainError as error:
-            problems.append(error.message)
+            reasons.append(error.message)
     for name, clean in (
         ("doi", identifiers.clean_doi),
-        ("issn", lambda v: _first_valid(v, identifiers.clean_issn)),
-        ("isbn", lambda v: _first_valid(v, identifiers.clean_isbn)),
+        ("issn", identifiers.first_issn),
+        ("isbn", identifiers.first_isbn),
     ):
         try:
             cleaned[name] = clean(fields.get(name, ""))
         except DomainError as error:
-            problems.append(error.message)
-    parsed.problems.extend(_problem(label, sentence) for sentence in problems)
-    if problems:
+            reasons.append(error.message)
+    if reasons:
+        _refuse(parsed, index=index, ref=ref, line=line, label=label, reasons=reasons)
         return
     entry: dict[str, Any] = {
-        "index": len(parsed.entries) + 1,
+        "index": index,
         "ref": ref,
         "line": line,
         "label": label,
@@ -237,13 +485,16 @@ def _entry(
         "published_on": published_on,
         "authors": authors,
         "marked": marked,
-        "corresponding_names": [n for n in (strip_marks(name)[0] for name in corresponding_names) if n],
+        "corresponding_names": [
+            joined_chinese_name(n) for n in (strip_marks(name)[0] for name in corresponding_names) if n
+        ],
         **{
             name: " ".join((fields.get(name) or "").split())
             for name in ("journal", "volume", "issue", "pages", "publisher", "number")
         },
         **cleaned,
     }
+    entry["journal"] = plain(entry["journal"])
     parsed.entries.append(entry)
 
 
@@ -251,8 +502,16 @@ def _date(year: Any, month: Any, day: Any) -> Any:
     """A full date, or None when any part is missing or impossible."""
     try:
         return dt.date(int(year), int(month), int(day))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _pages(start: str, end: str) -> str:
+    """Pages as a range with an en dash: "900–912" from a start and an end, or a range as written."""
+    start, end = start.strip(), end.strip()
+    if start and end and end != start:
+        return f"{start}–{end}"
+    return re.sub(r"\s*(?:--?|–|—)\s*", "–", start or end)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,6 +524,69 @@ _RAW_FIELDS = frozenset({"doi", "url", "issn", "isbn", "number", "pages", "volum
 _RAW_KEY = "outputs_raw"
 
 
+class _Concatenate(LibraryMiddleware):
+    """Expands `#` concatenation (`journal = jbiol # { Letters}`) with the file's @string macros,
+    which bibtexparser leaves as written. Runs before its own string resolution."""
+
+    def transform(self, library: Library) -> Library:
+        macros = {key.lower(): string.value for key, string in library.strings_dict.items()}
+        for entry in library.entries:
+            for f in entry.fields:
+                if not isinstance(f.value, str) or f.value[:1] in ('"', "{"):
+                    if isinstance(f.value, str) and _top_level_hash(f.value):
+                        f.value = "{" + _expand(f.value, macros, depth=0) + "}"
+                elif _top_level_hash(f.value) or f.value.strip().lower() in macros:
+                    # A macro alone may itself be a concatenation (@string{j = "Nature " # "Comm"}).
+                    f.value = "{" + _expand(f.value, macros, depth=0) + "}"
+        return library
+
+
+def _split_top_level(value: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
+    for char in value:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _top_level_hash(value: str) -> bool:
+    return len(_split_top_level(value)) > 1
+
+
+def _expand(value: str, macros: dict[str, str], depth: int) -> str:
+    pieces = []
+    for part in _split_top_level(value):
+        part = part.strip()
+        if len(part) >= 2 and part[0] + part[-1] in ('""', "{}"):
+            pieces.append(part[1:-1])
+        elif part.lower() in macros and depth < 10:
+            pieces.append(_expand(macros[part.lower()], macros, depth + 1))
+        else:
+            pieces.append(part)  # a number, a month name, or a macro the file does not define
+    return "".join(pieces)
+
+
+class _LowerKeys(BlockMiddleware):
+    """Field names in lower case: Web of Science writes `Author =`, `Title =`, `DOI =`, and
+    bibtexparser's name splitting looks only at `author`."""
+
+    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+        entry.fields = [Field(f.key.lower(), f.value, f.start_line) for f in entry.fields]
+        return entry
+
+
 class _KeepIdentifiers(BlockMiddleware):
     """Keeps the raw value of identifier fields in the entry's metadata before decoding."""
 
@@ -275,60 +597,110 @@ class _KeepIdentifiers(BlockMiddleware):
         return entry
 
 
+# Run on each entry in turn (inside `_guarded`), so that one entry a middleware chokes on is refused alone.
+_ENTRY_MIDDLEWARE: tuple[BlockMiddleware, ...] = (
+    _LowerKeys(),
+    _KeepIdentifiers(),
+    # Braced groups are kept through decoding so that "{Procter and Gamble}" stays one author.
+    LatexDecodingMiddleware(keep_braced_groups=True),
+    SeparateCoAuthors(),
+)
+
+
 def _bibtex(text: str, parsed: Parsed) -> None:
-    library = bibtexparser.parse_string(
-        text,
-        append_middleware=[
-            _KeepIdentifiers(),
-            # Braced groups are kept through decoding so that "{Procter and Gamble}" stays one author.
-            LatexDecodingMiddleware(keep_braced_groups=True),
-            SeparateCoAuthors(),
-        ],
-    )
-    for block in library.blocks:  # in the file's order, so the problems read top to bottom
+    try:
+        library = bibtexparser.parse_string(
+            text,
+            parse_stack=[
+                _Concatenate(),
+                ResolveStringReferencesMiddleware(allow_inplace_modification=True),
+                RemoveEnclosingMiddleware(allow_inplace_modification=True),
+            ],
+        )
+    except Exception:
+        logger.exception("A BibTeX file could not be split into entries")
+        parsed.problems.append(_("The file cannot be read as BibTeX; export it again from the reference manager."))
+        return
+    index = 0
+    for block in library.blocks:  # in the file's order, so the list reads top to bottom
         if isinstance(block, ParsingFailedBlock):
-            parsed.problems.append(_bibtex_failure(block))
+            index += 1
+            _bibtex_failure(index, block, parsed, library)
         elif isinstance(block, Entry):
-            _bibtex_entry(block, parsed)
-    if parsed.problems:
-        parsed.entries.clear()
+            index += 1
+            line = _line(block)
+            label = _("Entry “%(key)s” (line %(line)s)") % {"key": block.key, "line": line}
+            _guarded(
+                parsed,
+                index=index,
+                ref=block.key,
+                line=line,
+                label=label,
+                read=partial(_bibtex_entry, index, label, block, parsed, library),
+            )
 
 
 def _line(block: Any) -> int | None:
     return block.start_line + 1 if block.start_line is not None else None
 
 
-def _bibtex_failure(block: ParsingFailedBlock) -> str:
+_BIBTEX_KEY = re.compile(r"@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,")
+
+
+def _bibtex_failure(index: int, block: ParsingFailedBlock, parsed: Parsed, library: Library) -> None:
     line = _line(block)
     if isinstance(block, DuplicateBlockKeyBlock):
-        return _(
-            "Entry “%(key)s” (line %(line)s) has the same key as the entry on line %(first)s; give every entry its own key."
-        ) % {"key": block.key, "line": line, "first": _line(block.previous_block)}
+        label = _("Entry “%(key)s” (line %(line)s)") % {"key": block.key, "line": line}
+        reason = _("it has the same key as the entry on line %(first)s; give every entry its own key.") % {
+            "first": _line(block.previous_block)
+        }
+        _refuse(parsed, index=index, ref=block.key, line=line, label=label, reasons=[reason])
+        return
     if isinstance(block, DuplicateFieldKeyBlock):
         entry = block.ignore_error_block
         key = entry.key if isinstance(entry, Entry) else "?"
-        return _("Entry “%(key)s” (line %(line)s) gives the field %(fields)s more than once.") % {
-            "key": key,
-            "line": line,
-            "fields": ", ".join(f"“{name}”" for name in sorted(block.duplicate_keys)),
+        label = _("Entry “%(key)s” (line %(line)s)") % {"key": key, "line": line}
+        reason = _("it gives the field %(fields)s more than once.") % {
+            "fields": ", ".join(f"“{name}”" for name in sorted(block.duplicate_keys))
         }
-    start = (block.raw or "").strip().splitlines()[0][:60] if (block.raw or "").strip() else ""
-    return _(
-        "The block starting on line %(line)s (“%(start)s”) cannot be read: a brace or quote is not closed, "
-        "a comma or an equals sign is missing, or the entry key is not followed by a comma."
-    ) % {"line": line, "start": start}
+        _refuse(parsed, index=index, ref=key, line=line, label=label, reasons=[reason])
+        return
+    raw = (block.raw or "").strip()
+    start = raw.splitlines()[0][:60] if raw else ""
+    found = _BIBTEX_KEY.match(raw)
+    label = _("The block starting on line %(line)s (“%(start)s”)") % {"line": line, "start": start}
+    reason = _(
+        "it cannot be read: a brace or quote is not closed, a comma or an equals sign is missing, "
+        "or the entry key is not followed by a comma."
+    )
+    _refuse(parsed, index=index, ref=found.group(1) if found else "", line=line, label=label, reasons=[reason])
 
 
 def _unbraced(value: Any) -> str:
     return " ".join(str(value or "").replace("{", "").replace("}", "").split())
 
 
-def _bibtex_entry(entry: Entry, parsed: Parsed) -> None:
-    line = _line(entry)
-    label = _("Entry “%(key)s” (line %(line)s)") % {"key": entry.key, "line": line}
+def _bibtex_entry(index: int, label: str, entry: Entry, parsed: Parsed, library: Library) -> None:
+    block: Any = entry
+    for middleware in _ENTRY_MIDDLEWARE:
+        block = middleware.transform_entry(block, library)
+        if not isinstance(block, Entry):  # a middleware's error block: the names cannot be split
+            _refuse(
+                parsed,
+                index=index,
+                ref=entry.key,
+                line=_line(entry),
+                label=label,
+                reasons=[_("its author list cannot be read; separate the authors with “and”.")],
+            )
+            return
+    _bibtex_fields(index, label, block, parsed)
+
+
+def _bibtex_fields(index: int, label: str, entry: Entry, parsed: Parsed) -> None:
     values: dict[str, Any] = {}
     for f in entry.fields:
-        values.setdefault(f.key.lower(), f.value)
+        values.setdefault(f.key, f.value)
     raw: dict[str, str] = entry.parser_metadata.get(_RAW_KEY, {})
     values.update({key: value for key, value in raw.items() if key in values})
     type_name = entry.entry_type.lower()
@@ -348,7 +720,7 @@ def _bibtex_entry(entry: Entry, parsed: Parsed) -> None:
     kind_fields = {
         "journal": _unbraced(values.get("journal") or values.get("journaltitle") or values.get("booktitle")),
         "volume": _unbraced(values.get("volume")),
-        "pages": _unbraced(values.get("pages")).replace("--", "–"),
+        "pages": _pages(_unbraced(values.get("pages")), ""),
         "publisher": _unbraced(values.get("publisher") or values.get("holder") or values.get("organization")),
         "doi": _unbraced(values.get("doi")),
         "issn": _unbraced(values.get("issn")),
@@ -360,8 +732,9 @@ def _bibtex_entry(entry: Entry, parsed: Parsed) -> None:
         kind_fields["issue"] = _unbraced(values.get("number") or values.get("issue"))
     _entry(
         parsed,
+        index=index,
         ref=entry.key,
-        line=line,
+        line=_line(entry),
         label=label,
         type_name=f"@{type_name}",
         kind=kind,
@@ -401,62 +774,88 @@ def _noted_corresponding(notes: list[str]) -> list[str]:
 _RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 
 
-def _ris_records(text: str, parsed: Parsed) -> list[tuple[int, str]]:
-    """The records' starting lines and titles, checking that every record opens with TY and
-    closes with ER (rispy silently drops what does not)."""
-    records: list[tuple[int, str]] = []
-    open_at: int | None = None
-    title = ""
+@dataclass
+class _Record:
+    """One record of a tagged file: where it starts, its number and its lines."""
+
+    number: int
+    line: int
+    lines: list[str] = field(default_factory=list)
+    closed: bool = False
+    stray_tag: str = ""  # a record of tags before any opening line: the first such tag
+
+
+def _ris_records(text: str) -> list[_Record]:
+    """The file's records, in order, each with its lines; a record without its ER line, and tags
+    that stand before any TY, are records too (refused later with their line)."""
+    records: list[_Record] = []
+    current: _Record | None = None
     for number, line in enumerate(text.split("\n"), 1):
         match = _RIS_TAG.match(line.rstrip())
         if not match:
-            continue  # a continuation line, or text outside the records
-        tag, value = match.group(1), (match.group(2) or "").strip()
+            if current is not None and not current.closed:
+                current.lines.append(line)  # a continuation line of the open record
+            continue
+        tag = match.group(1)
         if tag == "TY":
-            if open_at is not None:
-                parsed.problems.append(
-                    _(
-                        "The record starting on line %(start)s has no ER line before the next record starts on line %(line)s."
-                    )
-                    % {"start": open_at, "line": number}
-                )
-            open_at, title = number, ""
-        elif open_at is None:
-            parsed.problems.append(
-                _(
-                    "Line %(line)s: the tag %(tag)s stands outside a record; every record starts with a TY line (its type) and ends with an ER line."
-                )
-                % {"line": number, "tag": tag}
-            )
-        elif tag == "ER":
-            records.append((open_at, title))
-            open_at = None
-        elif tag in ("TI", "T1") and not title:
-            title = value
-    if open_at is not None:
-        parsed.problems.append(
-            _("The record starting on line %(start)s (“%(title)s”) does not end with an ER line.")
-            % {"start": open_at, "title": title[:60]}
-        )
+            current = _Record(len(records) + 1, number, [line])
+            records.append(current)
+        elif current is None or current.closed:
+            current = _Record(len(records) + 1, number, [line], stray_tag=tag)
+            records.append(current)
+        else:
+            current.lines.append(line)
+            if tag == "ER":
+                current.closed = True
     return records
 
 
 def _ris(text: str, parsed: Parsed) -> None:
-    starts = _ris_records(text, parsed)
-    if parsed.problems:
-        return
-    records = rispy.loads(text, skip_unknown_tags=True)
-    if len(records) != len(starts):  # cannot happen after the check above; refuse rather than guess
-        parsed.problems.append(_("The records of the file cannot be told apart; export it again."))
-        return
-    for number, ((line, _title), record) in enumerate(zip(starts, records, strict=True), 1):
-        _ris_entry(number, line, record, parsed)
-    if parsed.problems:
-        parsed.entries.clear()
+    records = _ris_records(text)
+    for position, record in enumerate(records):
+        label = _("Record %(number)s (line %(line)s)") % {"number": record.number, "line": record.line}
+        ref = str(record.number)
+        if record.stray_tag:
+            reason = _(
+                "the tag %(tag)s stands outside a record; every record starts with a TY line (its type) and ends with an ER line."
+            ) % {"tag": record.stray_tag}
+            _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
+            continue
+        if not record.closed:
+            following = records[position + 1] if position + 1 < len(records) else None
+            reason = (
+                _("it has no ER line before the next record starts on line %(line)s.") % {"line": following.line}
+                if following
+                else _("it does not end with an ER line.")
+            )
+            _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
+            continue
+        _guarded(
+            parsed,
+            index=record.number,
+            ref=ref,
+            line=record.line,
+            label=label,
+            read=partial(_ris_record, record, label, parsed),
+        )
 
 
-def _ris_entry(number: int, line: int, record: dict[str, Any], parsed: Parsed) -> None:
-    label = _("Record %(number)s (line %(line)s)") % {"number": number, "line": line}
+def _ris_record(record: _Record, label: str, parsed: Parsed) -> None:
+    found = rispy.loads("\n".join(record.lines) + "\n", skip_unknown_tags=True)
+    if len(found) != 1:  # cannot happen for a record between TY and ER; refuse rather than guess
+        _refuse(
+            parsed,
+            index=record.number,
+            ref=str(record.number),
+            line=record.line,
+            label=label,
+            reasons=[_("it cannot be read; check it in the reference manager and export it again.")],
+        )
+        return
+    _ris_entry(record.number, record.line, label, found[0], parsed)
+
+
+def _ris_entry(number: int, line: int, label: str, record: dict[str, Any], parsed: Parsed) -> None:
     type_name = _text(record.get("type_of_reference")).upper()
     kind = RIS_KINDS.get(type_name)
     names = list(record.get("authors") or record.get("first_authors") or [])
@@ -468,17 +867,18 @@ def _ris_entry(number: int, line: int, record: dict[str, Any], parsed: Parsed) -
     published_on = _date(parts[0], parts[1], parts[2]) if all(p.strip() for p in parts) else None
     if published_on and year and str(published_on.year) != year:
         published_on = None  # DA and PY disagree: keep the year the record gives
-    start, end = _text(record.get("start_page")), _text(record.get("end_page"))
     serial = _text(record.get("issn"))
     fields = {
+        # The journal's full name (JF, T2) before its abbreviations (JO, JA, J2).
         "journal": _text(
-            record.get("journal_name")
+            record.get("alternate_title3")
             or record.get("secondary_title")
-            or record.get("alternate_title3")
+            or record.get("journal_name")
+            or record.get("alternate_title2")
             or record.get("alternate_title1")
         ),
         "volume": _text(record.get("volume")),
-        "pages": f"{start}–{end}" if start and end else start,
+        "pages": _pages(_text(record.get("start_page")), _text(record.get("end_page"))),
         "publisher": _text(record.get("publisher")),
         "doi": _text(record.get("doi")),
     }
@@ -493,6 +893,7 @@ def _ris_entry(number: int, line: int, record: dict[str, Any], parsed: Parsed) -
     notes = [str(n) for n in (record.get("notes") or [])] + [_text(record.get("note"))]
     _entry(
         parsed,
+        index=number,
         ref=str(number),
         line=line,
         label=label,
@@ -504,6 +905,233 @@ def _ris_entry(number: int, line: int, record: dict[str, Any], parsed: Parsed) -
         names=[str(name) for name in names],
         corresponding_names=_noted_corresponding(notes),
         fields=fields,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Tagged text from CNKI and Wanfang: EndNote/Refer, RefWorks, NoteExpress. One record per type
+# line; a line without a tag continues the field above it.
+
+
+@dataclass
+class _TaggedFormat:
+    tag: re.Pattern[str]  # group 1 the tag, group 2 the value
+    opening: str  # the tag that opens a record (its reference type)
+    name: str  # how sentences name the opening tag
+
+
+_REFER_FORMAT = _TaggedFormat(re.compile(r"^(%[0-9A-Za-z@+&#!$^*()~>])(?: (.*))?$"), "%0", "%0")
+_REFWORKS_FORMAT = _TaggedFormat(re.compile(r"^([A-Z][A-Z0-9]|vo|Vo)(?: (.*))?$"), "RT", "RT")
+_NOTEEXPRESS_FORMAT = _TaggedFormat(re.compile(r"^\{([^{}]+?)\}\s*[:：]\s?(.*)$"), "reference type", "{Reference Type}")
+
+
+def _tagged_records(text: str, fmt: _TaggedFormat) -> list[tuple[_Record, dict[str, list[str]]]]:
+    """The records with their fields (tag → values in order). A record opens with its type line;
+    after a blank line, a tag the open record already has starts a record of its own that lacks
+    its type line (marked by that tag), as do tags before any type line."""
+    records: list[tuple[_Record, dict[str, list[str]]]] = []
+    values: dict[str, list[str]] = {}
+    last: tuple[str, int] | None = None
+    after_blank = False
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip()
+        match = fmt.tag.match(line)
+        if not match:
+            if not line.strip():
+                after_blank = True
+            elif last is not None:
+                tag, position = last
+                values[tag][position] += " " + line.strip()  # a continuation line
+            continue
+        written = match.group(1).strip()
+        tag = written.lower() if fmt is _NOTEEXPRESS_FORMAT else written.upper() if fmt is _REFWORKS_FORMAT else written
+        if tag == fmt.opening or not records or (after_blank and tag in values):
+            record = _Record(len(records) + 1, number, [line], stray_tag="" if tag == fmt.opening else written)
+            values = {}
+            records.append((record, values))
+        values.setdefault(tag, []).append((match.group(2) or "").strip())
+        last = (tag, len(values[tag]) - 1)
+        after_blank = False
+    return records
+
+
+def _tagged(text: str, parsed: Parsed, fmt: _TaggedFormat, read: Callable[..., None]) -> None:
+    for record, values in _tagged_records(text, fmt):
+        label = _("Record %(number)s (line %(line)s)") % {"number": record.number, "line": record.line}
+        if record.stray_tag:
+            reason = _(
+                "it has no %(opening)s line giving its type before its %(tag)s line; every record starts with one."
+            ) % {"tag": record.stray_tag, "opening": fmt.name}
+            _refuse(
+                parsed, index=record.number, ref=str(record.number), line=record.line, label=label, reasons=[reason]
+            )
+            continue
+        _guarded(
+            parsed,
+            index=record.number,
+            ref=str(record.number),
+            line=record.line,
+            label=label,
+            read=partial(read, record, label, values, parsed),
+        )
+
+
+def _first(values: dict[str, list[str]], *tags: str) -> str:
+    """The first non-empty value among the tags, in the order given."""
+    for tag in tags:
+        for value in values.get(tag, []):
+            if value.strip():
+                return " ".join(value.split())
+    return ""
+
+
+def _names(values: dict[str, list[str]], *tags: str) -> list[str]:
+    """Authors from one line each or several on a line joined by `;` (CNKI writes both)."""
+    for tag in tags:
+        names = [name.strip() for value in values.get(tag, []) for name in re.split(r"[;；]", value) if name.strip()]
+        if names:
+            return names
+    return []
+
+
+def _year_and_date(year_text: str, date_text: str) -> tuple[str, dt.date | None]:
+    """The year and, when the record gives a full one, the date ("2019-01-09", "2019/1/9")."""
+    found = re.search(r"\b(\d{4})\b", year_text) or re.search(r"\b(\d{4})\b", date_text)
+    year = found.group(1) if found else year_text.strip()
+    for text in (date_text, year_text):
+        full = re.search(r"\b(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", text)
+        if full and full.group(1) == year:
+            return year, _date(*full.groups())
+    return year, None
+
+
+def _tagged_entry(
+    record: _Record,
+    label: str,
+    parsed: Parsed,
+    *,
+    type_name: str,
+    title: str,
+    names: list[str],
+    year_text: str,
+    date_text: str,
+    serial: str,
+    fields: dict[str, str],
+    notes: list[str],
+) -> None:
+    kind = TAGGED_KINDS.get(type_name.lower())
+    year, published_on = _year_and_date(year_text, date_text)
+    if kind == "book":
+        fields["isbn"] = serial
+    elif kind in ("patent", "standard"):
+        fields["number"] = fields.get("number") or serial
+        fields.pop("issue", None)
+    else:
+        fields["issn"] = serial
+    _entry(
+        parsed,
+        index=record.number,
+        ref=str(record.number),
+        line=record.line,
+        label=label,
+        type_name=type_name or "—",
+        kind=kind,
+        title=title,
+        year=year,
+        published_on=published_on,
+        names=names,
+        corresponding_names=_noted_corresponding(notes),
+        fields=fields,
+    )
+
+
+def _refer(text: str, parsed: Parsed) -> None:
+    _tagged(text, parsed, _REFER_FORMAT, _refer_record)
+
+
+def _refer_record(record: _Record, label: str, values: dict[str, list[str]], parsed: Parsed) -> None:
+    _tagged_entry(
+        record,
+        label,
+        parsed,
+        type_name=_first(values, "%0"),
+        title=_first(values, "%T"),
+        names=_names(values, "%A"),
+        year_text=_first(values, "%D"),
+        date_text=_first(values, "%8"),
+        serial=_first(values, "%@"),
+        fields={
+            "journal": _first(values, "%J", "%B"),
+            "volume": _first(values, "%V"),
+            "issue": _first(values, "%N"),
+            "pages": _pages(_first(values, "%P"), ""),
+            "publisher": _first(values, "%I"),
+            "doi": _first(values, "%R"),
+        },
+        notes=values.get("%Z", []) + values.get("%O", []),
+    )
+
+
+def _refworks(text: str, parsed: Parsed) -> None:
+    _tagged(text, parsed, _REFWORKS_FORMAT, _refworks_record)
+
+
+def _refworks_record(record: _Record, label: str, values: dict[str, list[str]], parsed: Parsed) -> None:
+    start, other = _first(values, "SP"), _first(values, "OP")
+    _tagged_entry(
+        record,
+        label,
+        parsed,
+        type_name=_first(values, "RT"),
+        title=_first(values, "T1"),
+        names=_names(values, "A1", "AU"),
+        year_text=_first(values, "YR"),
+        date_text=_first(values, "FD"),
+        serial=_first(values, "SN"),
+        fields={
+            # The periodical's full name (JF) before its abbreviation (JO) and the secondary title (T2).
+            "journal": _first(values, "JF", "T2", "JO"),
+            "volume": _first(values, "VO"),
+            "issue": _first(values, "IS"),
+            "pages": _pages(start, other)
+            if start and other and not re.search(r"[-–]", other)
+            else _pages(other or start, ""),
+            "publisher": _first(values, "PB"),
+            "doi": _first(values, "DO"),
+        },
+        notes=values.get("NO", []),
+    )
+
+
+def _noteexpress(text: str, parsed: Parsed) -> None:
+    _tagged(text, parsed, _NOTEEXPRESS_FORMAT, _noteexpress_record)
+
+
+def _noteexpress_record(record: _Record, label: str, values: dict[str, list[str]], parsed: Parsed) -> None:
+    type_name = _first(values, "reference type")
+    kind = TAGGED_KINDS.get(type_name.lower())
+    # CNKI writes a patent's number in {Notes} or {Type of Work}, a standard's in {ISBN}.
+    number = _first(values, "patent number", "type of work", "notes") if kind == "patent" else ""
+    _tagged_entry(
+        record,
+        label,
+        parsed,
+        type_name=type_name,
+        title=_first(values, "title"),
+        names=_names(values, "author"),
+        year_text=_first(values, "year"),
+        date_text=_first(values, "date"),
+        serial=_first(values, "isbn/issn", "issn", "isbn"),
+        fields={
+            "journal": _first(values, "journal", "secondary title"),
+            "volume": _first(values, "volume"),
+            "issue": _first(values, "issue"),
+            "pages": _pages(_first(values, "pages"), ""),
+            "publisher": _first(values, "publisher"),
+            "doi": _first(values, "doi"),
+            "number": number,
+        },
+        notes=values.get("notes", []),
     )
 
 
@@ -522,6 +1150,9 @@ def _csl_json(text: str, parsed: Parsed) -> None:
             % {"line": error.lineno, "column": error.colno}
         )
         return
+    except RecursionError:
+        parsed.problems.append(_("The file nests its data too deeply to be CSL-JSON; export it again."))
+        return
     if not isinstance(items, list):
         parsed.problems.append(
             _("A CSL-JSON file is a list of items ([{…}, {…}]); this file holds %(what)s.")
@@ -529,9 +1160,16 @@ def _csl_json(text: str, parsed: Parsed) -> None:
         )
         return
     for number, item in enumerate(items, 1):
-        _csl_item(number, item, parsed)
-    if parsed.problems:
-        parsed.entries.clear()
+        label = _csl_label(number, item)
+        ref = item.get("id") if isinstance(item, dict) else None
+        _guarded(
+            parsed,
+            index=number,
+            ref=str(ref if isinstance(ref, (str, int)) and str(ref) else number),
+            line=None,
+            label=label,
+            read=partial(_csl_item, number, label, item, parsed),
+        )
 
 
 def _json_kind(value: Any) -> str:
@@ -544,22 +1182,23 @@ def _json_kind(value: Any) -> str:
     return _("something else")
 
 
-def _csl_item(number: int, item: Any, parsed: Parsed) -> None:
+def _csl_label(number: int, item: Any) -> str:
+    ref = item.get("id") if isinstance(item, dict) else None
+    if isinstance(ref, (str, int)) and str(ref):
+        return _("Item %(number)s (id “%(id)s”)") % {"number": number, "id": ref}
+    return _("Item %(number)s") % {"number": number}
+
+
+def _csl_item(number: int, label: str, item: Any, parsed: Parsed) -> None:
     if not isinstance(item, dict):
-        parsed.problems.append(
-            _("Item %(number)s is %(what)s, not an object with a type and a title.")
-            % {"number": number, "what": _json_kind(item)}
-        )
+        reason = _("it is %(what)s, not an object with a type and a title.") % {"what": _json_kind(item)}
+        _refuse(parsed, index=number, ref=str(number), line=None, label=label, reasons=[reason])
         return
     ref = item.get("id")
-    label = (
-        _("Item %(number)s (id “%(id)s”)") % {"number": number, "id": ref}
-        if isinstance(ref, (str, int)) and str(ref)
-        else _("Item %(number)s") % {"number": number}
-    )
+    ref_text = str(ref) if isinstance(ref, (str, int)) and str(ref) else str(number)
     shape = _csl_shape_problems(item)
     if shape:
-        parsed.problems.extend(_problem(label, sentence) for sentence in shape)
+        _refuse(parsed, index=number, ref=ref_text, line=None, label=label, reasons=shape)
         return
     names = [_csl_name(author) for author in item.get("author") or item.get("editor") or []]
     issued = item.get("issued") or {}
@@ -576,7 +1215,7 @@ def _csl_item(number: int, item: Any, parsed: Parsed) -> None:
         "journal": _text(container),
         "volume": _text(item.get("volume")),
         "issue": _text(item.get("issue")),
-        "pages": _text(item.get("page")).replace("--", "–"),
+        "pages": _pages(_text(item.get("page")).replace("--", "–"), ""),
         "publisher": _text(item.get("publisher")),
         "doi": _text(item.get("DOI")),
         "issn": ", ".join(issn) if isinstance(issn, list) else str(issn),
@@ -585,7 +1224,8 @@ def _csl_item(number: int, item: Any, parsed: Parsed) -> None:
     }
     _entry(
         parsed,
-        ref=str(ref or number),
+        index=number,
+        ref=ref_text,
         line=None,
         label=label,
         type_name=str(item.get("type") or "—"),

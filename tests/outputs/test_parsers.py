@@ -1,5 +1,6 @@
-"""Reading BibTeX, RIS and CSL-JSON: entries with their identifiers checked, and every malformed
-file refused whole with sentences that name the entry, its line and the rule."""
+"""Reading BibTeX, RIS and CSL-JSON: entries with their identifiers checked; a malformed entry is
+refused alone with sentences that name it, its line and the rule, and only a file nothing can be
+read from is refused whole."""
 
 import datetime as dt
 import json
@@ -8,7 +9,7 @@ import pytest
 
 from outputs import identifiers
 from outputs.names import FULL, INITIALS, NONE, find, match, name_forms
-from outputs.parsers import BIBTEX, CSL_JSON, RIS, format_of, parse
+from outputs.parsers import BIBTEX, CSL_JSON, REFER, RIS, TEXT, format_of, parse
 from tests.outputs.conftest import BIBTEX as BIB_SAMPLE
 from tests.outputs.conftest import CSL_JSON as CSL_SAMPLE
 from tests.outputs.conftest import RIS as RIS_SAMPLE
@@ -18,7 +19,7 @@ from tests.outputs.conftest import RIS as RIS_SAMPLE
 
 def test_a_bibtex_file_gives_its_entries_with_clean_identifiers():
     parsed = parse(BIB_SAMPLE.encode(), BIBTEX)
-    assert parsed.problems == []
+    assert parsed.problems == [] and parsed.refused == []
     paper, conference, book = parsed.entries
     assert (paper["ref"], paper["line"], paper["kind"]) == ("chen2024cells", 2, "paper")
     assert paper["title"] == "Single-cell atlas of the Human liver: a CRISPR screen"
@@ -41,7 +42,7 @@ def test_a_bibtex_file_gives_its_entries_with_clean_identifiers():
 
 def test_a_ris_file_gives_its_records():
     parsed = parse(RIS_SAMPLE.encode(), RIS)
-    assert parsed.problems == []
+    assert parsed.problems == [] and parsed.refused == []
     paper, patent = parsed.entries
     assert paper["label"] == "Record 1 (line 1)"
     assert paper["doi"] == "10.1016/j.jhep.2024.01.001"  # "doi:" stripped
@@ -53,7 +54,7 @@ def test_a_ris_file_gives_its_records():
 
 def test_a_csl_json_file_gives_its_items():
     parsed = parse(CSL_SAMPLE.encode(), CSL_JSON)
-    assert parsed.problems == []
+    assert parsed.problems == [] and parsed.refused == []
     paper, standard = parsed.entries
     assert paper["label"] == "Item 1 (id “liver-2024”)"
     assert paper["authors"] == ["Zhang, San", "Chen, Boshi"]
@@ -67,50 +68,72 @@ def test_a_byte_order_mark_and_windows_line_ends_are_read():
     assert parsed.problems == [] and len(parsed.entries) == 2
 
 
-@pytest.mark.parametrize(("name", "fmt"), [("refs.BIB", BIBTEX), ("x.ris", RIS), ("zotero.json", CSL_JSON)])
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("refs.BIB", BIBTEX), ("x.ris", RIS), ("zotero.json", CSL_JSON), ("cnki.enw", REFER), ("CNKI-2024.TXT", TEXT)],
+)
 def test_the_format_follows_the_files_name(name, fmt):
     assert format_of(name) == fmt
 
 
 def test_other_files_have_no_format():
-    assert format_of("refs.enw") is None
+    assert format_of("refs.docx") is None and format_of("refs") is None
 
 
-# ---- malformed files: refused whole ------------------------------------------------------------
+# ---- malformed entries: refused alone, the rest of the file is read ------------------------------
 
 GOOD_ENTRY = "@article{good, title={Fine}, author={Chen, Boshi}, year={2024}}\n"
 
 
-def test_bibtex_with_an_unbalanced_brace_is_refused_naming_the_line():
+def refused(parsed):
+    """The refused entries as (index, ref, line, label, reasons), for exact comparisons."""
+    return [(r["index"], r["ref"], r["line"], r["label"], r["reasons"]) for r in parsed.refused]
+
+
+def test_bibtex_with_an_unbalanced_brace_refuses_that_block_alone_naming_its_line():
     text = (
         GOOD_ENTRY
         + "@article{broken,\n  title = {Unbalanced {brace,\n  year = {2020}\n}\n"
         + GOOD_ENTRY.replace("good", "later")
     )
     parsed = parse(text, BIBTEX)
-    assert parsed.entries == []  # nothing of the file, not even its good entries
-    assert len(parsed.problems) == 1
-    assert parsed.problems[0].startswith("The block starting on line 2 (“@article{broken,”) cannot be read")
-    assert "a brace or quote is not closed" in parsed.problems[0]
+    assert parsed.problems == []
+    assert [(e["index"], e["ref"]) for e in parsed.entries] == [(1, "good"), (3, "later")]
+    [(index, ref, line, label, reasons)] = refused(parsed)
+    assert (index, ref, line) == (2, "broken", 2)
+    assert label == "The block starting on line 2 (“@article{broken,”)"
+    assert reasons[0].startswith("it cannot be read: a brace or quote is not closed")
+    assert parsed.refusal_sentences()[0].startswith(
+        "The block starting on line 2 (“@article{broken,”): it cannot be read: a brace or quote is not closed"
+    )
 
 
-def test_bibtex_with_a_duplicate_key_is_refused_naming_both_lines():
+def test_bibtex_with_a_duplicate_key_refuses_the_second_naming_both_lines():
     parsed = parse(GOOD_ENTRY + "\n" + GOOD_ENTRY, BIBTEX)
-    assert parsed.entries == []
-    assert parsed.problems == [
-        "Entry “good” (line 3) has the same key as the entry on line 1; give every entry its own key."
+    assert [e["line"] for e in parsed.entries] == [1]
+    assert refused(parsed) == [
+        (
+            2,
+            "good",
+            3,
+            "Entry “good” (line 3)",
+            ["it has the same key as the entry on line 1; give every entry its own key."],
+        )
     ]
 
 
 def test_bibtex_with_a_field_given_twice_is_refused():
     parsed = parse("@article{twice, title={A}, title={B}, author={X}, year={2020}}", BIBTEX)
-    assert parsed.problems == ["Entry “twice” (line 1) gives the field “title” more than once."]
+    assert parsed.entries == [] and parsed.problems == []
+    assert refused(parsed) == [
+        (1, "twice", 1, "Entry “twice” (line 1)", ["it gives the field “title” more than once."])
+    ]
 
 
-def test_an_unknown_bibtex_type_is_a_problem_naming_it():
-    parsed = parse("@misc{web, title={A page}, author={X}, year={2020}}", BIBTEX)
-    assert parsed.entries == []
-    assert parsed.problems[0].startswith("Entry “web” (line 1): its type “@misc” is not one recorded here")
+def test_an_unknown_bibtex_type_refuses_the_entry_naming_it():
+    parsed = parse("@misc{web, title={A page}, author={X}, year={2020}}\n" + GOOD_ENTRY, BIBTEX)
+    assert [e["index"] for e in parsed.entries] == [2]
+    assert parsed.refused[0]["reasons"][0].startswith("its type “@misc” is not one recorded here")
 
 
 @pytest.mark.parametrize(
@@ -126,9 +149,11 @@ def test_an_unknown_bibtex_type_is_a_problem_naming_it():
 def test_a_wrong_identifier_is_named_with_its_entry_and_line(field, value, sentence):
     text = GOOD_ENTRY + f"@article{{bad, title={{T}}, author={{X}}, year={{2020}}, {field}={{{value}}}}}"
     parsed = parse(text, BIBTEX)
-    assert parsed.entries == []
-    assert len(parsed.problems) == 1
-    assert parsed.problems[0].startswith(f"Entry “bad” (line 2): {sentence}")
+    assert [e["ref"] for e in parsed.entries] == ["good"]
+    [(index, ref, line, label, reasons)] = refused(parsed)
+    assert (index, ref, line, label) == (2, "bad", 2, "Entry “bad” (line 2)")
+    assert len(reasons) == 1 and reasons[0].startswith(sentence)
+    assert parsed.refusal_sentences()[0].startswith(f"Entry “bad” (line 2): {sentence}")
 
 
 @pytest.mark.parametrize(
@@ -143,74 +168,117 @@ def test_a_wrong_identifier_is_named_with_its_entry_and_line(field, value, sente
 )
 def test_a_missing_or_impossible_detail_is_named(fields, sentence):
     parsed = parse(f"@article{{e1, {fields}}}", BIBTEX)
-    assert parsed.problems[0].startswith(f"Entry “e1” (line 1): {sentence}")
+    assert parsed.refused[0]["label"] == "Entry “e1” (line 1)"
+    assert parsed.refused[0]["reasons"][0].startswith(sentence)
 
 
-def test_ris_without_ty_is_refused_naming_the_line():
-    text = "TI  - Untyped\nAU  - Chen, Boshi\nER  - \n"
+def test_every_reason_of_an_entry_is_given():
+    parsed = parse("@misc{e1, year={1850}, doi={10.12/x}}", BIBTEX)
+    reasons = parsed.refused[0]["reasons"]
+    assert len(reasons) == 5
+    assert reasons[0].startswith("its type “@misc”") and reasons[1:3] == ["it has no title.", "it names no authors."]
+    assert reasons[3].startswith("The year 1850") and reasons[4].startswith("“10.12/x” is not a DOI")
+
+
+RIS_GOOD = "TY  - JOUR\nTI  - Fine\nAU  - Chen, Boshi\nPY  - 2024\nER  - \n"
+
+
+def test_ris_tags_before_any_ty_are_refused_naming_the_line():
+    text = "TI  - Untyped\nAU  - Chen, Boshi\nER  - \n\n" + RIS_GOOD
     parsed = parse(text, RIS)
-    assert parsed.entries == []
-    assert parsed.problems[0] == (
-        "Line 1: the tag TI stands outside a record; every record starts with a TY line (its type) and ends with an ER line."
-    )
+    assert [(e["index"], e["line"], e["label"]) for e in parsed.entries] == [(2, 5, "Record 2 (line 5)")]
+    assert refused(parsed) == [
+        (
+            1,
+            "1",
+            1,
+            "Record 1 (line 1)",
+            [
+                "the tag TI stands outside a record; every record starts with a TY line (its type) and ends with an ER line."
+            ],
+        )
+    ]
 
 
-def test_ris_without_er_is_refused_naming_the_record():
-    text = "TY  - JOUR\nTI  - Unfinished\nAU  - Chen, Boshi\nPY  - 2024\n"
+def test_ris_without_er_at_the_end_is_refused_naming_the_record():
+    text = RIS_GOOD + "\nTY  - JOUR\nTI  - Unfinished\nAU  - Chen, Boshi\nPY  - 2024\n"
     parsed = parse(text, RIS)
-    assert parsed.entries == []
-    assert parsed.problems == ["The record starting on line 1 (“Unfinished”) does not end with an ER line."]
+    assert len(parsed.entries) == 1
+    assert refused(parsed) == [(2, "2", 7, "Record 2 (line 7)", ["it does not end with an ER line."])]
 
 
-def test_ris_whose_record_runs_into_the_next_is_refused():
+def test_ris_whose_record_runs_into_the_next_refuses_the_first():
     text = "TY  - JOUR\nTI  - First\nTY  - JOUR\nTI  - Second\nAU  - X\nPY  - 2020\nER  - \n"
     parsed = parse(text, RIS)
-    assert parsed.problems == ["The record starting on line 1 has no ER line before the next record starts on line 3."]
+    assert [e["title"] for e in parsed.entries] == ["Second"]
+    assert refused(parsed) == [
+        (1, "1", 1, "Record 1 (line 1)", ["it has no ER line before the next record starts on line 3."])
+    ]
 
 
-def test_an_unknown_ris_type_is_a_problem():
+def test_an_unknown_ris_type_is_refused():
     parsed = parse("TY  - ELEC\nTI  - A page\nAU  - X\nPY  - 2020\nER  - \n", RIS)
-    assert parsed.problems[0].startswith("Record 1 (line 1): its type “ELEC” is not one recorded here")
+    assert parsed.refused[0]["label"] == "Record 1 (line 1)"
+    assert parsed.refused[0]["reasons"][0].startswith("its type “ELEC” is not one recorded here")
 
 
-def test_json_that_does_not_parse_is_refused_with_its_place():
+def test_json_that_does_not_parse_is_refused_whole_with_its_place():
     parsed = parse('[{"type": "article-journal", "title": "x"', CSL_JSON)
-    assert parsed.entries == []
+    assert parsed.entries == [] and parsed.refused == []
     assert parsed.problems == [
         "The file is not valid JSON: it breaks off or has a stray character at line 1, column 42."
     ]
 
 
-def test_json_that_is_not_a_list_of_items_is_refused():
+def test_json_that_is_not_a_list_of_items_is_refused_whole():
     parsed = parse(json.dumps({"items": []}), CSL_JSON)
     assert parsed.problems == ["A CSL-JSON file is a list of items ([{…}, {…}]); this file holds a single object."]
-    assert parse("[1]", CSL_JSON).problems == ["Item 1 is a number, not an object with a type and a title."]
+    item = parse("[1]", CSL_JSON)
+    assert item.problems == []
+    assert refused(item) == [(1, "1", None, "Item 1", ["it is a number, not an object with a type and a title."])]
 
 
-def test_csl_items_of_the_wrong_shape_are_named():
+def test_csl_items_of_the_wrong_shape_are_refused_each_alone():
     items = [
         {"id": "a", "type": "article-journal", "title": "T", "author": "Chen Boshi", "issued": {"date-parts": "2020"}},
         {"id": "b", "title": "No type", "author": [{"family": "Chen", "given": "Boshi"}]},
         {"id": "c", "type": "webpage", "title": "W", "author": [{"literal": "X"}], "issued": {"date-parts": [[2020]]}},
+        {"id": "d", "type": "book", "title": "W", "author": [{"literal": "X"}], "issued": {"date-parts": [[2020]]}},
     ]
-    problems = parse(json.dumps(items), CSL_JSON).problems
-    assert problems[0] == (
-        "Item 1 (id “a”): “author” should be a list of names like {“family”: “Zhang”, “given”: “San”}."
-    )
-    assert problems[1] == "Item 1 (id “a”): “issued” should read {“date-parts”: [[2024, 5, 17]]}."
-    assert problems[2] == "Item 2 (id “b”): it has no “type” (e.g. “article-journal”)."
-    assert problems[3].startswith("Item 3 (id “c”): its type “webpage” is not one recorded here")
+    parsed = parse(json.dumps(items), CSL_JSON)
+    assert [(e["index"], e["ref"]) for e in parsed.entries] == [(4, "d")]
+    a, b, c = parsed.refused
+    assert (a["index"], a["ref"], a["line"], a["label"]) == (1, "a", None, "Item 1 (id “a”)")
+    assert a["reasons"] == [
+        "“author” should be a list of names like {“family”: “Zhang”, “given”: “San”}.",
+        "“issued” should read {“date-parts”: [[2024, 5, 17]]}.",
+    ]
+    assert b["reasons"] == ["it has no “type” (e.g. “article-journal”)."]
+    assert c["label"] == "Item 3 (id “c”)" and c["reasons"][0].startswith("its type “webpage” is not one recorded here")
 
 
 def test_a_file_in_another_encoding_is_refused():
     parsed = parse("@article{a, title={肝脏}, author={陈博士}, year={2024}}".encode("gbk"), BIBTEX)
-    assert parsed.entries == []
+    assert parsed.entries == [] and parsed.refused == []
     assert parsed.problems[0].startswith("The file is not UTF-8 text")
+
+
+def test_a_binary_file_is_refused():
+    assert parse(b"PK\x03\x04\x00\x00", RIS).problems == [
+        "The file holds binary data, not text; export the references again."
+    ]
 
 
 def test_a_file_without_entries_is_refused():
     assert parse("% nothing here\n", BIBTEX).problems == ["The file holds no entries."]
     assert parse("[]", CSL_JSON).problems == ["The file holds no entries."]
+
+
+def test_a_file_with_too_many_entries_is_refused_whole(monkeypatch):
+    monkeypatch.setattr("outputs.parsers.MAX_ENTRIES", 2)
+    parsed = parse(RIS_GOOD * 2 + "TY  - ELEC\nER  - \n", RIS)
+    assert parsed.problems == ["The file holds 3 entries; import at most 2 at a time."]
+    assert parsed.entries == [] and parsed.refused == []
 
 
 # ---- identifiers and names ---------------------------------------------------------------------------
