@@ -116,9 +116,12 @@ def _first_of(value: str, validate: Callable[[str], object], clean: Callable[[st
             malformed.append(part)
         else:
             valid.append(part)
-    for part in wrong_check or ([] if valid else malformed):
-        clean(part)  # raises, naming the value
-    return clean(valid[0]) if valid else ""
+    for part in wrong_check:
+        clean(part)  # raises, naming the number
+    if valid:
+        return clean(valid[0])
+    # Only words or fragments: the field read as one number ("0306 4530" is one), else named whole.
+    return clean(" ".join(_SERIAL_DECORATION.sub(" ", value or "").split())) if malformed else ""
 
 
 def first_issn(value: str) -> str:

@@ -580,11 +580,19 @@ def _expand(value: str, macros: dict[str, str], depth: int) -> str:
 
 class _LowerKeys(BlockMiddleware):
     """Field names in lower case: Web of Science writes `Author =`, `Title =`, `DOI =`, and
-    bibtexparser's name splitting looks only at `author`."""
+    bibtexparser's name splitting looks only at `author`. Text fields' HTML entities (`&amp;`) are
+    read and a bare `&` escaped, which LaTeX decoding would otherwise drop as a table column mark."""
 
     def transform_entry(self, entry: Entry, library: Library) -> Entry:
-        entry.fields = [Field(f.key.lower(), f.value, f.start_line) for f in entry.fields]
+        entry.fields = [Field(f.key.lower(), self._text(f.key.lower(), f.value), f.start_line) for f in entry.fields]
         return entry
+
+    @staticmethod
+    def _text(key: str, value: Any) -> Any:
+        if key in _RAW_FIELDS or not isinstance(value, str) or "&" not in value:
+            return value
+        text = html.unescape(value) if _HTML_ENTITY.search(value) else value
+        return re.sub(r"(?<!\\)&", r"\\&", text)
 
 
 class _KeepIdentifiers(BlockMiddleware):
