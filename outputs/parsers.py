@@ -403,7 +403,11 @@ def _latex_math(formula: str) -> str:
 def plain(value: str) -> str:
     """A title or journal name without the markup exports carry: LaTeX math (`$\\cdot$` → ·),
     HTML tags (`<i>`, `<sub>`) and entities (`&amp;`), and runs of spaces."""
-    text = _MATH.sub(lambda match: _latex_math(match.group(1)), value or "")
+    # Only what reads as a formula: "$5 and $10" in a title keeps its dollars.
+    text = _MATH.sub(
+        lambda match: _latex_math(match.group(1)) if re.search(r"[\\^_{}]", match.group(1)) else match.group(0),
+        value or "",
+    )
     text = _HTML_TAG.sub("", text)
     if _HTML_ENTITY.search(text):
         text = html.unescape(text)

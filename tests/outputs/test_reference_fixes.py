@@ -201,6 +201,7 @@ def test_ris_gives_the_journals_full_name_over_its_abbreviation():
         ("<i>Escherichia coli</i> in H<sub>2</sub>O", "Escherichia coli in H2O"),
         ("Science &amp; Technology &lt;review&gt;", "Science & Technology <review>"),
         ("p < 0.05 in <scp>mice</scp>", "p < 0.05 in mice"),
+        ("Costs of $5 and $10 per dose", "Costs of $5 and $10 per dose"),
     ],
 )
 def test_markup_is_stripped_from_titles(written, read):
