@@ -101,10 +101,11 @@ class RemoveForm(ServiceForm):
 class UploadForm(ServiceForm):
     file = forms.FileField(
         label=_("File of references"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".bib,.ris,.json"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".bib,.ris,.json,.enw,.txt"}),
         help_text=_(
-            "BibTeX (.bib), RIS (.ris) or CSL-JSON (.json), UTF-8, at most 1 MB: the export of a reference "
-            "manager (Zotero, EndNote, NoteExpress), of Web of Science or of CNKI."
+            "BibTeX (.bib), RIS (.ris), CSL-JSON (.json), EndNote (.enw) or the text exports of CNKI and "
+            "Wanfang (.txt: EndNote/Refer, RefWorks or NoteExpress), UTF-8, at most 1 MB: as Web of Science, "
+            "Scopus, PubMed, Zotero, EndNote, CNKI or Wanfang export them."
         ),
         error_messages={"required": _("Choose the file to import."), "empty": _("The file is empty (0 bytes).")},
     )

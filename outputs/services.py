@@ -332,12 +332,17 @@ class Checked:
 
     entry: dict[str, Any]
     output: Output | None = None
-    problems: list[tuple[str, str | None]] = field(default_factory=list)  # (sentence, field)
-    duplicate: str = ""
+    problems: list[tuple[str, str | None]] = field(default_factory=list)  # (sentence naming the entry, field)
+    duplicate: str = ""  # the sentence naming the entry, what it repeats, and that it is skipped
+    repeats: str = ""  # what it repeats, without the entry's name
 
     @property
     def label(self) -> str:
         return str(self.entry.get("label") or self.entry.get("index") or "")
+
+    @property
+    def index(self) -> int:
+        return int(self.entry["index"])
 
 
 class ImportRefused(DomainError):
@@ -375,13 +380,15 @@ def check_entries(*, appointment: Appointment, entries: list[dict[str, Any]]) ->
             continue
         repeated = _repeats(row.output, existing)
         if repeated is not None:
+            row.repeats = _duplicate_sentence(row.output, repeated)[0]
             row.duplicate = _("%(entry)s repeats an output already recorded and is skipped: %(why)s") % {
                 "entry": row.label,
-                "why": _duplicate_sentence(row.output, repeated)[0],
+                "why": row.repeats,
             }
             continue
         for output, label in earlier:
             if _repeats(row.output, [output]) is not None:
+                row.repeats = _("It repeats %(first)s of the same file.") % {"first": label}
                 row.duplicate = _("%(entry)s repeats %(first)s of the same file and is skipped.") % {
                     "entry": row.label,
                     "first": label,
@@ -392,21 +399,52 @@ def check_entries(*, appointment: Appointment, entries: list[dict[str, Any]]) ->
     return checked
 
 
+def _refusals_of_chosen(checked: list[Checked], chosen: set[int]) -> list[str]:
+    """Why the chosen entries cannot all be written now: an entry the file does not hold, one with a
+    problem, or one that repeats an output recorded since the preview (or another entry)."""
+    held = {row.index for row in checked}
+    refusals = [
+        _("Entry %(index)s of the file cannot be read or is not in it; leave it out, or upload the file again.")
+        % {"index": index}
+        for index in sorted(chosen - held)
+    ]
+    for row in checked:
+        if row.index not in chosen:
+            continue
+        refusals.extend(sentence for sentence, _field in row.problems)
+        if row.duplicate:
+            refusals.append(
+                _("%(entry)s can no longer be imported: %(why)s Leave it out, or upload the file again.")
+                % {"entry": row.label, "why": row.repeats}
+            )
+    return refusals
+
+
 @transaction.atomic
 def outputs_import(
-    *, appointment: Appointment, entries: list[dict[str, Any]], by: Any, source: str, note: str = ""
+    *,
+    appointment: Appointment,
+    entries: list[dict[str, Any]],
+    chosen: Iterable[int],
+    by: Any,
+    source: str,
+    note: str = "",
 ) -> Imported:
-    """Records a parsed file's entries on a postdoc's stay, all or nothing: any entry with a problem
-    refuses the whole import (ImportRefused, nothing written); duplicates are skipped and listed.
-    One audit event per output written."""
+    """Records the chosen entries (by their `index`) of a parsed file on a postdoc's stay, in one
+    transaction, checking every entry again as it is now: a chosen entry with a problem, or one
+    that has become a duplicate since the preview, refuses the whole import (ImportRefused,
+    nothing written). The entries left out are not written; those that repeat an output are
+    listed as skipped. One audit event per output written."""
     _check_may_record(by, appointment)
     _require(source in Output.Source.values and source != Output.Source.MANUAL, _("Name the file's format."))
+    chosen = set(chosen)
+    _require(bool(chosen), _("Choose at least one entry to import."))
     appointment = _lock(appointment)
     checked = check_entries(appointment=appointment, entries=entries)
-    problems = [sentence for row in checked for sentence, _field in row.problems]
-    if problems:
-        raise ImportRefused(problems)
-    created = [row.output for row in checked if row.output is not None and not row.duplicate]
+    refusals = _refusals_of_chosen(checked, chosen)
+    if refusals:
+        raise ImportRefused(refusals)
+    created = [row.output for row in checked if row.output is not None and row.index in chosen]
     for output in created:
         output.source, output.recorded_by = source, by
     Output.objects.bulk_create(created)

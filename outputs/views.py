@@ -247,6 +247,7 @@ def output_remove(request: SignedInRequest, pk: int) -> HttpResponse:
 
 def _import_page(request: SignedInRequest, context: dict[str, Any]) -> HttpResponse:
     context["phases"] = Output.Phase.choices
+    context["kinds"] = Output.Kind.choices
     template = "outputs/import.html#result" if is_htmx(request) else "outputs/import.html"
     return render(request, template, context)
 
@@ -254,7 +255,8 @@ def _import_page(request: SignedInRequest, context: dict[str, Any]) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def output_import(request: SignedInRequest, appointment: int) -> HttpResponse:
-    """The upload (GET) and its preview (POST): what the file holds, nothing written yet."""
+    """The upload (GET) and its preview (POST): each entry of the file as importable, duplicate or
+    refused; nothing written yet."""
     user = request.user
     stay = get_appointment_for_user(user, appointment)
     _require_writer(user, stay)
@@ -274,36 +276,50 @@ def output_import(request: SignedInRequest, appointment: int) -> HttpResponse:
 @login_required
 @require_POST
 def output_import_confirm(request: SignedInRequest, appointment: int) -> HttpResponse:
-    """Writes the previewed file, with the preview's corrections, all or nothing."""
+    """Writes the importable entries the person ticked, with the preview's corrections, in one
+    transaction; the service checks every entry again, and a refusal shows the preview as it is now."""
     user = request.user
     stay = get_appointment_for_user(user, appointment)
     _require_writer(user, stay)
     context: dict[str, Any] = {"appointment": stay, "form": UploadForm()}
     try:
-        name, text = importing.unsign(request.POST.get("payload", ""), appointment=stay, user=user)
+        signed = importing.unsign(request.POST.get("payload", ""), appointment=stay, user=user)
     except DomainError as error:
-        context["refusal"] = error.message
+        context["refusals"] = [error.message]
         return _import_page(request, context)
-    preview = importing.preview(appointment=stay, user=user, name=name, text=text, corrections=request.POST)
+    chosen = importing.form_choice(request.POST)
+    preview = importing.preview(
+        appointment=stay,
+        user=user,
+        name=signed.name,
+        text=signed.text,
+        corrections=importing.form_corrections(request.POST),
+        chosen=chosen,
+    )
     context["preview"] = preview
     if not preview.can_confirm:
         return _import_page(request, context)
     try:
         imported = services.outputs_import(
             appointment=stay,
-            entries=[row.entry for row in preview.rows],
+            entries=preview.entries,
+            # What was ticked, as sent: an entry no longer importable is refused by the service, naming it.
+            chosen=set(signed.importable) if chosen is None else chosen,
             source=preview.format,
             by=user,
-            note=_("Imported from %(name)s.") % {"name": name},
+            note=_("Imported from %(name)s.") % {"name": signed.name},
         )
+    except services.ImportRefused as error:
+        context["refusals"] = error.problems
+        return _import_page(request, context)
     except DomainError as error:
-        context["refusal"] = error.message
+        context["refusals"] = [error.message]
         return _import_page(request, context)
     created = len(imported.created)
     messages.success(
         request,
         ngettext("%(n)s output imported from %(name)s.", "%(n)s outputs imported from %(name)s.", created)
-        % {"n": created, "name": name},
+        % {"n": created, "name": signed.name},
     )
     for sentence in imported.skipped[:MAX_SKIPPED_MESSAGES]:
         messages.info(request, sentence)

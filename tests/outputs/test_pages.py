@@ -1,6 +1,6 @@
 """The outputs pages: who gets which answer on each, the list (filters, scope, queries, export), the
 card on the postdoc's page, adding, changing and removing through the pages, and the import from
-upload through preview to confirmation, with malformed files refused whole."""
+upload through preview (each entry importable, duplicate or refused) to confirmation."""
 
 import csv
 import datetime as dt
@@ -357,10 +357,15 @@ def _preview(client, world, name: str, content: str | bytes):
     return client.post(reverse("outputs:import", args=[world.appointment.pk]), {"file": upload(name, content)})
 
 
-def _confirm_data(response) -> dict[str, str]:
+def _confirm_data(response) -> dict[str, Any]:
+    """What the preview's form sends as shown: every importable entry ticked, positions as suggested."""
     preview = response.context["preview"]
-    data = {"payload": preview.payload}
-    for row in preview.rows:
+    data: dict[str, Any] = {
+        "payload": preview.payload,
+        "chosen": "1",
+        "import": [str(i) for i in sorted(preview.chosen)],
+    }
+    for row in preview.importable:
         entry = row.entry
         data[f"position-{entry['index']}"] = "" if entry["author_position"] is None else str(entry["author_position"])
         if entry["corresponding"]:
@@ -382,7 +387,7 @@ def test_a_file_is_previewed_then_recorded_on_confirmation(signed_in, world, nam
     assert response.status_code == 200
     preview = response.context["preview"]
     assert preview.problems == [] and preview.can_confirm
-    assert [row.output.kind for row in preview.rows] == kinds
+    assert [row.output.kind for row in preview.importable] == kinds and len(preview.rows) == len(kinds)
     assert all(row.entry["author_position"] for row in preview.rows)  # 陈博士 found in every entry
     assert counts() == (0, 0)  # the preview writes nothing
     done = client.post(reverse("outputs:import-confirm", args=[world.appointment.pk]), _confirm_data(response))
@@ -401,9 +406,11 @@ def test_the_preview_shows_what_was_found_and_marks_duplicates(signed_in, world)
     assert "10.1038/s41467-024-00001-x" in page
     assert 'name="position-1" value="1"' in page and 'name="position-2" value="2"' in page
     assert 'name="corresponding-1" aria-label="corresponding author" checked' in page
-    assert "1 entry is a duplicate and will be skipped:" in page
+    assert "1 entry is a duplicate and will be skipped." in page
+    assert "3 entries read: 2 importable, 1 duplicate, 0 refused." in page
     assert f"Entry “chen2025book” (line {BOOK_LINE}) repeats an output already recorded and is skipped" in page
-    assert "duplicate: skipped" in page and "before entry" in page and "Record 2 outputs" in page
+    assert 'name="import" value="1"' in page and 'name="import" value="3"' not in page  # no box for a duplicate
+    assert "duplicate: skipped" in page and "before entry" in page and "Record the ticked entries" in page
 
 
 def test_duplicates_are_skipped_on_confirmation_and_said(signed_in, world):
@@ -439,16 +446,15 @@ def test_a_position_not_found_is_given_in_the_preview(signed_in, world):
         (
             "broken.bib",
             "@article{broken,\n  title = {Unbalanced {brace,\n  year = {2020}\n}\n",
-            "The block starting on line 1 (“@article{broken,”) cannot be read",
+            "The block starting on line 1 (“@article{broken,”): it cannot be read",
         ),
         (
             "twice.bib",
-            "@article{a, title={A}, author={X}, year={2020}}\n@article{a, title={B}, author={Y}, year={2021}}\n",
-            "Entry “a” (line 2) has the same key as the entry on line 1; give every entry its own key.",
+            "@misc{a, title={A}, author={X}, year={2020}}\n@article{a, title={B}, author={Y}, year={2021}}\n",
+            "Entry “a” (line 2): it has the same key as the entry on line 1; give every entry its own key.",
         ),
-        ("no-type.ris", "TI  - Untyped\nAU  - X\nER  - \n", "Line 1: the tag TI stands outside a record"),
-        ("no-end.ris", "TY  - JOUR\nTI  - Open\nAU  - X\nPY  - 2024\n", "does not end with an ER line"),
-        ("bad.json", '{"type": "article-journal"}', "A CSL-JSON file is a list of items"),
+        ("no-type.ris", "TI  - Untyped\nAU  - X\nER  - \n", "the tag TI stands outside a record"),
+        ("no-end.ris", "TY  - JOUR\nTI  - Open\nAU  - X\nPY  - 2024\n", "it does not end with an ER line"),
         (
             "bad-doi.bib",
             "@article{d, title={T}, author={Chen, Boshi}, year={2024}, doi={10.1/x}}",
@@ -456,20 +462,31 @@ def test_a_position_not_found_is_given_in_the_preview(signed_in, world):
         ),
     ],
 )
-def test_a_malformed_file_shows_its_sentences_and_writes_nothing(signed_in, world, name, content, sentence):
+def test_a_file_of_refused_entries_says_why_and_offers_nothing_to_confirm(signed_in, world, name, content, sentence):
     response = _preview(signed_in("admin"), world, name, content)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "The file is refused: nothing is recorded." in page
-    assert any(problem.startswith(sentence) or sentence in problem for problem in response.context["preview"].problems)
+    preview = response.context["preview"]
+    assert preview.problems == [] and preview.importable == []
+    assert any(sentence in reason for row in preview.refused for reason in row.reasons)
+    assert "Nothing in this file can be imported." in page
     assert "import-confirm" not in page  # nothing to confirm
+    assert counts() == (0, 0)
+
+
+def test_a_file_nothing_of_which_can_be_read_is_refused_whole(signed_in, world):
+    response = _preview(signed_in("admin"), world, "bad.json", '{"type": "article-journal"}')
+    page = response.content.decode()
+    assert "The file is refused: nothing is recorded." in page
+    assert any("A CSL-JSON file is a list of items" in problem for problem in response.context["preview"].problems)
+    assert "import-confirm" not in page
     assert counts() == (0, 0)
 
 
 @pytest.mark.parametrize(
     ("name", "content", "sentence"),
     [
-        ("refs.txt", "@article{a}", "“refs.txt” is not a .bib, .ris or .json file"),
+        ("refs.docx", "@article{a}", "“refs.docx” is not a .bib, .ris, .json, .enw or .txt file"),
         (
             "refs.bib",
             "@article{a, title={肝}, author={陈博士}, year={2024}}".encode("gbk"),

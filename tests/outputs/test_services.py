@@ -25,6 +25,10 @@ def counts() -> tuple[int, int]:
     return Output.objects.count(), AuditEvent.objects.filter(event__startswith="output.").count()
 
 
+def every(entries: list[dict]) -> set[int]:
+    return {entry["index"] for entry in entries}
+
+
 def entries_of(world, text: str = BIB_SAMPLE) -> list[dict]:
     parsed = parse(text, BIBTEX)
     assert parsed.problems == []
@@ -236,7 +240,9 @@ def test_an_import_writes_every_new_entry_with_one_event_each(world):
     entries = entries_of(world)
     assert [e["author_position"] for e in entries] == [1, 2, 1]  # Chen, Boshi / 陈博士 / B. Chen
     assert [e["corresponding"] for e in entries] == [True, False, False]
-    imported = outputs_import(appointment=world.appointment, entries=entries, source="bibtex", by=world.postdoc_user)
+    imported = outputs_import(
+        appointment=world.appointment, entries=entries, chosen=every(entries), source="bibtex", by=world.postdoc_user
+    )
     assert len(imported.created) == 3 and imported.skipped == []
     assert set(Output.objects.values_list("source", flat=True)) == {"bibtex"}
     events = AuditEvent.objects.filter(event="output.imported")
@@ -253,7 +259,9 @@ def line_of(text: str, start: str) -> int:
 def test_duplicates_in_an_import_are_skipped_and_listed(world):
     existing = record(world, title="Whatever", doi="10.1038/s41467-024-00001-x")
     record(world, title="肝脏类器官的构建与应用", doi="", published_on=None, year=2023)
-    imported = outputs_import(appointment=world.appointment, entries=entries_of(world), source="bibtex", by=world.admin)
+    imported = outputs_import(
+        appointment=world.appointment, entries=entries_of(world), chosen={3}, source="bibtex", by=world.admin
+    )
     assert [o.title for o in imported.created] == ["Liver Organoids"]
     assert imported.skipped == [
         "Entry “chen2024cells” (line 2) repeats an output already recorded and is skipped: The DOI "
@@ -273,7 +281,11 @@ def test_an_entry_repeated_within_the_file_is_skipped_naming_the_first(world):
     )
     text = BIB_SAMPLE + again
     imported = outputs_import(
-        appointment=world.appointment, entries=entries_of(world, text), source="bibtex", by=world.admin
+        appointment=world.appointment,
+        entries=entries_of(world, text),
+        chosen={1, 2, 3},
+        source="bibtex",
+        by=world.admin,
     )
     assert len(imported.created) == 3
     assert imported.skipped == [
@@ -282,12 +294,14 @@ def test_an_entry_repeated_within_the_file_is_skipped_naming_the_first(world):
     ]
 
 
-def test_an_import_with_one_bad_entry_writes_nothing(world):
+def test_an_import_with_one_bad_entry_chosen_writes_nothing(world):
     entries = entries_of(world)
     entries[2]["author_position"] = None  # not found, and not corrected
     before = counts()
     with pytest.raises(ImportRefused) as refused:
-        outputs_import(appointment=world.appointment, entries=entries, source="bibtex", by=world.admin)
+        outputs_import(
+            appointment=world.appointment, entries=entries, chosen=every(entries), source="bibtex", by=world.admin
+        )
     assert refused.value.problems == [
         f"Entry “chen2025book” (line {line_of(BIB_SAMPLE, '@book')}): Give the postdoc's position among the authors "
         "(1 for the first author)."
@@ -298,8 +312,48 @@ def test_an_import_with_one_bad_entry_writes_nothing(world):
 def test_an_import_by_someone_who_may_not_write_is_refused(world):
     before = counts()
     with pytest.raises(DomainError):
-        outputs_import(appointment=world.appointment, entries=entries_of(world), source="bibtex", by=world.leadership)
+        entries = entries_of(world)
+        outputs_import(
+            appointment=world.appointment, entries=entries, chosen=every(entries), source="bibtex", by=world.leadership
+        )
     assert counts() == before
+
+
+def test_entries_left_out_of_the_choice_are_not_written(world):
+    entries = entries_of(world)
+    imported = outputs_import(
+        appointment=world.appointment, entries=entries, chosen={1, 3}, source="bibtex", by=world.admin
+    )
+    assert sorted(o.title for o in imported.created) == [
+        "Liver Organoids",
+        "Single-cell atlas of the Human liver: a CRISPR screen",
+    ]
+    assert counts() == (2, 2) and imported.skipped == []
+
+
+def test_a_chosen_entry_that_became_a_duplicate_since_the_preview_refuses_the_import(world):
+    entries = entries_of(world)  # the preview: all three importable
+    existing = record(world, title="Recorded meanwhile", doi="10.1038/s41467-024-00001-x")
+    before = counts()
+    with pytest.raises(ImportRefused) as refused:
+        outputs_import(
+            appointment=world.appointment, entries=entries, chosen=every(entries), source="bibtex", by=world.admin
+        )
+    assert refused.value.problems == [
+        "Entry “chen2024cells” (line 2) can no longer be imported: The DOI 10.1038/s41467-024-00001-x is already "
+        f"recorded for this postdoc: “{existing.title}” (paper, 2024, postdoc number {world.appointment.postdoc_no}). "
+        "Leave it out, or upload the file again."
+    ]
+    assert counts() == before
+
+
+def test_a_choice_of_no_entry_or_of_one_the_file_does_not_hold_is_refused(world):
+    entries = entries_of(world)
+    with pytest.raises(DomainError, match="Choose at least one entry to import."):
+        outputs_import(appointment=world.appointment, entries=entries, chosen=set(), source="bibtex", by=world.admin)
+    with pytest.raises(ImportRefused, match="Entry 9 of the file cannot be read or is not in it"):
+        outputs_import(appointment=world.appointment, entries=entries, chosen={1, 9}, source="bibtex", by=world.admin)
+    assert counts() == (0, 0)
 
 
 # ---- the database guards what the services check ----------------------------------------------------
