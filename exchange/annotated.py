@@ -21,12 +21,16 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from exchange.workbook import (
+    HEADER_SEARCH_ROWS,
     MAX_CELL_CHARS,
     Problem,
+    SheetSpec,
     cell_text,
     column_key,
     csv_encoding,
     csv_sheet_name,
+    find_header,
+    place_by_header,
     sheet_spec,
 )
 
@@ -40,6 +44,7 @@ class _Sheet:
     width: int = 0  # the widest row's number of cells
     header_row: int | None = None
     headers: dict[str, str] = field(default_factory=dict)  # canonical column → header as written
+    spec: SheetSpec | None = None
 
 
 def _blank(values: Iterable[Any]) -> bool:
@@ -47,18 +52,24 @@ def _blank(values: Iterable[Any]) -> bool:
 
 
 def _scan(sheet: _Sheet) -> None:
-    """Finds the header row (the first non-blank one), its column names and the sheet's width."""
+    """Finds the header row as the importer finds it (among the first non-blank rows, placing a
+    sheet by its columns when its name is no exchange sheet's), its column names and the width."""
+    leading: list[tuple[int, list[Any]]] = []
     for number, values in enumerate(sheet.rows(), start=1):
         sheet.width = max(sheet.width, len(values))
-        if sheet.header_row is None and not _blank(values):
-            sheet.header_row = number
-            spec = sheet_spec(sheet.title)
-            if spec is not None:
-                for value in values:
-                    text = cell_text(value)
-                    key = column_key(spec, text) if text else None
-                    if key:
-                        sheet.headers.setdefault(key, text)
+        if len(leading) < HEADER_SEARCH_ROWS and not _blank(values):
+            leading.append((number, values))
+    if not leading:
+        return
+    sheet.spec = sheet_spec(sheet.title) or place_by_header([values for _n, values in leading])
+    if sheet.spec is None:
+        return
+    sheet.header_row, values = leading[find_header(sheet.spec, [values for _n, values in leading])]
+    for value in values:
+        text = cell_text(value)
+        key = column_key(sheet.spec, text) if text else None
+        if key:
+            sheet.headers.setdefault(key, text)
 
 
 def _safe_title(title: str, taken: set[str]) -> str:
@@ -137,7 +148,7 @@ def write_error_workbook(*, source: str | Path, problems: list[Problem], target:
             sheets = []
         by_place: dict[str, dict[int, list[Problem]]] = defaultdict(lambda: defaultdict(list))
         loose: list[Problem] = []
-        rows_of = {sheet.title: sheet for sheet in sheets if sheet_spec(sheet.title) is not None}
+        rows_of = {sheet.title: sheet for sheet in sheets if sheet.spec is not None}
         for problem in problems:
             home = rows_of.get(problem.sheet)
             if (
@@ -183,7 +194,7 @@ def write_error_workbook(*, source: str | Path, problems: list[Problem], target:
                     [
                         text_cell(worksheet, problem.sheet),
                         problem.row,
-                        text_cell(worksheet, problem.column),
+                        text_cell(worksheet, problem.heading or problem.column),
                         text_cell(worksheet, problem.value),
                         text_cell(worksheet, problem.message, red),
                     ]
@@ -191,8 +202,7 @@ def write_error_workbook(*, source: str | Path, problems: list[Problem], target:
 
         for sheet in sheets:
             worksheet = output.create_sheet(_safe_title(sheet.title, taken))
-            spec = sheet_spec(sheet.title)
-            if spec is None or sheet.header_row is None:  # not an exchange sheet: copied as it is
+            if sheet.spec is None or sheet.header_row is None:  # not an exchange sheet: copied as it is
                 for values in sheet.rows():
                     worksheet.append(copied(worksheet, values))
                 continue

@@ -42,7 +42,10 @@ from core.errors import DomainError
 from core.idnumbers import resident_id_problem
 from exchange.readahead import ReadAheadFailed, read_ahead
 from exchange.workbook import (
+    ENUMS,
     SHEETS,
+    DateForm,
+    Notices,
     Problem,
     Row,
     SheetSource,
@@ -53,8 +56,9 @@ from exchange.workbook import (
     open_workbook,
     parse_code,
     parse_code_list,
-    parse_date,
     parse_enum,
+    read_date,
+    read_enum,
     rounded_by_excel,
 )
 from funding.lookup import FunderIndex
@@ -148,16 +152,34 @@ class _Rollback(Exception):
 
 
 class _RowContext:
-    """Typed access to one row's cells; every failure becomes a problem naming the cell."""
+    """Typed access to one row's cells; every failure becomes a problem naming the cell (every
+    problem of the row, not the first only), and every value read from a form the spec does not
+    name becomes a notice."""
 
-    def __init__(self, sheet: str, row: Row, problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        sheet: str,
+        row: Row,
+        problems: list[Problem],
+        notices: Notices | None = None,
+        headings: dict[str, str] | None = None,
+    ) -> None:
         self.sheet, self.row, self.problems = sheet, row, problems
-        self.failed = False
+        self.notices = notices if notices is not None else Notices()
+        self.headings = headings or {}
+        self.failed = bool(row.spoiled)
 
     def problem(self, column: str, message: str, value: Any = None) -> None:
         self.failed = True
+        if column in self.row.spoiled:
+            return  # its cell is named already: a formula or an error value
         raw = self.row.values.get(column) if value is None else value
-        self.problems.append(Problem(self.sheet, self.row.number, column, cell_text(raw), message))
+        self.problems.append(
+            Problem(self.sheet, self.row.number, column, cell_text(raw), message, self.headings.get(column, ""))
+        )
+
+    def _column_name(self, column: str) -> str:
+        return self.headings.get(column, column)
 
     def text(self, column: str, required: bool = False) -> str:
         text = cell_text(self.row.values.get(column))
@@ -172,20 +194,38 @@ class _RowContext:
                 self.problem(column, _("This column needs a date."))
             return None
         try:
-            return parse_date(raw)
+            day, form = read_date(raw)
         except ValueError as error:
             self.problem(column, str(error))
             return None
+        if form:
+            self.notices.add(
+                DATE_FORM_NOTICES[form] % {"sheet": self.sheet, "column": self._column_name(column)}, self.row.number
+            )
+        return day
 
     def enum(self, column: str, kind: str, required: bool = False, default: str = "") -> str:
         text = self.text(column, required)
         if not text:
             return default
         try:
-            return parse_enum(kind, text)
+            code, from_word = read_enum(kind, text)
         except ValueError as error:
             self.problem(column, str(error))
             return default
+        if from_word:
+            self.notices.add(
+                _("Sheet %(sheet)s, column %(column)s: “%(word)s” was read as %(label)s (%(code)s)")
+                % {
+                    "sheet": self.sheet,
+                    "column": self._column_name(column),
+                    "word": text,
+                    "label": ENUMS[kind][code],
+                    "code": code,
+                },
+                self.row.number,
+            )
+        return code
 
     def code(self, column: str, width: int, required: bool = False) -> str:
         raw = self.row.values.get(column)
@@ -197,6 +237,16 @@ class _RowContext:
     def codes(self, column: str, width: int) -> list[str]:
         return parse_code_list(self.row.values.get(column), width)
 
+
+DATE_FORM_NOTICES = {
+    DateForm.SERIAL: gettext_lazy("Sheet %(sheet)s, column %(column)s: Excel day numbers were read as dates"),
+    DateForm.MONTH: gettext_lazy(
+        "Sheet %(sheet)s, column %(column)s: dates giving only a year and month were read as the month's first day"
+    ),
+    DateForm.DATETIME: gettext_lazy(
+        "Sheet %(sheet)s, column %(column)s: dates with a time of day were read without it"
+    ),
+}
 
 # Which workbook column a service's error field concerns, per sheet.
 FIELD_COLUMNS: dict[str, dict[str, str]] = {
@@ -284,6 +334,8 @@ class Importer:
         self._caches: dict[str, dict[str, Any]] = {}
         self.rows_done = 0
         self.columns: set[str] = set()  # the columns the sheet being read has
+        self.headings: dict[str, str] = {}  # and how it shows them (`F 身份证号`)
+        self.notices = Notices()
         self._expert_staff: dict[str, int] = {}  # staff number → the Experts row linked to it
         self._funding_lookup: tuple[FunderIndex, LevelMap] | None = None
         # Outputs: within the sheet, the first row of each (postdoc, DOI) and (postdoc, kind, title);
@@ -596,7 +648,9 @@ class Importer:
         if not column and error.field in {c.key for c in spec.columns}:
             column = error.field or ""
         value = cell_text(row.values.get(column)) if column else ""
-        self.report.problems.append(Problem(title, row.number, column, value, error.message))
+        self.report.problems.append(
+            Problem(title, row.number, column, value, error.message, self.headings.get(column, ""))
+        )
 
     def _refuse_change(self, what: str, fields: list[str], column: str) -> None:
         raise DomainError(
@@ -1097,16 +1151,17 @@ class Importer:
         parse = getattr(self, f"_parse_{SHEET_WRITERS[spec.name]}")
         kind = SHEET_KINDS[spec.name]
         self.columns = {key for key in source.header if key}
+        self.headings = source.headings
         seen: dict[str, int] = {}
         batch: list[tuple[Row, dict[str, Any]]] = []
         rows = 0
         if self.read_ahead_bytes is not None and source.size >= self.read_ahead_bytes:
-            stream = read_ahead(self.path, spec.name, self.report.problems)
+            stream = read_ahead(self.path, spec.name, self.report.problems, self.notices)
         else:
-            stream = source.rows(self.report.problems)
+            stream = source.rows(self.report.problems, self.notices)
         for row in stream:
             rows += 1
-            ctx = _RowContext(source.title, row, self.report.problems)
+            ctx = _RowContext(source.title, row, self.report.problems, self.notices, source.headings)
             data = parse(ctx)
             key = data.get(spec.key, "")
             if key and key in seen:
@@ -1433,6 +1488,7 @@ class Importer:
             try:
                 with transaction.atomic(), _large_page_cache():
                     rows = sum(self._import_sheet(sheet) for sheet in _in_dependency_order(source))
+                    self.report.warnings += self.notices.sentences()
                     if rows == 0:
                         self.report.problems.append(source.empty_problem())
                     if self.report.problems or self.report.dry_run:

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import translation
 
-from exchange.workbook import Problem, Row
+from exchange.workbook import Notices, Problem, Row
 
 ROWS_PER_MESSAGE = 1000
 MESSAGES_AHEAD = 4  # at most this many batches wait in the queue: memory stays bounded
@@ -28,8 +28,9 @@ class ReadAheadFailed(Exception):
     """The reading process ended without finishing the sheet."""
 
 
-def read_ahead(path: str | Path, sheet: str, problems: list[Problem]) -> Iterator[Row]:
-    """The rows of one exchange sheet, read by a child process; its problems of form go to `problems`."""
+def read_ahead(path: str | Path, sheet: str, problems: list[Problem], notices: Notices) -> Iterator[Row]:
+    """The rows of one exchange sheet, read by a child process; its problems of form go to
+    `problems`, the rows it skipped with a notice to `notices`."""
     context = multiprocessing.get_context("spawn")
     channel: Any = context.Queue(maxsize=MESSAGES_AHEAD)
     child = context.Process(
@@ -47,7 +48,8 @@ def read_ahead(path: str | Path, sheet: str, problems: list[Problem]) -> Iterato
                 if not child.is_alive():
                     raise ReadAheadFailed(sheet) from None
                 continue
-            if message is None:
+            if isinstance(message, Notices):  # the last message: the sheet is read
+                notices.merge(message)
                 return
             if isinstance(message, str):
                 raise ReadAheadFailed(message)
@@ -73,14 +75,15 @@ def _read_sheet(path: str, sheet: str, language: str | None, channel: Any) -> No
     try:
         with open_workbook(path) as source:
             found: list[Problem] = []
+            notices = Notices()
             sent = 0
             batch: list[Row] = []
-            for row in source.sheets[sheet].rows(found):
+            for row in source.sheets[sheet].rows(found, notices):
                 batch.append(row)
                 if len(batch) >= ROWS_PER_MESSAGE:
                     channel.put((batch, found[sent:]))
                     sent, batch = len(found), []
             channel.put((batch, found[sent:]))
-        channel.put(None)
+        channel.put(notices)
     except Exception as error:  # the parent raises it as ReadAheadFailed; it has the report to fill
         channel.put(f"{type(error).__name__}: {error}")

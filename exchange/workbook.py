@@ -17,10 +17,13 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from openpyxl.utils import get_column_letter
 
 from exchange.xlsx import NotAWorkbook, XlsxReader
 
@@ -36,13 +39,16 @@ class Problem:
     column: str
     value: str
     message: str
+    # The column as the sheet shows it: its letter and its header as written (`F 身份证号`); the
+    # `column` above stays the canonical key the checks and the annotated workbook go by.
+    heading: str = ""
 
     def __str__(self) -> str:
         where = self.sheet or _("file")
         if self.row is not None:
             where += " " + _("row %(row)s") % {"row": self.row}
-        if self.column:
-            where += f" [{self.column}]"
+        if self.heading or self.column:
+            where += f" [{self.heading or self.column}]"
         value = f" {self.value!r}" if self.value else ""
         return f"{where}{value}: {self.message}"
 
@@ -266,13 +272,57 @@ ENUMS: dict[str, dict[str, str]] = {
     "rank": {"full": "正高", "associate": "副高", "intermediate": "中级"},
     "language": {"zh-hans": "中文", "en": "英文"},
 }
-EXTRA_ALIASES: dict[str, dict[str, str]] = {
-    "id_type": {"身份证": "resident_id", "港澳台通行证": "hmt_permit"},
-    "yes_no": {"true": "yes", "false": "no", "y": "yes", "n": "no", "1": "yes", "0": "no"},
-    "postdoc_status": {"出站": "exited"},
-    "project_status": {"立项": "awarded", "已申请": "applied", "不予资助": "rejected", "未立项": "rejected"},
+# The words offices write for the spec's values (the spec's appendix and docs/decisions/0022 list
+# them): one table, read case- and width-blind. A value read through it is said in the report's
+# notices, never silently.
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    # GB/T 2261.1 codes sex as 1 (male) and 2 (female); HR systems export those digits.
+    "gender": {"男性": "male", "女性": "female", "m": "male", "f": "female", "1": "male", "2": "female"},
+    "id_type": {
+        "身份证": "resident_id",
+        "二代身份证": "resident_id",
+        "第二代居民身份证": "resident_id",
+        "居民身份证号": "resident_id",
+        "中国居民身份证": "resident_id",
+        "大陆居民身份证": "resident_id",
+        "港澳台通行证": "hmt_permit",
+        "港澳居民来往内地通行证": "hmt_permit",
+        "台湾居民来往大陆通行证": "hmt_permit",
+        "回乡证": "hmt_permit",
+        "台胞证": "hmt_permit",
+    },
+    "yes_no": {"true": "yes", "false": "no", "y": "yes", "n": "no", "1": "yes", "0": "no", "√": "yes", "×": "no"},
+    "route": {"统招": "independent", "统一招收": "independent", "单位自主招收": "independent", "联合招收": "joint"},
+    "postdoc_status": {
+        "在站中": "in_station",
+        "在站人员": "in_station",
+        "出站": "exited",
+        "已出站人员": "exited",
+        "退出": "withdrawn",
+        "中途退站": "withdrawn",
+        "已退站": "withdrawn",
+        "转出": "transferred",
+        "已转站": "transferred",
+    },
+    "level": {
+        "国家": "national",
+        "省级": "provincial",
+        "部级": "provincial",
+        "市级": "municipal",
+        "厅局级": "municipal",
+    },
+    "project_status": {
+        "立项": "awarded",
+        "在研中": "awarded",
+        "已结题": "completed",
+        "结项": "completed",
+        "已结项": "completed",
+        "已申请": "applied",
+        "不予资助": "rejected",
+        "未立项": "rejected",
+    },
     "project_role": {"principal": "pi", "主持": "pi", "主持人": "pi", "参与": "participant"},
-    "output_kind": {"专著": "book", "获奖": "award", "article": "paper"},
+    "output_kind": {"专著": "book", "获奖": "award", "article": "paper", "期刊论文": "paper"},
     "patent_kind": {"发明专利": "invention", "实用新型专利": "utility_model", "外观设计专利": "design"},
     "rank": {
         "正高级": "full",
@@ -317,6 +367,18 @@ HEADER_VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "staff_no": ("职工号", "教工号", "导师工号", "工作证号"),
     },
 }
+# Headers that give an amount in a unit other than the spec's yuan: the column, and the yuan in one unit.
+UNIT_HEADERS: dict[str, dict[str, tuple[str, int]]] = {
+    "Projects": dict.fromkeys(
+        ("金额(万元)", "资助金额(万元)", "经费(万元)", "资助经费(万元)", "批准金额(万元)", "资助额度(万元)"),
+        ("amount", 10000),
+    ),
+}
+# Headers of a column that numbers the rows (序号): read as no column, and rows holding nothing else skipped.
+ROW_NUMBER_HEADERS = frozenset({"序号", "序", "no", "no.", "#", "行号"})
+# The header is looked for among this many non-blank rows at the top of a sheet (title rows above it).
+HEADER_SEARCH_ROWS = 10
+
 # A mark that a column is required (`*姓名`, `姓名*`, `姓名（必填）`), as templates for clerks write it.
 _REQUIRED_MARK = re.compile(r"^\*+|\*+$|\((必填|必填项|选填|可选|required|optional)\)$")
 
@@ -330,35 +392,106 @@ def _header_names(sheet: str) -> dict[str, tuple[str, bool]]:
     for key, variants in HEADER_VARIANTS.get(spec.name, {}).items():
         for variant in variants:
             names.setdefault(normalise(variant), (key, True))
+    for variant, (key, _scale) in UNIT_HEADERS.get(spec.name, {}).items():
+        names.setdefault(normalise(variant), (key, True))
     return names
+
+
+def _bare_header(header: str) -> str:
+    return _REQUIRED_MARK.sub("", normalise(header))
 
 
 def header_column(spec: SheetSpec, header: str) -> tuple[str | None, bool]:
     """The column a header names and whether it was read from a variant of the spec's wording; a
     required mark is no part of the name."""
-    wanted = _REQUIRED_MARK.sub("", normalise(header))
-    return _header_names(spec.name).get(wanted, (None, False))
+    return _header_names(spec.name).get(_bare_header(header), (None, False))
 
 
 def column_key(spec: SheetSpec, header: str) -> str | None:
     return header_column(spec, header)[0]
 
 
+def header_scale(spec: SheetSpec, header: str) -> int:
+    """How many yuan one unit of the column's amounts is (10,000 for 万元), 1 for the spec's yuan."""
+    wanted = _bare_header(header)
+    return next(
+        (scale for name, (_k, scale) in UNIT_HEADERS.get(spec.name, {}).items() if normalise(name) == wanted), 1
+    )
+
+
+def is_row_number_header(header: str) -> bool:
+    return _bare_header(header) in ROW_NUMBER_HEADERS
+
+
+def _named_columns(spec: SheetSpec, values: list[Any]) -> set[str]:
+    return {key for value in values if (text := cell_text(value)) for key in [column_key(spec, text)] if key}
+
+
+def find_header(spec: SheetSpec, rows: list[list[Any]]) -> int:
+    """Which of a sheet's first non-blank rows is its header: the first that names every required
+    column, else the one naming most columns (two at least), else the first. Rows above it are a
+    title, a date or a note, as offices put above their tables."""
+    required = {c.key for c in spec.columns if c.required}
+    best, best_count = 0, 1
+    for index, values in enumerate(rows):
+        named = _named_columns(spec, values)
+        if required <= named:
+            return index
+        if len(named) > best_count:
+            best, best_count = index, len(named)
+    return best
+
+
+def place_by_header(rows: list[list[Any]]) -> SheetSpec | None:
+    """The one exchange sheet whose required columns a sheet's first rows name (a sheet left as
+    `Sheet1`), or None when none or several fit."""
+    fitting: list[tuple[int, SheetSpec]] = []
+    for spec in SHEETS:
+        required = {c.key for c in spec.columns if c.required}
+        counts = [len(named) for values in rows if required <= (named := _named_columns(spec, values))]
+        if counts:
+            fitting.append((max(counts), spec))
+    fitting.sort(key=lambda item: -item[0])
+    if len(fitting) == 1 or (len(fitting) > 1 and fitting[0][0] > fitting[1][0]):
+        return fitting[0][1]
+    return None
+
+
+def sheet_names_expected() -> str:
+    return ", ".join(f"{spec.zh} ({spec.name})" for spec in SHEETS)
+
+
 @functools.cache
-def _enum_aliases(kind: str) -> dict[str, str]:
-    """Every accepted spelling of an enumeration, normalised, to its English code."""
-    aliases = {normalise(alias): code for code, label in ENUMS[kind].items() for alias in (code, label)}
-    return {**EXTRA_ALIASES.get(kind, {}), **aliases}
+def _enum_spellings(kind: str) -> dict[str, str]:
+    """The spec's spellings of an enumeration (code and Chinese label), normalised, to the code."""
+    return {normalise(alias): code for code, label in ENUMS[kind].items() for alias in (code, label)}
+
+
+@functools.cache
+def _value_words(kind: str) -> dict[str, str]:
+    return {normalise(word): code for word, code in VALUE_WORDS.get(kind, {}).items()}
+
+
+def read_enum(kind: str, value: str) -> tuple[str, bool]:
+    """The English code for a code, a Chinese label or an office's word for one, and whether it
+    was read from such a word; ValueError with the choices otherwise."""
+    spellings = _enum_spellings(kind)
+    code = spellings.get(value)  # most cells are written as the code
+    if code is not None:
+        return code, False
+    wanted = normalise(value)
+    if wanted in spellings:
+        return spellings[wanted], False
+    word = _value_words(kind).get(wanted)
+    if word is not None:
+        return word, True
+    choices = ", ".join(f"{code} / {label}" for code, label in ENUMS[kind].items())
+    raise ValueError(_("Use one of: %(choices)s.") % {"choices": choices})
 
 
 def parse_enum(kind: str, value: str) -> str:
-    """The English code for a code or Chinese label; ValueError with the choices otherwise."""
-    aliases = _enum_aliases(kind)
-    code = aliases.get(value) or aliases.get(normalise(value))  # most cells are written as the code
-    if code is not None:
-        return code
-    choices = ", ".join(f"{code} / {label}" for code, label in ENUMS[kind].items())
-    raise ValueError(_("Use one of: %(choices)s.") % {"choices": choices})
+    """The English code for a code, Chinese label or office word; ValueError with the choices."""
+    return read_enum(kind, value)[0]
 
 
 _DATE_PATTERNS = (
@@ -366,27 +499,80 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+# A year and month only (出生年月 and the like): `2026.3`, `2026-03`, `2026/3`, `2026年3月`.
+_MONTH_PATTERN = re.compile(r"^(\d{4})(?:[-/.]|年)(\d{1,2})月?$")
+# The time an Excel-saved CSV or a datetime cell adds to a date: `2026/3/11 0:00`, `… 08:30:00`.
+_TIME_PART = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+# Excel's day numbers (1900 system) that can be dates here: 10000 is 1927-05-18, 73050 is 2099-12-31.
+# A smaller number (2026) is a year, not a day number.
+_SERIAL_DAYS = range(10_000, 73_051)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-def parse_date(value: Any) -> dt.date:
-    """A real Excel date or `2023-06-01`, `2023/6/1`, `2023.06.01`, `2023年6月1日`, `20230601`."""
+class DateForm:
+    """How a date was written, when not in a form the spec lists (the report's notices say so)."""
+
+    SPEC = ""
+    SERIAL = "serial"  # Excel's day number in a General or text cell
+    MONTH = "month"  # a year and month only, read as the month's first day
+    DATETIME = "datetime"  # a date with a time of day, the time dropped
+
+
+def read_date(value: Any) -> tuple[dt.date, str]:
+    """A date and the form it was written in (DateForm): a real Excel date, `2023-06-01`,
+    `2023/6/1`, `2023.06.01`, `2023年6月1日`, `20230601`, Excel's day number, a date with a time of
+    day, or a year and month. ValueError with a sentence otherwise."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return value.date(), DateForm.SPEC
     if isinstance(value, dt.date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+        return value, DateForm.SPEC
+    if isinstance(value, bool):
+        raise ValueError(_("Write the date as 2023-06-01, 2023/6/1, 2023.06.01, 2023年6月1日 or 20230601."))
+    if isinstance(value, float):
+        if value.is_integer():
+            value = int(value)
+        elif int(value) in _SERIAL_DAYS:
+            value = int(value)  # a day number with a time of day
+        elif re.fullmatch(r"\d{4}\.1", repr(value)):
+            # Excel keeps `2026.10` typed into a General cell as the number 2026.1: October and
+            # January read the same, so the month cannot be known.
+            raise ValueError(
+                _(
+                    "Excel stored this as the number %(value)s, which reads the same for January and October. "
+                    "Format the column as Text or write the date as 2026-10-01."
+                )
+                % {"value": repr(value)}
+            )
+    if isinstance(value, int) and value in _SERIAL_DAYS:
+        return _EXCEL_EPOCH + dt.timedelta(days=value), DateForm.SERIAL
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    text = re.sub(r"\s+00:00(:00)?$", "", text)  # a date that went through a datetime
+    form = DateForm.SPEC
+    timeless = _TIME_PART.sub("", text)
+    if timeless != text:
+        text = timeless
+        form = DateForm.DATETIME
+    if text.isdigit() and len(text) == 5 and int(text) in _SERIAL_DAYS:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(text)), DateForm.SERIAL
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
-            year, month, day = (int(part) for part in match.groups())
-            try:
-                return dt.date(year, month, day)
-            except ValueError as error:
-                raise ValueError(_("This date does not exist in the calendar.")) from error
+            return _calendar_date(*(int(part) for part in match.groups())), form
+    match = _MONTH_PATTERN.match(text)
+    if match:
+        return _calendar_date(int(match.group(1)), int(match.group(2)), 1), DateForm.MONTH
     raise ValueError(_("Write the date as 2023-06-01, 2023/6/1, 2023.06.01, 2023年6月1日 or 20230601."))
+
+
+def _calendar_date(year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError as error:
+        raise ValueError(_("This date does not exist in the calendar.")) from error
+
+
+def parse_date(value: Any) -> dt.date:
+    """A date in any form `read_date` reads; ValueError with a sentence otherwise."""
+    return read_date(value)[0]
 
 
 def parse_code(value: Any, width: int) -> str:
@@ -447,6 +633,45 @@ def rounded_by_excel(value: Any) -> bool:
 class Row:
     number: int  # as the spreadsheet shows it (header = 1)
     values: dict[str, Any]
+    # Columns whose cell is already named as a problem of form (a formula, an error value): the
+    # importer says nothing more about them, so that one cell is one problem.
+    spoiled: frozenset[str] = frozenset()
+
+
+NOTICE_ROWS_SHOWN = 5
+
+
+@dataclass
+class Notices:
+    """What was read in a form the spec does not name (an office's word for a value, a date's
+    form, a totals row skipped): each said once, with the first rows it concerns and how many."""
+
+    found: dict[str, tuple[list[int], int]] = field(default_factory=dict)  # sentence → (first rows, count)
+
+    def add(self, sentence: str, row: int | None = None) -> None:
+        rows, count = self.found.get(sentence, ([], 0))
+        if row is not None and len(rows) < NOTICE_ROWS_SHOWN:
+            rows.append(row)
+        self.found[sentence] = (rows, count + (row is not None))
+
+    def merge(self, other: "Notices") -> None:
+        for sentence, (rows, count) in other.found.items():
+            mine, mine_count = self.found.get(sentence, ([], 0))
+            self.found[sentence] = ((mine + rows)[:NOTICE_ROWS_SHOWN], mine_count + count)
+
+    def sentences(self) -> list[str]:
+        said = []
+        for sentence, (rows, count) in self.found.items():
+            if not count:
+                said.append(sentence)
+                continue
+            shown = ", ".join(str(row) for row in rows)
+            if count > len(rows):
+                where = _("rows %(rows)s and %(more)s more") % {"rows": shown, "more": count - len(rows)}
+            else:
+                where = ngettext("row %(rows)s", "rows %(rows)s", count) % {"rows": shown}
+            said.append(_("%(notice)s (%(where)s).") % {"notice": sentence, "where": where})
+        return said
 
 
 Cells = list[tuple[Any, bool]]  # (value, whether the cell holds a formula)
@@ -457,18 +682,46 @@ def _is_blank(values: Iterable[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _cell_problems(title: str, number: int, cells: Cells, header: list[str | None] | None) -> Iterator[Problem]:
+# The values Excel shows in a cell whose formula failed; a CSV that Excel saved keeps them as text.
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+
+def _cell_problems(
+    title: str, number: int, cells: Cells, header: list[str | None] | None, headings: dict[str, str] | None = None
+) -> Iterator[Problem]:
+    """Formulas, Excel's error values and oversized cells, in the columns that are read (a 序号
+    column numbered by =ROW() is not: it is no column of the sheet). The header row (header None)
+    is checked whole."""
     for index, (value, is_formula) in enumerate(cells):
         if value is None and not is_formula:
             continue
         column = (header[index] if header and index < len(header) else None) or ""
-        if is_formula or (isinstance(value, str) and value.startswith("=")):
+        if header is not None and not column:
+            continue
+        heading = (headings or {}).get(column, "")
+        if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+            yield Problem(
+                title,
+                number,
+                column,
+                value.strip(),
+                _(
+                    "The cell shows Excel's error %(error)s: the formula that filled it failed. "
+                    "Type the value itself (formulas are not imported)."
+                )
+                % {"error": value.strip().upper()},
+                heading,
+            )
+        elif is_formula or (isinstance(value, str) and value.startswith("=")):
             yield Problem(
                 title,
                 number,
                 column,
                 cell_text(value)[:100],
                 _("The cell holds a formula; type the value itself (formulas are not imported)."),
+                heading,
             )
         elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             yield Problem(
@@ -478,7 +731,32 @@ def _cell_problems(title: str, number: int, cells: Cells, header: list[str | Non
                 value[:40] + "…",
                 _("The cell holds %(n)s characters; a cell may hold at most %(max)s.")
                 % {"n": len(value), "max": MAX_CELL_CHARS},
+                heading,
             )
+
+
+# Rows offices put under a table: a total, and who made and checked it. Read as such only when the
+# row leaves most of the sheet's required columns empty, so that a postdoc named 合计 stays a postdoc.
+_TOTALS = re.compile(r"^(合计|总计|小计|共计|总数|total)", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"(制表人|制表|审核人|审核|填表人|填报人|填表日期|填报日期|负责人签字|签字|签章|盖章)\s*[:：]|(盖章|签字)$"
+)
+
+
+def closing_row(spec: SheetSpec, header: list[str | None], values: list[Any]) -> str:
+    """ "totals" or "sign-off" when a data row is a table's total or its sign-off line, else ""."""
+    texts = [text for text in (cell_text(v) for v in values) if text]
+    if not texts:
+        return ""
+    required = [c.key for c in spec.columns if c.required]
+    filled = sum(1 for i, key in enumerate(header) if key in required and i < len(values) and cell_text(values[i]))
+    if filled * 2 > len(required):
+        return ""
+    if _TOTALS.match(normalise(texts[0])):
+        return "totals"
+    if any(_SIGN_OFF.search(text) for text in texts):
+        return "sign-off"
+    return ""
 
 
 @dataclass
@@ -491,18 +769,60 @@ class SheetSource:
     header_row: int
     source: RowSource
     size: int = 0  # bytes of the sheet's data, uncompressed (to decide whether to read ahead)
+    headings: dict[str, str] = field(default_factory=dict)  # column key → `F 身份证号`, as the sheet shows it
+    scales: dict[str, int] = field(default_factory=dict)  # column key → yuan per unit (万元: 10,000)
+    row_number_columns: frozenset[int] = frozenset()  # indexes of 序号 columns
+    hidden: bool = False
 
-    def rows(self, problems: list[Problem]) -> Iterator[Row]:
-        """The data rows, blank ones skipped; formulas and oversized cells are added to `problems`."""
-        header = self.header
+    def rows(self, problems: list[Problem], notices: Notices | None = None) -> Iterator[Row]:
+        """The data rows. Skipped: blank ones, ones holding only a 序号, and a totals or sign-off
+        row (said in `notices`). Formulas, error values and oversized cells go to `problems`;
+        amounts in 万元 are converted to yuan."""
+        header, spec, title = self.header, self.spec, self.title
+        notices = notices if notices is not None else Notices()
         for number, cells in self.source():
             if number <= self.header_row:
                 continue
             values = [value for value, _f in cells]
             if _is_blank(values):
                 continue
-            problems.extend(_cell_problems(self.title, number, cells, header))
-            yield Row(number, {key: values[i] for i, key in enumerate(header) if key and i < len(values)})
+            if self.row_number_columns and _is_blank(
+                v for i, v in enumerate(values) if i not in self.row_number_columns
+            ):
+                notices.add(
+                    _("Sheet %(sheet)s: rows that hold only a row number were skipped") % {"sheet": title}, number
+                )
+                continue
+            closing = closing_row(spec, header, values)
+            if closing:
+                sentence = (
+                    _("Sheet %(sheet)s: a totals row (合计, 总计) was skipped")
+                    if closing == "totals"
+                    else _("Sheet %(sheet)s: a sign-off row (制表人, 审核人, 填表日期) was skipped")
+                )
+                notices.add(sentence % {"sheet": title}, number)
+                continue
+            found = list(_cell_problems(title, number, cells, header, self.headings))
+            problems.extend(found)
+            row = {key: values[i] for i, key in enumerate(header) if key and i < len(values)}
+            for key, scale in self.scales.items():
+                if row.get(key) not in (None, ""):
+                    row[key] = scaled(row[key], scale)
+            yield Row(number, row, frozenset(p.column for p in found))
+
+
+def scaled(value: Any, scale: int) -> Any:
+    """An amount in a larger unit as yuan (8.5 万元 → 85000); a value that is no number as it is,
+    for the importer to name."""
+    text = cell_text(value).replace(",", "").replace("，", "")
+    try:
+        amount = Decimal(repr(value) if isinstance(value, float) else text) * scale
+    except InvalidOperation:
+        return value
+    if not amount.is_finite():
+        return value
+    amount = amount.quantize(Decimal("0.01"))
+    return int(amount) if amount == amount.to_integral_value() else amount
 
 
 @dataclass
@@ -514,6 +834,7 @@ class WorkbookSource:
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)  # sheets neither named nor laid out as exchange sheets
 
     def close(self) -> None:
         for close in self.closers:
@@ -526,18 +847,25 @@ class WorkbookSource:
         self.close()
 
     def empty_problem(self) -> Problem:
-        return Problem(
-            self.name,
-            None,
-            "",
-            "",
-            _("The workbook has no rows to import: no sheet named as in the exchange workbook has data."),
-        )
+        if self.unplaced:
+            message = _(
+                "The workbook has no rows to import: it holds the sheets %(found)s, and none is named or laid out "
+                "as an exchange sheet. Name each sheet as one of: %(expected)s."
+            ) % {"found": ", ".join(self.unplaced), "expected": sheet_names_expected()}
+        else:
+            message = _("The workbook has no rows to import: no sheet named as in the exchange workbook has data.")
+        return Problem(self.name, None, "", "", message)
 
     def add_sheet(
-        self, title: str, source: RowSource, merged_header: Callable[[], bool] = lambda: False, size: int = 0
+        self,
+        title: str,
+        source: RowSource,
+        merged_header: Callable[[int], bool] = lambda row: False,
+        size: int = 0,
+        hidden: bool = False,
     ) -> None:
-        """Reads a sheet's header: unknown columns are warnings; missing or repeated ones are problems."""
+        """Finds a sheet's header among its first rows and reads it: unknown columns are warnings;
+        missing or repeated ones are problems. A sheet is placed by its name, else by its columns."""
         spec = sheet_spec(title)
         if spec is None and normalise(title) in _EXPORT_ONLY_ALIASES:
             self.warnings.append(
@@ -548,50 +876,126 @@ class WorkbookSource:
                 % {"sheet": title}
             )
             return
+        leading = self._leading_rows(source)
         if spec is None:
-            self.warnings.append(_("Sheet %(sheet)s is not an exchange sheet; it was ignored.") % {"sheet": title})
+            spec = place_by_header([values for _n, values, _c in leading]) if leading else None
+            if spec is None:
+                self.unplaced.append(title)
+                self.warnings.append(
+                    _(
+                        "Sheet %(sheet)s was ignored: neither its name nor its columns are an exchange sheet's. "
+                        "The sheets are named %(expected)s."
+                    )
+                    % {"sheet": title, "expected": sheet_names_expected()}
+                )
+                return
+            self.warnings.append(
+                _("Sheet %(sheet)s was read as %(zh)s (%(name)s): its columns are that sheet's.")
+                % {"sheet": title, "zh": spec.zh, "name": spec.name}
+            )
+        if not self._keeps(spec, title, hidden):
             return
-        if spec.name in self.sheets:
+        if not leading:
+            return
+        index = find_header(spec, [values for _n, values, _c in leading])
+        number, values, cells = leading[index]
+        if index:
+            above = " / ".join(" ".join(t for v in row if (t := cell_text(v))) for _n, row, _c in leading[:index])
+            self.warnings.append(
+                _("Sheet %(sheet)s: the header is row %(row)s; the rows above it (%(text)s) were read as a title.")
+                % {"sheet": title, "row": number, "text": above[:120]}
+            )
+        if merged_header(number):
             self.problems.append(
-                Problem(title, None, "", "", _("The sheet %(sheet)s appears twice.") % {"sheet": spec.name})
+                Problem(
+                    title,
+                    number,
+                    "",
+                    "",
+                    _("The header row has merged cells; give every column its own header cell."),
+                )
             )
             return
+        self.problems.extend(_cell_problems(title, number, cells, None))
+        read = self._header(spec, title, number, values)
+        if read is not None:
+            header, headings, scales, row_numbers = read
+            self.sheets[spec.name] = SheetSource(
+                spec, title, header, number, source, size, headings, scales, row_numbers, hidden
+            )
+
+    @staticmethod
+    def _leading_rows(source: RowSource) -> list[tuple[int, list[Any], Cells]]:
+        """A sheet's first non-blank rows, where its header is looked for."""
+        leading: list[tuple[int, list[Any], Cells]] = []
         rows = source()
         try:
             for number, cells in rows:
                 values = [value for value, _f in cells]
-                if _is_blank(values):
-                    continue
-                if merged_header():
-                    self.problems.append(
-                        Problem(
-                            title,
-                            number,
-                            "",
-                            "",
-                            _("The header row has merged cells; give every column its own header cell."),
-                        )
-                    )
-                    return
-                self.problems.extend(_cell_problems(title, number, cells, None))
-                header = self._header(spec, title, number, values)
-                if header is not None:
-                    self.sheets[spec.name] = SheetSource(spec, title, header, number, source, size)
-                return
+                if not _is_blank(values):
+                    leading.append((number, values, cells))
+                    if len(leading) >= HEADER_SEARCH_ROWS:
+                        break
         finally:
             close = getattr(rows, "close", None)
             if close is not None:
                 close()
+        return leading
 
-    def _header(self, spec: SheetSpec, title: str, number: int, values: list[Any]) -> list[str | None] | None:
+    def _keeps(self, spec: SheetSpec, title: str, hidden: bool) -> bool:
+        """Whether a sheet is read: a second sheet for the same records is a problem, unless one
+        of the two is hidden (a clerk's old copy), which is then left unread and said."""
+        kept = self.sheets.get(spec.name)
+        if kept is None:
+            if hidden:
+                self.warnings.append(
+                    _("Sheet %(sheet)s is hidden in the workbook; it was read like the others.") % {"sheet": title}
+                )
+            return True
+        if hidden and not kept.hidden:
+            self.warnings.append(
+                _("Sheet %(sheet)s is hidden and repeats sheet %(kept)s; the hidden one was not read.")
+                % {"sheet": title, "kept": kept.title}
+            )
+            return False
+        if kept.hidden and not hidden:
+            self.warnings.append(
+                _("Sheet %(sheet)s is hidden and repeats sheet %(kept)s; the hidden one was not read.")
+                % {"sheet": kept.title, "kept": title}
+            )
+            del self.sheets[spec.name]
+            return True
+        self.problems.append(
+            Problem(title, None, "", "", _("The sheet %(sheet)s appears twice.") % {"sheet": spec.name})
+        )
+        return False
+
+    def _header(
+        self, spec: SheetSpec, title: str, number: int, values: list[Any]
+    ) -> tuple[list[str | None], dict[str, str], dict[str, int], frozenset[int]] | None:
         header: list[str | None] = []
+        headings: dict[str, str] = {}
+        scales: dict[str, int] = {}
+        row_numbers: set[int] = set()
         seen: set[str] = set()
-        for value in values:
+        for index, value in enumerate(values):
             text = cell_text(value)
             key, variant = header_column(spec, text) if text else (None, False)
-            if text and key is None:
+            if text and key is None and is_row_number_header(text):
+                row_numbers.add(index)
+                self.warnings.append(
+                    _("Sheet %(sheet)s: column %(column)s numbers the rows; it is not imported.")
+                    % {"sheet": title, "column": text}
+                )
+            elif text and key is None:
                 self.warnings.append(
                     _("Sheet %(sheet)s: column %(column)s is not known; it was ignored.")
+                    % {"sheet": title, "column": text}
+                )
+            elif key is not None and header_scale(spec, text) != 1:
+                scales[key] = header_scale(spec, text)
+                self.warnings.append(
+                    _("Sheet %(sheet)s: column %(column)s gives amounts in 万元 (10,000 yuan); they were read as yuan.")
                     % {"sheet": title, "column": text}
                 )
             elif key is not None and variant:
@@ -604,6 +1008,7 @@ class WorkbookSource:
                 self.problems.append(Problem(title, number, text, "", _("This column appears twice in the header.")))
             if key:
                 seen.add(key)
+                headings.setdefault(key, f"{get_column_letter(index + 1)} {text}")
             header.append(key)
         missing = [c for c in spec.columns if c.required and c.key not in seen]
         for needed in missing:
@@ -616,7 +1021,7 @@ class WorkbookSource:
                     _("The required column %(column)s (%(zh)s) is missing.") % {"column": needed.key, "zh": needed.zh},
                 )
             )
-        return None if missing else header
+        return None if missing else (header, headings, scales, frozenset(row_numbers))
 
 
 def csv_encoding(open_bytes: Callable[[], IO[bytes]]) -> str:
@@ -658,8 +1063,9 @@ def _open_xlsx(source: WorkbookSource, path: Path) -> None:
         source.add_sheet(
             title,
             lambda part=part: reader.rows(part),  # type: ignore[misc]
-            merged_header=lambda part=part: reader.header_is_merged(part),  # type: ignore[misc]
+            merged_header=lambda row, part=part: reader.row_is_merged(part, row),  # type: ignore[misc]
             size=reader.part_size(part),
+            hidden=part in reader.hidden,
         )
 
 
@@ -724,10 +1130,12 @@ class ReadResult:
 def read_workbook(path: str | Path) -> ReadResult:
     """Reads a whole workbook into memory (for small files and checks; the importer streams)."""
     result = ReadResult()
+    notices = Notices()
     with open_workbook(path) as source:
         result.warnings, result.problems = source.warnings, source.problems
         for name, sheet in source.sheets.items():
-            result.sheets[name] = Sheet(sheet.spec, sheet.title, list(sheet.rows(result.problems)))
+            result.sheets[name] = Sheet(sheet.spec, sheet.title, list(sheet.rows(result.problems, notices)))
+        result.warnings += notices.sentences()
         if not result.problems and not any(sheet.rows for sheet in result.sheets.values()):
             result.problems.append(source.empty_problem())
     return result

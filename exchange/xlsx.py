@@ -4,7 +4,8 @@ openpyxl's read-only mode reads a 100,000-postdoc exchange workbook in about 34 
 machine; this reader reads the same cells in about 9 s with bounded memory (docs/decisions/0010).
 It reads only what an import needs: sheet names, cell values (shared and inline strings, numbers,
 booleans, dates by their number format) and whether a cell holds a formula. Merged cells in the
-header row are found by scanning the sheet's XML for `mergeCell` ranges that start in row 1.
+header row are found by scanning the sheet's XML for `mergeCell` ranges that start in it; hidden
+sheets are named in `hidden`.
 """
 
 import datetime as dt
@@ -21,7 +22,6 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 # Built-in number formats that are dates: the ones openpyxl knows, plus the East Asian ones
 # (27–36, 50–58) that Chinese Excel and WPS write for 2023年6月1日 and the like.
 _CJK_DATE_FORMATS = set(range(27, 37)) | set(range(50, 59))
-_MERGED_HEADER = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="[A-Z]+1:')
 _REFERENCE = re.compile(r"([A-Z]+)(\d+)")
 _DIGITS = "0123456789"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -98,12 +98,15 @@ class XlsxReader:
             _local(e.tag) == "workbookPr" and e.get("date1904") in ("1", "true") for e in workbook.iter()
         )
         self.sheets: list[tuple[str, str]] = []
+        self.hidden: set[str] = set()  # the parts of sheets hidden in Excel
         for element in workbook.iter():
             if _local(element.tag) == "sheet":
                 rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
                 kind, target = relationships.get(rid, ("", ""))
                 if kind == "worksheet":
                     self.sheets.append((element.get("name", ""), target))
+                    if element.get("state") in ("hidden", "veryHidden"):
+                        self.hidden.add(target)
         by_kind = dict(relationships.values())
         self.shared_strings = self._read_shared_strings(by_kind.get("sharedStrings"))
         self.date_styles = self._read_date_styles(by_kind.get("styles"))
@@ -139,12 +142,14 @@ class XlsxReader:
     def part_size(self, part: str) -> int:
         return self.archive.getinfo(part).file_size
 
-    def header_is_merged(self, part: str) -> bool:
-        """Whether a merged range starts in row 1 (mergeCells follow the data, so scan the bytes)."""
+    def row_is_merged(self, part: str, row: int) -> bool:
+        """Whether a merged range starts in a row (the header's); mergeCells follow the data, so
+        the sheet's bytes are scanned rather than parsed."""
+        pattern = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="[A-Z]+' + str(row).encode() + rb":")
         tail = b""
         with self.archive.open(part) as stream:
             while chunk := stream.read(1 << 20):
-                if _MERGED_HEADER.search(tail + chunk):
+                if pattern.search(tail + chunk):
                     return True
                 tail = chunk[-200:]
         return False
