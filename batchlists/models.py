@@ -146,6 +146,13 @@ class BatchRow(models.Model):
         UNCERTAIN = "uncertain", _("uncertain")
         UNMATCHED = "unmatched", _("unmatched")
 
+    class Doubt(models.TextChoices):
+        """Why a candidate whose name is not the row's is offered (`batchlists.matching.Doubt`):
+        a person must choose it; it is never matched by itself."""
+
+        SAME_SOUND = "same_sound", _("uncertain — same sound")
+        ONE_CHARACTER = "one_character", _("uncertain — one character differs")
+
     class Decision(models.TextChoices):
         UNDECIDED = "", _("not decided")
         ACCEPT = "accept", _("award this row")
@@ -170,6 +177,17 @@ class BatchRow(models.Model):
     outcome = models.CharField(_("match outcome"), max_length=20, choices=Outcome.choices)
     candidates = models.JSONField(_("candidates (appointment ids)"), default=list, blank=True)
     notes = models.JSONField(_("notes on the match"), default=list, blank=True)
+    doubts = models.JSONField(
+        _("candidates with a near name"),
+        default=dict,
+        blank=True,
+        help_text=_("The candidates whose names only sound the same or differ by one character, and which."),
+    )
+    host_likely = models.BooleanField(
+        _("the institution's name reads differently"),
+        default=False,
+        help_text=_("The row's 设站单位名称 is only a likely form of the institution's name (渝州医大)."),
+    )
     appointment = models.ForeignKey(
         "appointments.Appointment",
         on_delete=models.PROTECT,
@@ -198,6 +216,10 @@ class BatchRow(models.Model):
             models.CheckConstraint(
                 condition=~Q(decision="accept") | Q(appointment__isnull=False), name="batch_row_accepted_has_postdoc"
             ),
+            # A row under a likely form of the institution's name (渝州医大) is never matched by itself.
+            models.CheckConstraint(
+                condition=~Q(outcome="exact") | Q(host_likely=False), name="batch_row_exact_names_the_institution"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +230,10 @@ class BatchRow(models.Model):
         from batchlists.matching import note_text
 
         return [text for found in self.notes if (text := note_text(found))]
+
+    def doubt_of(self, appointment_id: int) -> str:
+        """The doubt about a candidate ("" when its name is the row's)."""
+        return str(self.doubts.get(str(appointment_id), ""))
 
     @property
     def to_award(self) -> bool:

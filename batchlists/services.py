@@ -34,7 +34,7 @@ from batchlists.awards import (
     project_number,
     project_title,
 )
-from batchlists.matching import Match, Outcome, batch_key, load_context, match_row, note
+from batchlists.matching import Match, Outcome, Reading, batch_key, load_context, match_row, note
 from batchlists.models import BatchList, BatchRow, HostName
 from batchlists.reading import ListRow, read_list
 from catalogue.models import Institution
@@ -121,6 +121,9 @@ def _record(batch_list: BatchList, by: Any, event: str, before: dict[str, Any] |
 
 @transaction.atomic
 def host_name_add(*, institution: Institution, name: str, by: Any) -> HostName:
+    """Records a name funders write for the institution. Rows of its open lists that wrote it as a
+    likely form (渝州医大) and are not decided yet are matched again at once: a row that was
+    uncertain only for the institution's name becomes exact."""
     _check_administrator(by, institution.pk)
     name = " ".join((name or "").split())
     require(bool(name), _("Give the name as funders write it."), "name")
@@ -131,8 +134,86 @@ def host_name_add(*, institution: Institution, name: str, by: Any) -> HostName:
         "name",
     )
     host_name = HostName.objects.create(institution=institution, name=name, created_by=by)
-    record_event(actor=by, event="host_name.added", target=host_name, after={"name": name}, institution=institution)
+    rows = _match_again(institution)
+    after: dict[str, Any] = {"name": name}
+    if rows:
+        after["rows_matched_again"] = rows
+    record_event(actor=by, event="host_name.added", target=host_name, after=after, institution=institution)
     return host_name
+
+
+def _match_again(institution: Institution) -> int:
+    """The open lists' rows under a likely form of the institution's name that now reads as one of
+    its names: matched again when undecided, the doubt about the name dropped when decided. The
+    lists' figures follow. Returns the number of rows changed."""
+    open_lists = BatchList.objects.filter(institution=institution, status=BatchList.Status.CHECKED)
+    list(open_lists.select_for_update().values_list("pk", flat=True))  # as a choice of a row locks its list
+    rows = list(
+        BatchRow.objects.select_for_update(of=("self",))
+        .select_related("batch_list")
+        .filter(batch_list__institution=institution, batch_list__status=BatchList.Status.CHECKED, host_likely=True)
+        .order_by("batch_list_id", "sheet", "number")
+    )
+    if not rows:
+        return 0
+    context = load_context(institution)
+    changed: list[BatchRow] = []
+    matched: set[int] = set()
+    for row in rows:
+        if context.host.reading(row.institution_name) != Reading.OWN:
+            continue
+        if row.decision:
+            row.host_likely = False
+            row.notes = [found for found in row.notes if found.get("key") != "host_likely"]
+        else:
+            _apply(
+                row,
+                match_row(
+                    context,
+                    institution=row.institution_name,
+                    name=row.name,
+                    postdoc_no=row.postdoc_no,
+                    discipline=row.discipline,
+                ),
+            )
+            matched.add(row.pk)
+        changed.append(row)
+    lists = {row.batch_list_id: row.batch_list for row in changed}
+    for batch_list in lists.values():
+        mine = [row for row in changed if row.batch_list_id == batch_list.pk and row.pk in matched]
+        taken = dict(
+            batch_list.rows.filter(decision=BatchRow.Decision.ACCEPT)
+            .exclude(pk__in=[row.pk for row in mine])
+            .values_list("appointment_id", "number")
+        )
+        for row in mine:
+            if row.appointment_id is None or row.outcome != BatchRow.Outcome.EXACT:
+                continue
+            if row.appointment_id in taken:
+                row.notes = [*row.notes, note("same_postdoc", row=taken[row.appointment_id])]
+                row.outcome, row.appointment_id, row.decision = BatchRow.Outcome.UNCERTAIN, None, ""
+            else:
+                taken[row.appointment_id] = row.number
+        _mark_already(batch_list, mine)
+    fields = ["outcome", "candidates", "notes", "doubts", "host_likely", "appointment", "decision"]
+    BatchRow.objects.bulk_update(changed, [*fields, "already_awarded", "project"])
+    for batch_list in lists.values():
+        _count(batch_list, list(batch_list.rows.all()))
+        batch_list.save(
+            update_fields=["row_count", "exact_count", "uncertain_count", "unmatched_count", "already_count"]
+        )
+    return len(changed)
+
+
+def _apply(row: BatchRow, match: Match) -> None:
+    """A row's match as its fields (the decision of an exact match is to award it)."""
+    row.outcome = match.outcome
+    row.candidates = match.candidates
+    row.notes = match.notes
+    row.doubts = {str(pk): doubt for pk, doubt in match.doubts.items()}
+    row.host_likely = match.host_likely
+    row.appointment_id = match.appointment_id
+    row.decision = BatchRow.Decision.ACCEPT if match.outcome == Outcome.EXACT else BatchRow.Decision.UNDECIDED
 
 
 @transaction.atomic
@@ -273,6 +354,8 @@ def _rows_from(
             outcome=outcome,
             candidates=match.candidates,
             notes=notes,
+            doubts={str(pk): doubt for pk, doubt in match.doubts.items()},
+            host_likely=match.host_likely,
             appointment_id=appointment_id,
             decision=BatchRow.Decision.ACCEPT if outcome == Outcome.EXACT else BatchRow.Decision.UNDECIDED,
         )

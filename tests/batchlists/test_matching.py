@@ -125,9 +125,11 @@ def test_another_institution_by_its_name(lists: Lists) -> None:
 
 
 def test_an_alias_and_a_unit_are_the_institution(lists: Lists) -> None:
-    assert match(lists, "陈晓东", "BH-CXD-01", host="示例医大").outcome == Outcome.OTHER
+    before = match(lists, "陈晓东", "BH-CXD-01", host="示例医大")  # a likely form: uncertain, not exact
+    assert (before.outcome, before.host_likely, before.candidates) == (Outcome.UNCERTAIN, True, [lists.chen.pk])
     host_name_add(institution=lists.world.institution, name="示例医大", by=lists.admin)
     assert match(lists, "陈晓东", "BH-CXD-01", host="示例医大").outcome == Outcome.EXACT
+    assert not match(lists, "陈晓东", "BH-CXD-01", host="示例医大").host_likely
     assert match(lists, "陈晓东", "BH-CXD-01", host="学院S0710").outcome == Outcome.EXACT  # a unit's name
     assert match(lists, "陈晓东", "BH-CXD-01", host="示例医科大学附属第一医院").outcome == Outcome.EXACT
 
