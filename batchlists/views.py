@@ -6,6 +6,7 @@ and a list of another institution is a 404, as for any record outside one's scop
 pages do, docs/decisions/0009).
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from accounts.access import Perm, has_perm
 from appointments.models import Appointment
 from batchlists import services
 from batchlists.forms import ConfirmForm, HostNameForm, ListFilterForm, UploadForm
+from batchlists.matching import institution_key, likely_forms
 from batchlists.models import BatchList, BatchRow, HostName
 from catalogue.models import Institution
 from core.errors import DomainError
@@ -124,8 +126,22 @@ def _candidates(rows: list[BatchRow]) -> dict[int, Appointment]:
     return Appointment.objects.select_related("person", "station__discipline").in_bulk(list(ids))
 
 
+@dataclass
+class Offered:
+    """A candidate of a row as the review shows it: the postdoc, and the doubt about their name."""
+
+    appointment: Appointment
+    doubt: str  # BatchRow.Doubt, or "" when the name is the row's
+
+    @property
+    def doubt_label(self) -> str:
+        return str(BatchRow.Doubt(self.doubt).label) if self.doubt in BatchRow.Doubt.values else ""
+
+
 def _decorate(row: BatchRow, appointments: dict[int, Appointment]) -> BatchRow:
-    row.candidate_list = [appointments[pk] for pk in row.candidates if pk in appointments]  # type: ignore[attr-defined]
+    row.candidate_list = [  # type: ignore[attr-defined]
+        Offered(appointments[pk], row.doubt_of(pk)) for pk in row.candidates if pk in appointments
+    ]
     if row.appointment_id in appointments:
         row.appointment = appointments[row.appointment_id]
     return row
@@ -280,6 +296,45 @@ def batchlist_discard(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def batchlist_row_record_name(request: SignedInRequest, pk: int, row_pk: int) -> HttpResponse:
+    """The 设站单位名称 of a row that reads as a likely form of the institution's name (渝州医大),
+    recorded as one of its names after a confirmation: the open lists' rows that write it are
+    matched again."""
+    batch_list = _list_for(request.user, pk)
+    row = _row_for(batch_list, row_pk)
+    back = f"{_detail_url(batch_list)}#row-{row.pk}"
+    if not row.host_likely:
+        messages.info(
+            request, _("“%(name)s” is already one of the institution's names.") % {"name": row.institution_name}
+        )
+        return redirect_after_post(request, back)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.host_name_add(institution=batch_list.institution, name=row.institution_name, by=request.user)
+        except DomainError as refusal:
+            error = refusal.message
+        else:
+            messages.success(
+                request,
+                _(
+                    "“%(name)s” is recorded as one of the institution's names; the rows of open lists that write it are matched again."
+                )
+                % {"name": row.institution_name},
+            )
+            return redirect_after_post(request, back)
+    context = {
+        "batch_list": batch_list,
+        "row": row,
+        "institution": batch_list.institution,
+        "error": error,
+        "back": back,
+    }
+    return render(request, "batchlists/record_name.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def host_names(request: SignedInRequest) -> HttpResponse:
     institution = _administrator_institution(request.user)
     form = HostNameForm(request.POST if request.method == "POST" else None)
@@ -291,11 +346,16 @@ def host_names(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, _("The name is added. Upload a list again to match it with this name."))
             return redirect_after_post(request, reverse("batchlists:names"))
+    names = list(HostName.objects.filter(institution=institution).select_related("created_by"))
+    recorded = {institution_key(host_name.name) for host_name in names}
     context = {
         "form": form,
         "institution": institution,
-        "names": HostName.objects.filter(institution=institution).select_related("created_by"),
+        "names": names,
         "units": institution.units.order_by("code"),
+        "likely_forms": [
+            written for written in likely_forms(institution.name_zh, institution.province) if written not in recorded
+        ],
     }
     return render(request, "batchlists/names.html", context)
 
