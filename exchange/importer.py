@@ -43,6 +43,7 @@ from core.idnumbers import resident_id_problem
 from exchange.readahead import ReadAheadFailed, read_ahead
 from exchange.workbook import (
     ENUMS,
+    REQUIRED_UNLESS,
     SHEETS,
     DateForm,
     Notices,
@@ -471,7 +472,7 @@ class Importer:
             "phd_institution": ctx.text("phd_institution"),
             "phd_date": ctx.date("phd_date"),
             "station_code": ctx.code("station_code", 0, True),
-            "supervisor_staff_no": ctx.code("supervisor_staff_no", 0, True),
+            "supervisor_staff_no": ctx.code("supervisor_staff_no", 0, "supervisor_name" not in self.columns),
             "workstation_code": ctx.code("workstation_code", 0),
             "route": ctx.enum("route", "route", default=Appointment.Route.INDEPENDENT),
             "entry_date": ctx.date("entry_date", True),
@@ -480,6 +481,7 @@ class Importer:
             "status": ctx.enum("status", "postdoc_status", True),
             "exception_reason": ctx.text("exception_reason"),
         }
+        self._supervisor_by_name(ctx, data)
         data["is_foreign"] = normalise(data["nationality"]) not in DOMESTIC
         # The workbook carries no assessments, so an exit it records cannot show the passed exit
         # assessment the rules ask for: the import, which an administrator runs, vouches for it.
@@ -516,6 +518,48 @@ class Importer:
         if entry and data["planned_exit_date"] and data["planned_exit_date"] <= entry:
             ctx.problem("planned_exit_date", _("The planned exit date must be after the entry date."))
         return data
+
+    def _supervisor_by_name(self, ctx: _RowContext, data: dict[str, Any]) -> None:
+        """A supervisor named instead of (or beside) their staff number: the one supervisor of the
+        institution (or of this file) by that name; a name that fits none or several, or that
+        contradicts the staff number given, is the row's problem."""
+        name = ctx.text("supervisor_name")
+        if not name:
+            if "supervisor_name" in self.columns and not data["supervisor_staff_no"]:
+                ctx.problem("supervisor_name", _("This column needs the supervisor's name (or give 合作导师工号)."))
+            return
+        staff_no = data["supervisor_staff_no"]
+        if staff_no:
+            supervisor = self._lookup("supervisor", staff_no)
+            if supervisor is not None and normalise(supervisor.name) != normalise(name):
+                ctx.problem(
+                    "supervisor_name",
+                    _("Staff number %(no)s is the supervisor %(name)s, not %(given)s; correct one of the two.")
+                    % {"no": staff_no, "name": supervisor.name, "given": name},
+                )
+            return
+        found = sorted(s.staff_no for s in self._cache("supervisor").values() if normalise(s.name) == normalise(name))
+        if len(found) == 1:
+            data["supervisor_staff_no"] = found[0]
+            ctx.notices.add(
+                _("Sheet %(sheet)s: supervisors named without a staff number were found by their name")
+                % {"sheet": ctx.sheet},
+                ctx.row.number,
+            )
+        elif not found:
+            ctx.problem(
+                "supervisor_name",
+                _(
+                    "No supervisor named %(name)s exists in this file or in the institution; give 合作导师工号 or add the supervisor."
+                )
+                % {"name": name},
+            )
+        else:
+            ctx.problem(
+                "supervisor_name",
+                _("%(n)s supervisors are named %(name)s (staff numbers %(nos)s); give 合作导师工号 to say which.")
+                % {"n": len(found), "name": name, "nos": ", ".join(found)},
+            )
 
     def _parse_project(self, ctx: _RowContext) -> dict[str, Any]:
         amount_text = ctx.text("amount").replace(",", "").replace("，", "")
@@ -647,6 +691,8 @@ class Importer:
         column = FIELD_COLUMNS.get(spec.name, {}).get(error.field or "", "")
         if not column and error.field in {c.key for c in spec.columns}:
             column = error.field or ""
+        if column and column not in self.columns:  # named by a column standing in for it (合作导师)
+            column = REQUIRED_UNLESS.get((spec.name, column), column)
         value = cell_text(row.values.get(column)) if column else ""
         self.report.problems.append(
             Problem(title, row.number, column, value, error.message, self.headings.get(column, ""))

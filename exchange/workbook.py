@@ -168,6 +168,9 @@ SHEETS: tuple[SheetSpec, ...] = (
             C("phd_date", "博士学位获得时间"),
             C("station_code", "站点编号", True),
             C("supervisor_staff_no", "合作导师工号", True),
+            # Not in the spec's table: the supervisor's name, as offices' rosters give it instead of
+            # the staff number. Read only where it names one supervisor (REQUIRED_UNLESS below).
+            C("supervisor_name", "合作导师姓名"),
             C("workstation_code", "联合培养工作站编号"),
             C("route", "招收方式"),
             C("entry_date", "进站时间", True),
@@ -354,11 +357,12 @@ def sheet_spec(name: str) -> SheetSpec | None:
 HEADER_VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "Postdocs": {
         "name": ("博士后姓名",),
-        "birth_date": ("出生年月日", "出生时间"),
+        "birth_date": ("出生年月", "出生年月日", "出生时间"),
         "id_number": ("身份证号", "身份证号码", "证件号", "身份证件号码", "证件号码（身份证号）"),
         "phd_institution": ("博士毕业学校", "博士学位授予单位"),
         "phd_date": ("博士毕业时间", "博士毕业日期", "博士学位授予时间", "获博士学位时间"),
         "supervisor_staff_no": ("导师工号", "合作导师职工号", "合作导师编号"),
+        "supervisor_name": ("合作导师", "导师姓名", "导师"),
         "entry_date": ("进站日期",),
         "planned_exit_date": ("计划出站日期", "预计出站时间"),
         "exit_date": ("出站日期", "实际出站时间"),
@@ -381,6 +385,20 @@ HEADER_SEARCH_ROWS = 10
 
 # A mark that a column is required (`*姓名`, `姓名*`, `姓名（必填）`), as templates for clerks write it.
 _REQUIRED_MARK = re.compile(r"^\*+|\*+$|\((必填|必填项|选填|可选|required|optional)\)$")
+
+
+# A required column that another column may stand in for: a roster naming each postdoc's supervisor
+# by name needs no staff numbers (the importer finds the one supervisor of that name).
+REQUIRED_UNLESS: dict[tuple[str, str], str] = {("Postdocs", "supervisor_staff_no"): "supervisor_name"}
+
+
+def missing_columns(spec: SheetSpec, named: set[str]) -> list[Column]:
+    """The required columns a header does not name (nor a column standing in for them)."""
+    return [
+        c
+        for c in spec.columns
+        if c.required and c.key not in named and REQUIRED_UNLESS.get((spec.name, c.key)) not in named
+    ]
 
 
 @functools.cache
@@ -431,11 +449,10 @@ def find_header(spec: SheetSpec, rows: list[list[Any]]) -> int:
     """Which of a sheet's first non-blank rows is its header: the first that names every required
     column, else the one naming most columns (two at least), else the first. Rows above it are a
     title, a date or a note, as offices put above their tables."""
-    required = {c.key for c in spec.columns if c.required}
     best, best_count = 0, 1
     for index, values in enumerate(rows):
         named = _named_columns(spec, values)
-        if required <= named:
+        if not missing_columns(spec, named):
             return index
         if len(named) > best_count:
             best, best_count = index, len(named)
@@ -447,8 +464,7 @@ def place_by_header(rows: list[list[Any]]) -> SheetSpec | None:
     `Sheet1`), or None when none or several fit."""
     fitting: list[tuple[int, SheetSpec]] = []
     for spec in SHEETS:
-        required = {c.key for c in spec.columns if c.required}
-        counts = [len(named) for values in rows if required <= (named := _named_columns(spec, values))]
+        counts = [len(named) for values in rows if not missing_columns(spec, named := _named_columns(spec, values))]
         if counts:
             fitting.append((max(counts), spec))
     fitting.sort(key=lambda item: -item[0])
@@ -1010,7 +1026,7 @@ class WorkbookSource:
                 seen.add(key)
                 headings.setdefault(key, f"{get_column_letter(index + 1)} {text}")
             header.append(key)
-        missing = [c for c in spec.columns if c.required and c.key not in seen]
+        missing = missing_columns(spec, seen)
         for needed in missing:
             self.problems.append(
                 Problem(

@@ -321,3 +321,78 @@ def test_the_annotated_workbook_puts_each_problem_on_its_row_under_a_title(world
     errors = sheet.max_column
     assert [sheet.cell(row, errors).value for row in (4, 5)] == ["errors", None]
     assert sheet.cell(6, errors).value.startswith("性别: Use one of")
+
+
+def roster_with_supervisor_names(names: list[str]) -> dict[str, list[list[Any]]]:
+    """The Postdocs sheet naming each postdoc's supervisor (合作导师) instead of the staff number."""
+    sheets = valid_sheets()
+    index = column("supervisor_staff_no")
+    sheets["Postdocs"][0][index] = "合作导师"
+    for row, name in zip(sheets["Postdocs"][1:], names, strict=True):
+        row[index] = name
+    return sheets
+
+
+@pytest.mark.django_db
+def test_a_supervisor_named_instead_of_a_staff_number_is_found_by_the_name(world: World, tmp_path):
+    sheets = roster_with_supervisor_names(["孙导师", " 孙导师 "])
+    report = import_workbook(
+        path=write_xlsx(tmp_path / "names.xlsx", sheets), institution=world.institution, by=world.admin
+    )
+    assert report.ok, problems_text(report)
+    person = Person.objects.get(institution=world.institution, id_number=ID_A)
+    assert person.appointments.get().primary_supervisor.staff_no == "T900"
+    assert (
+        "Sheet Postdocs: supervisors named without a staff number were found by their name (rows 2, 3)."
+        in report.warnings
+    )
+
+
+@pytest.mark.django_db
+def test_a_supervisor_name_that_fits_none_or_several_or_contradicts_the_number_is_refused(world: World, tmp_path):
+    sheets = roster_with_supervisor_names(["钟导师", "孙导师"])
+    sheets["Supervisors"].append(["T901", "孙导师", "C900", "S0831", "副教授", "no"])
+    before = counts()
+    report = import_workbook(
+        path=write_xlsx(tmp_path / "x.xlsx", sheets), institution=world.institution, by=world.admin
+    )
+    assert counts() == before
+    said = problems_text(report)
+    assert "No supervisor named 钟导师 exists in this file or in the institution" in said
+    assert "2 supervisors are named 孙导师 (staff numbers T900, T901); give 合作导师工号 to say which." in said
+
+    both = valid_sheets()
+    both["Postdocs"][0].append("合作导师姓名")
+    both["Postdocs"][1].append("周导师")
+    both["Postdocs"][2].append("孙导师")
+    report = import_workbook(path=write_xlsx(tmp_path / "y.xlsx", both), institution=world.institution, by=world.admin)
+    assert [str(p.message) for p in report.problems] == [
+        "Staff number T900 is the supervisor 孙导师, not 周导师; correct one of the two."
+    ]
+
+
+@pytest.mark.django_db
+def test_birth_year_and_month_under_the_header_chu_sheng_nian_yue(world: World, tmp_path):
+    sheets = valid_sheets()
+    sheets["Postdocs"][0][column("birth_date")] = "出生年月"
+    sheets["Postdocs"][1][column("birth_date")] = "1992.05"
+    report = import_workbook(
+        path=write_xlsx(tmp_path / "m.xlsx", sheets), institution=world.institution, by=world.admin
+    )
+    # The ID number's birth date (1992-05-17) is not the first of May: the month alone cannot pass
+    # the check the ID number gives, and the row says so rather than storing a wrong birth date.
+    assert [p.column for p in report.problems] == ["id_number"]
+    assert "column 出生年月 was read as 出生日期 (birth_date)" in "\n".join(report.warnings)
+
+
+def test_the_appendix_in_docs_is_the_one_the_tables_write():
+    """docs/exchange-workbook-appendix.md lists what the importer reads: rewrite it with
+    `manage.py workbook_appendix` after changing a table."""
+    from django.conf import settings
+
+    from exchange.appendix import appendix_text
+
+    written = (Path(settings.BASE_DIR) / "docs" / "exchange-workbook-appendix.md").read_text(encoding="utf-8")
+    assert written == appendix_text()
+    for words in VALUE_WORDS.values():
+        assert all(f"| {word} |" in written for word in words)
