@@ -105,3 +105,23 @@ def appendix_text() -> str:
     parts.append("")
     parts.append(REFUSED)
     return "\n".join(parts)
+
+
+def readings() -> dict[str, list[tuple[str, str, str]]]:
+    """The same tables for the upload page: (where, what is written, what it is read as)."""
+    headers = [
+        (f"{SHEET_BY_NAME[sheet].zh} · {SHEET_BY_NAME[sheet].column(key).zh}", "、".join(variants), key)
+        for sheet, columns in HEADER_VARIANTS.items()
+        for key, variants in columns.items()
+    ]
+    headers += [
+        (f"{SHEET_BY_NAME[sheet].zh} · {SHEET_BY_NAME[sheet].column(key).zh}", header, f"× {scale:,}")
+        for sheet, units in UNIT_HEADERS.items()
+        for header, (key, scale) in units.items()
+    ]
+    words = [
+        (ENUM_COLUMNS[kind], word, f"{ENUMS[kind][code]} ({code})")
+        for kind, table in VALUE_WORDS.items()
+        for word, code in table.items()
+    ]
+    return {"headers": headers, "words": words}

@@ -24,6 +24,7 @@ from accounts.access import Perm, has_perm
 from catalogue.models import Institution
 from core.errors import DomainError
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from exchange import appendix
 from exchange.exporter import export_workbook
 from exchange.forms import JobFilterForm, UploadForm
 from exchange.importer import Report
@@ -91,7 +92,7 @@ def import_new(request: SignedInRequest) -> HttpResponse:
                 % {"name": job.original_name},
             )
             return redirect_after_post(request, reverse("import-detail", kwargs={"pk": job.pk}))
-    return render(request, "exchange/new.html", {"form": form})
+    return render(request, "exchange/new.html", {"form": form, "readings": appendix.readings()})
 
 
 @login_required

@@ -572,3 +572,11 @@ def test_the_admin_lists_import_jobs_to_read_only(client, world, jobs):
     assert changelist.context["cl"].result_count == 1  # the other institution's job is not listed
     assert client.get(reverse("admin:exchange_importjob_change", args=[jobs["own"].pk])).status_code == 200
     assert client.get(reverse("admin:exchange_importjob_add")).status_code == 403
+
+
+def test_the_upload_page_lists_what_offices_write_that_is_read_too(client, world):
+    client.force_login(world.admin)
+    page = client.get(reverse("import-new")).content.decode()
+    assert "Files as offices keep them are read too" in page
+    assert "身份证号、身份证号码" in page and "资助金额(万元)" in page
+    assert "<td>二代身份证</td><td>居民身份证 (resident_id)</td>" in page
