@@ -71,6 +71,7 @@ EVENT_LABELS = {
     "review_form.created": gettext_lazy("Review form created"),
     "review_rules.saved": gettext_lazy("Panel rules saved"),
     "funding_rules.saved": gettext_lazy("Funding rules saved"),
+    "amount_style.saved": gettext_lazy("Way of writing amounts changed"),
     "funder.created": gettext_lazy("Funder added"),
     "funder.changed": gettext_lazy("Funder changed"),
     "programme.created": gettext_lazy("Funding programme added"),

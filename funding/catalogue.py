@@ -2,12 +2,15 @@
 form names are compared in. No model imports: the data migration uses this with historical models.
 
 Like the discipline catalogue (docs/decisions/0007), it is loaded by a data migration into every
-installation and only what is missing is added, so running it again changes nothing.
+installation and only what is missing is added, so running it again changes nothing. The shipped
+rows' notes (English and Chinese) follow the file: loading again fills or corrects them, and
+touches nothing else (the catalogue is read-only on the pages, so no one's edit is lost).
 """
 
 import json
 import re
 import unicodedata
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,9 +40,27 @@ def default_levels() -> dict[str, str]:
     return {funder["code"]: funder["default_level"] for funder in shipped_funders()}
 
 
+def _notes(model: Any, **notes: str) -> dict[str, str]:
+    """The notes the model has fields for: a migration before the notes were fields passes
+    historical models without them."""
+    names = {field.name for field in model._meta.get_fields()}
+    return {name: text for name, text in notes.items() if name in names}
+
+
+def _funder_notes(model: Any, item: dict[str, Any]) -> dict[str, str]:
+    return _notes(
+        model, level_note=item.get("default_level_note", ""), level_note_zh=item.get("default_level_note_zh", "")
+    )
+
+
+def _entry_notes(model: Any, entry: dict[str, Any]) -> dict[str, str]:
+    return _notes(model, note=entry.get("note", ""), note_zh=entry.get("note_zh", ""))
+
+
 def load_catalogue(funder_model: Any, programme_model: Any, amount_model: Any) -> dict[str, int]:
     """Adds the shipped funders, programmes and amounts that are missing (models passed in, so a
-    migration can give its historical ones). Returns how many of each were added."""
+    migration can give its historical ones), and brings the shipped rows' notes up to the file's
+    (`fill_notes`). Returns how many of each were added."""
     added = {"funders": 0, "programmes": 0, "amounts": 0}
     for item in shipped_funders():
         funder = funder_model.objects.filter(institution__isnull=True, code=item["code"]).first()
@@ -52,6 +73,7 @@ def load_catalogue(funder_model: Any, programme_model: Any, amount_model: Any) -
                 aliases="\n".join(item["aliases"]),
                 kind=item["kind"],
                 region=item["region"],
+                **_funder_notes(funder_model, item),
             )
             added["funders"] += 1
         for entry in item["programmes"]:
@@ -67,12 +89,12 @@ def load_catalogue(funder_model: Any, programme_model: Any, amount_model: Any) -
                     apply_within_months=entry["apply_within_months"],
                     needs_extension_commitment=entry["needs_extension_commitment"],
                     source=entry["source"],
+                    **_entry_notes(programme_model, entry),
                 )
                 added["programmes"] += 1
             known = set(programme.amounts.values_list("grade", "field", "year_from", "amount", "source"))
             for amount in entry["amounts"]:
-                key = (amount["grade"], amount["field"], amount["year_from"], amount["amount"], amount["source"])
-                if key in known:
+                if _amount_key(amount) in known:
                     continue
                 amount_model.objects.create(
                     programme=programme,
@@ -83,10 +105,53 @@ def load_catalogue(funder_model: Any, programme_model: Any, amount_model: Any) -
                     year_to=amount.get("year_to"),
                     certainty=amount["certainty"],
                     source=amount["source"],
-                    note=amount.get("note", ""),
+                    **_entry_notes(amount_model, amount),
                 )
                 added["amounts"] += 1
+    fill_notes(funder_model, programme_model, amount_model)
     return added
+
+
+def _amount_key(amount: dict[str, Any]) -> tuple[Any, ...]:
+    return (amount["grade"], amount["field"], amount["year_from"], Decimal(amount["amount"]), amount["source"])
+
+
+def fill_notes(funder_model: Any, programme_model: Any, amount_model: Any) -> int:
+    """Sets the shipped funders', programmes' and amounts' notes (both languages) to the file's where
+    they differ; returns how many rows changed (none the second time). Rows of an institution's own
+    are never touched, nor any field but the notes."""
+    changed = 0
+
+    def follow(record: Any, notes: dict[str, str]) -> None:
+        nonlocal changed
+        stale = {name: text for name, text in notes.items() if getattr(record, name) != text}
+        if stale:
+            for name, text in stale.items():
+                setattr(record, name, text)
+            record.save(update_fields=list(stale))
+            changed += 1
+
+    funders = {f.code: f for f in funder_model.objects.filter(institution__isnull=True)}
+    for item in shipped_funders():
+        funder = funders.get(item["code"])
+        if funder is None:
+            continue
+        follow(funder, _funder_notes(funder_model, item))
+        programmes = {p.code: p for p in programme_model.objects.filter(funder=funder)}
+        for entry in item["programmes"]:
+            programme = programmes.get(entry["code"])
+            if programme is None:
+                continue
+            follow(programme, _entry_notes(programme_model, entry))
+            amounts = {
+                (a.grade, a.field, a.year_from, a.amount, a.source): a
+                for a in amount_model.objects.filter(programme=programme)
+            }
+            for amount in entry["amounts"]:
+                row = amounts.get(_amount_key(amount))
+                if row is not None:
+                    follow(row, _entry_notes(amount_model, amount))
+    return changed
 
 
 class NameIndex:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from core.forms import DateInput, ServiceForm
 from core.i18n import pick_language
-from funding.models import Certainty, Funder, GradeAmount, Level, Programme, Project, RuleMode
+from funding.models import AmountStyle, Certainty, Funder, GradeAmount, Level, Programme, Project, RuleMode
 from funding.rules import RuleWarning
 from stations.models import Station
 
@@ -395,6 +395,8 @@ class ProgrammeForm(ServiceForm):
         "apply_within_months",
         "needs_extension_commitment",
         "source",
+        "note_zh",
+        "note",
     ]
 
     code = forms.CharField(label=_("Code"), max_length=60)
@@ -411,6 +413,18 @@ class ProgrammeForm(ServiceForm):
         label=_("An application needs the office's commitment to extend the appointment"), required=False
     )
     source = forms.URLField(label=_("Source"), max_length=500, required=False, assume_scheme="https")
+    note_zh = forms.CharField(
+        label=_("Note (Chinese)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    note = forms.CharField(
+        label=_("Note (English)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Chinese pages show the Chinese note, English pages the English one; a note in one language shows on both."
+        ),
+    )
 
     def __init__(self, *args: Any, programme: Programme | None = None, **kwargs: Any) -> None:
         if programme is not None:
@@ -419,16 +433,30 @@ class ProgrammeForm(ServiceForm):
 
 
 class GradeAmountForm(ServiceForm):
-    FIELDS = ["grade", "field", "amount", "year_from", "year_to", "certainty", "source", "note"]
+    FIELDS = ["grade", "field", "amount", "year_from", "year_to", "certainty", "source", "note_zh", "note"]
 
     grade = forms.CharField(label=_("Grade"), max_length=40, required=False)
     field = forms.ChoiceField(label=_("Field"), choices=GradeAmount.Field.choices, required=False)
     amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=0, max_digits=14, decimal_places=2)
     year_from = forms.IntegerField(label=_("From the year"), min_value=1980, max_value=2100)
     year_to = forms.IntegerField(label=_("Until the year"), min_value=1980, max_value=2100, required=False)
-    certainty = forms.ChoiceField(label=_("Certainty"), choices=Certainty.choices)
+    certainty = forms.ChoiceField(
+        label=_("Certainty"),
+        choices=Certainty.choices,
+        help_text=_(
+            "How sure the figure is: confirmed by an official notice, from a secondary source, our inference, or sources that disagree."
+        ),
+    )
     source = forms.URLField(label=_("Source"), max_length=500, required=False, assume_scheme="https")
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note_zh = forms.CharField(label=_("Note (Chinese)"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("Note (English)"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Chinese pages show the Chinese note, English pages the English one; a note in one language shows on both."
+        ),
+    )
 
     def __init__(self, *args: Any, grade_amount: GradeAmount | None = None, **kwargs: Any) -> None:
         if grade_amount is not None:
@@ -486,6 +514,18 @@ class FundingRulesForm(ServiceForm):
         choices=RuleMode.choices,
         widget=forms.RadioSelect,
         help_text=_("An NSFC application of a postdoc in station needs the office's commitment to extend the stay."),
+    )
+
+
+class AmountStyleForm(ServiceForm):
+    amount_style = forms.ChoiceField(
+        label=_("Amounts written as"),
+        choices=AmountStyle.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "On every page, in Chinese and in English; 1万 (wan) is 10,000 yuan, and no digit is rounded away "
+            "(1,234,567 yuan is 123.4567万). Exports keep plain numbers."
+        ),
     )
 
 

@@ -8,6 +8,7 @@ for its funder. A change of the mapping recomputes the projects it concerns in t
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,12 +20,40 @@ class Level(models.TextChoices):
 
 
 class Certainty(models.TextChoices):
-    """How sure a shipped figure is (the marks of shared/domain/facts.md)."""
+    """How sure a shipped figure is (the marks of shared/domain/facts.md), in words an office clerk
+    reads without the facts file: the label is the marker's visible short text, `CERTAINTY_HELP`
+    its explanation (a tooltip and the legend)."""
 
-    CONFIRMED = "C", _("confirmed by an official or first-hand source")
-    SECONDARY = "S", _("from a secondary source")
-    GUESS = "G", _("a design inference, to be checked")
-    DISPUTED = "!", _("sources disagree")
+    CONFIRMED = "C", pgettext_lazy("certainty", "confirmed")
+    SECONDARY = "S", pgettext_lazy("certainty", "secondary source")
+    GUESS = "G", pgettext_lazy("certainty", "our inference")
+    DISPUTED = "!", pgettext_lazy("certainty", "sources disagree")
+
+
+CERTAINTY_HELP = {
+    "C": _("Confirmed: an official notice or another first-hand source states it (linked)."),
+    "S": _(
+        "From a secondary source, such as a university's page or a news item, not the official notice: "
+        "usually right, check it when it matters."
+    ),
+    "G": _("Our inference from the rules, not yet confirmed by an official notice: check before relying on it."),
+    "!": _("The sources disagree: each figure is shown with its own source; check which one applies."),
+}
+
+
+def either_language(zh: str, en: str) -> str:
+    """A note in the page's language, else in the other one: Chinese pages read the Chinese text
+    when there is one, English pages the English; a note written in one language only shows on both."""
+    if (get_language() or "").startswith("zh"):
+        return zh or en
+    return en or zh
+
+
+class AmountStyle(models.TextChoices):
+    """How the institution's pages write amounts of money, in both languages (exports stay numbers)."""
+
+    GROUPED = "grouped", _("80,000 yuan: digits grouped by thousands")
+    WAN = "wan", _("8万 (8 wan yuan): in ten thousands, as Chinese notices write them")
 
 
 class Funder(models.Model):
@@ -52,6 +81,9 @@ class Funder(models.Model):
     aliases = models.TextField(_("other names, one per line"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     region = models.CharField(_("province or city"), max_length=50, blank=True)
+    # The shipped catalogue's note on the level a funder is usually counted at, in both languages.
+    level_note = models.TextField(_("note on its level (English)"), blank=True)
+    level_note_zh = models.TextField(_("note on its level (Chinese)"), blank=True)
 
     class Meta:
         ordering = ["kind", "code"]
@@ -70,6 +102,10 @@ class Funder(models.Model):
 
     def __str__(self) -> str:
         return self.name_zh
+
+    @property
+    def level_note_shown(self) -> str:
+        return either_language(self.level_note_zh, self.level_note)
 
 
 class Programme(models.Model):
@@ -90,6 +126,8 @@ class Programme(models.Model):
         default=False,
     )
     source = models.URLField(_("source"), max_length=500, blank=True)
+    note = models.TextField(_("note (English)"), blank=True)
+    note_zh = models.TextField(_("note (Chinese)"), blank=True)
 
     class Meta:
         ordering = ["funder__code", "code"]
@@ -99,6 +137,10 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.funder.name_zh} · {self.name_zh}"
+
+    @property
+    def note_shown(self) -> str:
+        return either_language(self.note_zh, self.note)
 
 
 class GradeAmount(models.Model):
@@ -120,6 +162,7 @@ class GradeAmount(models.Model):
     certainty = models.CharField(_("certainty"), max_length=1, choices=Certainty.choices)
     source = models.URLField(_("source"), max_length=500, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    note_zh = models.CharField(_("note (Chinese)"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["programme", "grade", "field", "-year_from"]
@@ -134,6 +177,16 @@ class GradeAmount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.grade} {self.amount}"
+
+    @property
+    def note_shown(self) -> str:
+        """`note` as the office or the catalogue wrote it (the catalogue's in English), `note_zh`
+        the catalogue's Chinese one."""
+        return either_language(self.note_zh, self.note)
+
+    @property
+    def certainty_help(self) -> str:
+        return str(CERTAINTY_HELP.get(self.certainty, ""))
 
 
 class LevelRule(models.Model):
@@ -180,7 +233,9 @@ class RuleMode(models.TextChoices):
 
 
 class FundingRules(models.Model):
-    """How the institution enforces the programmes' rules: each rule off, a warning or a refusal."""
+    """How the institution enforces the programmes' rules: each rule off, a warning or a refusal;
+    and how its pages write amounts (`amount_style`, kept here with the other funding settings an
+    office administrator keeps)."""
 
     institution = models.OneToOneField(
         "catalogue.Institution", on_delete=models.CASCADE, related_name="funding_rules", verbose_name=_("institution")
@@ -202,6 +257,9 @@ class FundingRules(models.Model):
         max_length=10,
         choices=RuleMode.choices,
         default=RuleMode.REFUSE,
+    )
+    amount_style = models.CharField(
+        _("amounts written as"), max_length=10, choices=AmountStyle.choices, default=AmountStyle.GROUPED
     )
 
     class Meta:

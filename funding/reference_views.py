@@ -25,6 +25,7 @@ from core.forms import ServiceForm
 from core.views import SignedInRequest, is_htmx, redirect_after_post
 from funding import access, services
 from funding.forms import (
+    AmountStyleForm,
     FunderForm,
     FundingRulesForm,
     GradeAmountForm,
@@ -34,7 +35,7 @@ from funding.forms import (
     visible_funders,
     visible_programmes,
 )
-from funding.models import Funder, GradeAmount, Level, LevelRule, Programme, Project
+from funding.models import CERTAINTY_HELP, Certainty, Funder, GradeAmount, Level, LevelRule, Programme, Project
 
 # ---------------------------------------------------------------------------------------------
 # Funders, programmes and amounts
@@ -66,6 +67,7 @@ def funder_list(request: SignedInRequest) -> HttpResponse:
         .prefetch_related(Prefetch("programmes", queryset=programmes))
     )
     context = {
+        "certainties": [(code, label, CERTAINTY_HELP[code]) for code, label in Certainty.choices],
         "catalogue": [f for f in funders if f.institution_id is None],
         "own": [f for f in funders if f.institution_id is not None],
         "can_manage": access.may_keep_reference(user),
@@ -419,5 +421,38 @@ def funding_rules(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, _("The funding rules are saved."))
             return redirect_after_post(request, reverse("funding:rules"))
-    context = {"form": form, "timeline": timeline(rules) if rules.pk else [], "office_admin": True}
+    return _rules_page(request, form, AmountStyleForm(initial={"amount_style": rules.amount_style}), rules)
+
+
+def _rules_page(
+    request: SignedInRequest, form: FundingRulesForm, amounts_form: AmountStyleForm, rules: Any
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "amounts_form": amounts_form,
+        "timeline": timeline(rules) if rules.pk else [],
+        "office_admin": True,
+    }
     return render(request, "funding/rules.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def amount_style(request: SignedInRequest) -> HttpResponse:
+    """How the institution's pages write amounts (80,000 yuan or 8万元): office administrators."""
+    user = request.user
+    access.require_office(user)
+    institution = user.institution
+    assert institution is not None
+    rules = services.funding_rules_for(institution)
+    form = AmountStyleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.amount_style_save(institution=institution, style=form.cleaned_data["amount_style"], by=user)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("Amounts are written the new way on every page."))
+            return redirect_after_post(request, reverse("funding:rules"))
+    initial = {name: getattr(rules, name) for name in FundingRulesForm.RULES}
+    return _rules_page(request, FundingRulesForm(initial=initial), form, rules)

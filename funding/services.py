@@ -30,7 +30,7 @@ from core.errors import DomainError, require
 from core.fieldcheck import check_fields
 from funding.catalogue import default_levels
 from funding.lookup import FunderIndex, match_funder, match_programme
-from funding.models import Funder, FundingRules, GradeAmount, Level, LevelRule, Programme, Project
+from funding.models import AmountStyle, Funder, FundingRules, GradeAmount, Level, LevelRule, Programme, Project
 from funding.rules import (
     RULES,
     Breach,
@@ -115,6 +115,28 @@ def funding_rules_save(*, institution: Institution, by: Any, **modes: str) -> Fu
     return rules
 
 
+@transaction.atomic
+def amount_style_save(*, institution: Institution, style: str, by: Any) -> FundingRules:
+    """Sets how the institution's pages write amounts (80,000 yuan or 8万元), for both languages."""
+    _require_office(by, institution.pk)
+    if style not in AmountStyle.values:
+        raise DomainError(_("Choose how amounts are written: grouped digits or 万."), field="amount_style")
+    rules = FundingRules.objects.select_for_update().filter(institution=institution).first()
+    before = {"amount_style": rules.amount_style} if rules is not None else None
+    rules = rules or FundingRules(institution=institution)
+    rules.amount_style = style
+    rules.save()
+    record_event(
+        actor=by,
+        event="amount_style.saved",
+        target=rules,
+        before=before,
+        after={"amount_style": rules.amount_style},
+        institution=institution,
+    )
+    return rules
+
+
 # ---- the catalogue: an institution's own funders, programmes and amounts ----------------------
 
 
@@ -175,8 +197,10 @@ PROGRAMME_FIELDS = {
     "apply_within_months",
     "needs_extension_commitment",
     "source",
+    "note",
+    "note_zh",
 }
-GRADE_AMOUNT_FIELDS = {"grade", "field", "amount", "year_from", "year_to", "certainty", "source", "note"}
+GRADE_AMOUNT_FIELDS = {"grade", "field", "amount", "year_from", "year_to", "certainty", "source", "note", "note_zh"}
 
 
 @transaction.atomic

@@ -30,4 +30,5 @@ urlpatterns = [
     path("funding/levels/", reference_views.level_list, name="level-list"),
     path("funding/levels/change/", reference_views.level_change, name="level-change"),
     path("funding/rules/", reference_views.funding_rules, name="rules"),
+    path("funding/rules/amounts/", reference_views.amount_style, name="amount-style"),
 ]
