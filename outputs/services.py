@@ -359,18 +359,29 @@ class Imported:
     skipped: list[str]  # a sentence per duplicate, naming the entry and what it repeats
 
 
+def _named_problem(row: Checked, error: DomainError) -> tuple[str, str | None]:
+    return _("%(entry)s: %(problem)s") % {"entry": row.label, "problem": error.message}, error.field
+
+
 def check_entries(*, appointment: Appointment, entries: list[dict[str, Any]]) -> list[Checked]:
     """Each entry checked as `output_record` checks one, duplicates found among the person's
     outputs and earlier entries of the same file. Writes nothing (the preview shows it)."""
     checked: list[Checked] = []
     for entry in entries:
         row = Checked(entry)
+        data = {name: entry.get(name) for name in FIELDS}
         try:
-            row.output = _build(appointment, {name: entry.get(name) for name in FIELDS})
+            row.output = _build(appointment, data)
         except DomainError as error:
-            row.problems.append(
-                (_("%(entry)s: %(problem)s") % {"entry": row.label, "problem": error.message}, error.field)
-            )
+            row.problems.append(_named_problem(row, error))
+            if error.field == "author_position":
+                # The position is checked before the kind's own fields: built again with a stand-in
+                # position, so that a problem the person cannot correct in the preview shows now.
+                try:
+                    _build(appointment, data | {"author_position": 1})
+                except DomainError as other:
+                    if other.field != "author_position":
+                        row.problems.append(_named_problem(row, other))
         checked.append(row)
     built = [row.output for row in checked if row.output is not None]
     existing = _existing(appointment.person_id, built) if built else []

@@ -186,3 +186,13 @@ def test_a_secretary_of_another_station_finds_neither_page(signed_in, world):
     assert other.post(reverse("outputs:import", args=[stay]), {"file": upload}).status_code == 404
     assert other.post(reverse("outputs:import-confirm", args=[stay]), {"payload": payload}).status_code == 404
     assert counts() == (0, 0)
+
+
+def test_an_entry_whose_position_is_missing_shows_its_other_problems_too(signed_in, world):
+    text = "@patent{nonumber, title={一种装置}, author={王五 and 李四}, year={2025}}\n"
+    shown = preview(signed_in("admin"), world, text).context["preview"]
+    assert [row.status for row in shown.rows] == ["refused"]
+    assert shown.rows[0].reasons == [
+        "Entry “nonumber” (line 1): Give the postdoc's position among the authors (1 for the first author).",
+        "Entry “nonumber” (line 1): Give the patent's or standard's number.",
+    ]
