@@ -902,7 +902,7 @@ class OutputOut(Schema):
     granted_on: dt.date | None
     award_level: AwardLevelValue
     award_grade: AwardGradeValue
-    source: Literal["manual", "bibtex", "ris", "csl_json"]
+    source: Literal["manual", "bibtex", "ris", "csl_json", "refer", "refworks", "noteexpress", "pubmed", "wos"]
     recorded_at: dt.datetime
 
 
@@ -988,3 +988,64 @@ class OutputUpdateIn(RequestBody):
     granted_on: Day | None = None
     award_level: AwardLevelValue = None  # type: ignore[assignment]
     award_grade: AwardGradeValue = None  # type: ignore[assignment]
+
+
+# Importing a file of references onto a stay: the preview, then its confirmation ------------------------
+
+ImportStatusValue = Literal["importable", "duplicate", "refused"]
+EntryIndex = Annotated[int, Field(ge=1, le=100_000)]
+
+
+class ImportEntryOut(Schema):
+    index: int = Field(description="its place in the file, 1 for the first")
+    record: str = Field(description="how the file names it: its BibTeX key, record number or CSL id")
+    line: int | None = Field(description="the line it starts on (null for CSL-JSON)")
+    label: str
+    status: ImportStatusValue
+    reasons: list[str] = Field(
+        description="why it is refused, what it repeats, or (importable) what to give first: the postdoc's position"
+    )
+    kind: OutputKindValue | None
+    title: str
+    authors: list[str]
+    year: int | None
+    doi: str
+    journal: str
+    position: int | None = Field(description="the postdoc's position among the authors, as found (null: not found)")
+    position_ambiguous: bool = Field(description="several authors match the postdoc: check the position")
+    corresponding: bool
+    phase: PhaseValue | None
+
+
+class ImportPreviewOut(Schema):
+    """What importing the file would record; nothing is written until the token is confirmed."""
+
+    file: str
+    format: str
+    read: int = Field(description="entries in the file, readable or not")
+    importable: int
+    entries: list[ImportEntryOut]
+    token: str = Field(description="send it to …/outputs/import/confirm within a day, as the same user")
+
+
+class ImportCorrectionIn(RequestBody):
+    index: EntryIndex
+    position: int = Field(..., ge=1, le=500, description="the postdoc's position among the entry's authors")
+    corresponding: bool | None = Field(
+        None, description="whether the postdoc is a corresponding author (null: as the file says)"
+    )
+
+
+class ImportConfirmIn(RequestBody):
+    model_config = example({"token": "…", "indexes": [1, 3], "corrections": [{"index": 3, "position": 2}]})
+
+    token: str = text(..., max_length=3_000_000, description="the preview's token")
+    indexes: list[EntryIndex] | None = Field(
+        None, max_length=500, description="the entries to record; default: every entry the preview found importable"
+    )
+    corrections: list[ImportCorrectionIn] = Field(default_factory=list, max_length=500)
+
+
+class ImportDoneOut(Schema):
+    created: list[OutputOut]
+    skipped: list[str] = Field(description="a sentence per duplicate left out, naming what it repeats")

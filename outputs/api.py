@@ -1,6 +1,7 @@
 """Research outputs in the REST API: the outputs of the stays in the caller's scope, one output, and recording,
-changing and removing one through the same services as the pages (`outputs.services`). Importing a file of
-references is done on the pages (upload, preview, confirm).
+changing and removing one through the same services as the pages (`outputs.services`), and importing a file of
+references as the import page does: upload it for a preview of each entry (importable, duplicate or refused) with a
+signed token, then confirm the token (`outputs.importing`).
 
 Who sees what is the pages' rule (`outputs.views.visible_outputs`): the outputs of the stays one sees; one
 outside the scope is a 404. Those who manage the stay (the office, the station's secretary) and the postdoc
@@ -13,12 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status, UploadedFile
 
 from accounts.access import get_appointment_for_user
 from api import schemas as s
 from appointments.models import Appointment
-from outputs import identifiers, services
+from core.errors import DomainError
+from outputs import identifiers, importing, parsers, services
 from outputs.models import Output
 from outputs.views import get_output_for_user, visible_outputs
 
@@ -108,3 +110,60 @@ def output_remove(request: HttpRequest, output_id: int) -> dict[str, Any]:
     was = s.output_out(output)
     services.output_remove(output=output, by=_user(request))
     return was
+
+
+@router.post("/appointments/{appointment_id}/outputs/import", response={200: s.ImportPreviewOut, **s.CHANGE_ERRORS})
+def output_import_preview(request: HttpRequest, appointment_id: int, file: File[UploadedFile]) -> dict[str, Any]:
+    """Reads a file of references (multipart `file`: .bib, .ris, .json, .enw or .txt from CNKI or Wanfang, UTF-8,
+    at most 1 MB) for the postdoc's stay and answers each entry as importable (with the postdoc's position found
+    among its authors), duplicate (what it repeats) or refused (why), and a token. Nothing is written: confirm the
+    token to record the importable entries. A file nothing of which can be read is refused (400) with its
+    problems."""
+    user = _user(request)
+    appointment = get_appointment_for_user(user, appointment_id)
+    _refuse_others(user, appointment)
+    name = file.name or ""
+    refusal = importing.upload_refusal(name, file.size or 0)
+    if refusal:
+        raise DomainError(refusal, field="file")
+    preview = importing.preview(appointment=appointment, user=user, name=name, text=parsers.decode(file.read()))
+    if preview.problems:
+        raise DomainError(" ".join(preview.problems), field="file")
+    return {
+        "file": preview.name,
+        "format": preview.format,
+        "read": len(preview.rows),
+        "importable": len(preview.importable),
+        "entries": [importing.describe(row) for row in preview.rows],
+        "token": preview.payload,
+    }
+
+
+@router.post(
+    "/appointments/{appointment_id}/outputs/import/confirm", response={201: s.ImportDoneOut, **s.CHANGE_ERRORS}
+)
+def output_import_confirm(
+    request: HttpRequest, appointment_id: int, payload: s.ImportConfirmIn
+) -> Status[dict[str, Any]]:
+    """Records the entries of a preview (`indexes`; by default every entry it found importable), with the postdoc's
+    position given where it was not found (`corrections`), in one transaction. Every entry is checked again: one
+    chosen that has a problem, or has become a duplicate since the preview, refuses the whole (400, naming it).
+    Duplicates left out are listed as skipped."""
+    user = _user(request)
+    appointment = get_appointment_for_user(user, appointment_id)
+    _refuse_others(user, appointment)
+    signed = importing.unsign(payload.token, appointment=appointment, user=user)
+    corrections = {c.index: importing.Correction(c.position, c.corresponding) for c in payload.corrections}
+    preview = importing.preview(
+        appointment=appointment, user=user, name=signed.name, text=signed.text, corrections=corrections
+    )
+    imported = services.outputs_import(
+        appointment=appointment,
+        entries=preview.entries,
+        chosen=set(signed.importable if payload.indexes is None else payload.indexes),
+        source=preview.format,
+        by=user,
+        note=_("Imported from %(name)s.") % {"name": signed.name},
+    )
+    created = Output.objects.filter(pk__in=[o.pk for o in imported.created]).select_related("appointment")
+    return Status(201, {"created": [s.output_out(o) for o in created.order_by("pk")], "skipped": imported.skipped})

@@ -165,6 +165,14 @@ class Figures:
     allowed: set[str]
 
 
+@dataclass(frozen=True)
+class CoveredElsewhere:
+    """An operation this table cannot call with a fixed JSON body (a multipart upload, or a confirmation of a
+    token signed for the caller), its every persona tested in `module` instead."""
+
+    module: str
+
+
 # Helpers the table uses ---------------------------------------------------------------------------
 
 
@@ -350,7 +358,7 @@ def award_list_change(body: dict[str, Any]) -> Change:
 
 # The table: one row per operation of the API ------------------------------------------------------
 
-EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
+EXPECTATIONS: dict[str, Listing | Reading | Change | Figures | CoveredElsewhere] = {
     # The national catalogue of disciplines is the same for everyone who belongs to an institution.
     "GET /disciplines": Listing("code", dict.fromkeys(PERSONAS, Catalogue(Discipline, "code"))),
     # C-EXP: the experts' college of tests/reviews/builders.py.
@@ -558,6 +566,10 @@ EXPECTATIONS: dict[str, Listing | Reading | Change | Figures] = {
         prepare=None,
     ),
     "POST /outputs/{output_id}/update": output_change({"journal": "Cell"}),
+    "POST /appointments/{appointment_id}/outputs/import": CoveredElsewhere("tests/api/test_output_import_api.py"),
+    "POST /appointments/{appointment_id}/outputs/import/confirm": CoveredElsewhere(
+        "tests/api/test_output_import_api.py"
+    ),
     # Admissions to the appointment's station and its person's details (api/people.py, docs/decisions/0019):
     # those who manage the station or one of the person's stays change them, the others who see them may not.
     "POST /stations/{station_code}/admissions": Change(
