@@ -50,6 +50,8 @@ class Output(models.Model):
         REFER = "refer", _("EndNote/Refer file")
         REFWORKS = "refworks", _("RefWorks file")
         NOTEEXPRESS = "noteexpress", _("NoteExpress file")
+        PUBMED = "pubmed", _("PubMed file")
+        WOS = "wos", _("Web of Science file")
 
     # Kept on the row (like Appointment.institution, docs/decisions/0006): the institution scopes
     # the list, and the person makes "the same DOI or title for the same person" a constraint.

@@ -1,7 +1,9 @@
 """Reading research outputs from the files reference managers and databases export: BibTeX
 (bibtexparser 2), RIS (rispy), CSL-JSON (plain JSON, its shape checked here), and the tagged text
 that CNKI (中国知网) and Wanfang (万方) offer: EndNote/Refer (`%A`, `%T`, …), RefWorks (`A1`,
-`T1`, …) and NoteExpress (`{Author}: …`). A `.txt` file is read by what it holds (`detect`).
+`T1`, …) and NoteExpress (`{Author}: …`), PubMed's MEDLINE format (`.nbib`, `PMID- …`) and Web of
+Science's plain text and tab-delimited exports (`FN`, `PT J`, …, `ER`). A `.txt` file is read by
+what it holds (`detect`).
 
 `parse(data, fmt)` gives a `Parsed`:
 
@@ -70,9 +72,10 @@ logger = logging.getLogger(__name__)
 
 BIBTEX, RIS, CSL_JSON = "bibtex", "ris", "csl_json"
 REFER, REFWORKS, NOTEEXPRESS = "refer", "refworks", "noteexpress"
+PUBMED, WOS = "pubmed", "wos"
 # Not a format of its own: a .txt file is read by what it holds.
 TEXT = "text"
-FORMATS = {".bib": BIBTEX, ".ris": RIS, ".json": CSL_JSON, ".enw": REFER, ".txt": TEXT}
+FORMATS = {".bib": BIBTEX, ".ris": RIS, ".json": CSL_JSON, ".enw": REFER, ".nbib": PUBMED, ".txt": TEXT}
 MAX_ENTRIES = 500
 
 # Entry types → kinds. A type that is not here refuses the entry, naming the type.
@@ -169,7 +172,7 @@ class Parsed:
 
 
 def format_of(filename: str) -> str | None:
-    """The format a file's name says (.bib, .ris, .json, .enw; TEXT for .txt), or None."""
+    """The format a file's name says (.bib, .ris, .json, .enw, .nbib; TEXT for .txt), or None."""
     lowered = filename.lower()
     return next((fmt for suffix, fmt in FORMATS.items() if lowered.endswith(suffix)), None)
 
@@ -194,6 +197,10 @@ def decode(data: bytes) -> str:
 
 # The line that opens a record (or the file) in each format, as `detect` looks for it.
 _STARTS = (
+    (PUBMED, re.compile(r"^PMID- ")),
+    # Web of Science: its header (FN Clarivate Analytics Web of Science), a record's PT line, or
+    # the header row of the tab-delimited export.
+    (WOS, re.compile(r"^(?:FN |PT [A-Z]\s*$|PT\t)")),
     (RIS, re.compile(r"^TY  -")),
     (REFER, re.compile(r"^%0 ")),
     (REFWORKS, re.compile(r"^RT ")),
@@ -201,11 +208,15 @@ _STARTS = (
     (BIBTEX, re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]")),
     (CSL_JSON, re.compile(r"^\s*\[")),
 )
+# MEDLINE pads its tags to four characters, as RIS does its two-letter ones: only the longer tags
+# tell it apart.
+_MEDLINE_HINT = re.compile(r"^(?:PMID|OWN |STAT|FAU |LID |AID |JID |EDAT|MHDA|CRDT|PHST|PST )- ")
 # Without an opening line: tags that only one format writes.
 _TAG_HINTS = (
     (REFER, re.compile(r"^%[ATJDAVNP@] ")),
     (REFWORKS, re.compile(r"^(?:A1|T1|JF|YR) ")),
     (NOTEEXPRESS, re.compile(r"^\{(?:Title|Author|Year)\}\s*[:：]")),
+    (WOS, re.compile(r"^(?:AF \S|J9 \S|UT (?:WOS|ISI):|ER\s*$|EF\s*$)")),
     (RIS, re.compile(r"^[A-Z][A-Z0-9]  - ")),
 )
 
@@ -219,6 +230,9 @@ def detect(text: str) -> str | None:
         for fmt, pattern in _STARTS:
             if pattern.match(line):
                 return fmt
+    # A MEDLINE tag anywhere decides before RIS's, whose two-letter tags MEDLINE shares.
+    if any(_MEDLINE_HINT.match(line) for line in lines):
+        return PUBMED
     for line in lines:
         for fmt, pattern in _TAG_HINTS:
             if pattern.match(line):
@@ -231,7 +245,11 @@ def parse(data: bytes | str, fmt: str) -> Parsed:
     reads the format from the text and sets `Parsed.format` to it)."""
     parsed = Parsed(fmt)
     try:
-        text = decode(data) if isinstance(data, bytes) else data.replace("\r\n", "\n").replace("\r", "\n")
+        text = (
+            decode(data)
+            if isinstance(data, bytes)
+            else data.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        )
     except DomainError as error:
         parsed.problems.append(error.message)
         return parsed
@@ -241,7 +259,7 @@ def parse(data: bytes | str, fmt: str) -> Parsed:
             parsed.problems.append(_not_recognised())
             return parsed
         parsed.format = fmt = detected
-    elif detected in (REFER, REFWORKS, NOTEEXPRESS, RIS) and detected != fmt and fmt != CSL_JSON:
+    elif detected in (REFER, REFWORKS, NOTEEXPRESS, RIS, PUBMED, WOS) and detected != fmt and fmt != CSL_JSON:
         # A tagged export saved under another name (CNKI's EndNote text as .ris): its opening line says it.
         parsed.format = fmt = detected
     readers: dict[str, Callable[[str, Parsed], None]] = {
@@ -251,6 +269,8 @@ def parse(data: bytes | str, fmt: str) -> Parsed:
         REFER: _refer,
         REFWORKS: _refworks,
         NOTEEXPRESS: _noteexpress,
+        PUBMED: _pubmed,
+        WOS: _wos,
     }
     readers[fmt](text, parsed)
     if parsed.problems:
@@ -270,9 +290,10 @@ def parse(data: bytes | str, fmt: str) -> Parsed:
 
 def _not_recognised() -> str:
     return _(
-        "The file's format is not recognised. Files read here are BibTeX, RIS, CSL-JSON, EndNote/Refer, RefWorks and "
-        "NoteExpress; from CNKI (中国知网) or Wanfang (万方), choose Export → EndNote, RefWorks or NoteExpress and "
-        "upload the .txt file as it is."
+        "The file's format is not recognised. Files read here are BibTeX, RIS, CSL-JSON, EndNote/Refer, RefWorks, "
+        "NoteExpress, PubMed (MEDLINE, .nbib) and Web of Science plain text; from CNKI (中国知网) or Wanfang (万方), "
+        "choose Export → EndNote, RefWorks or NoteExpress, from PubMed Cite → Download .nbib or Save → PubMed "
+        "format, from Web of Science Export → Plain text file, and upload the file as it is."
     )
 
 
@@ -443,10 +464,14 @@ def _entry(
     names: list[str],
     corresponding_names: list[str],
     fields: dict[str, str],
+    kind_reason: str = "",
 ) -> None:
-    """Checks what the format gave and adds the entry, or refuses it with every reason."""
+    """Checks what the format gave and adds the entry, or refuses it with every reason (`kind_reason`
+    says why a kind is None when the format knows better than "not one recorded here")."""
     reasons: list[str] = []
-    if kind is None:
+    if kind is None and kind_reason:
+        reasons.append(kind_reason)
+    elif kind is None:
         reasons.append(
             _(
                 "its type “%(type)s” is not one recorded here; use a journal article, conference paper, book, chapter, patent or standard."
@@ -1145,6 +1170,436 @@ def _noteexpress_record(record: _Record, label: str, values: dict[str, list[str]
         },
         notes=values.get("notes", []),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# PubMed's MEDLINE format (.nbib from Cite → Download .nbib, or Save → PubMed format): tags padded to
+# four characters and a dash ("PMID- 36700000", "TI  - …", "FAU - Luo, Yaoqun"), a long value
+# wrapped onto lines indented six spaces, a tag repeated for each of several values (AU, FAU, PT,
+# AID, IS), records separated by a blank line, each opening with its PMID.
+# https://pubmed.ncbi.nlm.nih.gov/help/#pubmed-format
+
+_MEDLINE_TAG = re.compile(r"^(?=[A-Z][A-Z0-9 ]{3}-)([A-Z][A-Z0-9]*) *-(?: ?(.*))?$")
+# Publication types (PT) that make a record a paper: the article itself in any of its forms.
+PUBMED_PAPER_TYPES = frozenset(
+    {
+        "journal article",
+        "review",
+        "systematic review",
+        "scoping review",
+        "meta-analysis",
+        "clinical trial",
+        "clinical trial, phase i",
+        "clinical trial, phase ii",
+        "clinical trial, phase iii",
+        "clinical trial, phase iv",
+        "clinical trial protocol",
+        "clinical trial, veterinary",
+        "clinical study",
+        "randomized controlled trial",
+        "randomized controlled trial, veterinary",
+        "controlled clinical trial",
+        "pragmatic clinical trial",
+        "equivalence trial",
+        "adaptive clinical trial",
+        "multicenter study",
+        "observational study",
+        "comparative study",
+        "evaluation study",
+        "validation study",
+        "twin study",
+        "case reports",
+        "letter",
+        "editorial",
+        "comment",
+        "guideline",
+        "practice guideline",
+        "consensus development conference",
+        "consensus development conference, nih",
+        "introductory journal article",
+        "corrected and republished article",
+        "technical report",
+        "historical article",
+        "congress",
+        "clinical conference",
+        "lecture",
+        "address",
+    }
+)
+PUBMED_BOOK_TYPES = frozenset({"book", "book chapter", "books and documents"})
+# Notices about another paper, not outputs: refused, saying so (PubMed PT and Web of Science DT).
+NOTICE_TYPES = frozenset(
+    {
+        "published erratum",
+        "erratum",
+        "correction",
+        "correction, addition",
+        "retraction of publication",
+        "retraction",
+        "expression of concern",
+    }
+)
+RETRACTED_TYPES = frozenset({"retracted publication", "withdrawn publication"})
+
+
+def _record_label(number: int, line: int, identifier: str) -> str:
+    if identifier:
+        return _("Record %(number)s (%(id)s, line %(line)s)") % {"number": number, "id": identifier, "line": line}
+    return _("Record %(number)s (line %(line)s)") % {"number": number, "line": line}
+
+
+def _type_words(types: list[str]) -> set[str]:
+    return {" ".join(t.lower().split()) for t in types if t.strip()}
+
+
+def _notice_reason(types: list[str]) -> str:
+    """Why a record whose types say it is a notice about another paper, or a retracted paper, is refused ("" when it is neither)."""
+    words = _type_words(types)
+    named = "; ".join(t.strip() for t in types if " ".join(t.lower().split()) in NOTICE_TYPES | RETRACTED_TYPES)
+    if words & NOTICE_TYPES:
+        return _(
+            "it is a notice about another paper (%(type)s), not an output; import the paper's own record instead."
+        ) % {"type": named}
+    if words & RETRACTED_TYPES:
+        return _("it is marked as retracted (%(type)s); a retracted paper is not recorded as an output.") % {
+            "type": named
+        }
+    return ""
+
+
+def _medline_records(text: str) -> list[tuple[_Record, dict[str, list[str]]]]:
+    """The records with their fields (tag → values in order). A record opens with its PMID line, or
+    with the first tag after a blank line that repeats one the open record has; lines that are not
+    tags continue the value above them; text before any tag is left aside."""
+    records: list[tuple[_Record, dict[str, list[str]]]] = []
+    values: dict[str, list[str]] = {}
+    last: tuple[str, int] | None = None
+    after_blank = False
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip()
+        match = _MEDLINE_TAG.match(line)
+        if not match:
+            if not line.strip():
+                after_blank = True
+            elif last is not None:
+                tag, position = last
+                values[tag][position] = (values[tag][position] + " " + line.strip()).strip()
+            continue
+        tag = match.group(1)
+        if not records or (tag == "PMID" and ("PMID" in values or after_blank)) or (after_blank and tag in values):
+            values = {}
+            records.append((_Record(len(records) + 1, number, [line]), values))
+        values.setdefault(tag, []).append((match.group(2) or "").strip())
+        last = (tag, len(values[tag]) - 1)
+        after_blank = False
+    return records
+
+
+def _pubmed(text: str, parsed: Parsed) -> None:
+    for record, values in _medline_records(text):
+        pmid = _first(values, "PMID")
+        label = _record_label(record.number, record.line, f"PMID {pmid}" if pmid else "")
+        _guarded(
+            parsed,
+            index=record.number,
+            ref=pmid or str(record.number),
+            line=record.line,
+            label=label,
+            read=partial(_pubmed_record, record, label, pmid, values, parsed),
+        )
+
+
+def _pubmed_kind(types: list[str]) -> tuple[str | None, str]:
+    """The kind a record's publication types give, or None with the reason (notices, retractions);
+    a record is a paper when any of its types is an article's."""
+    reason = _notice_reason(types)
+    if reason:
+        return None, reason
+    words = _type_words(types)
+    if words & PUBMED_PAPER_TYPES:
+        return "paper", ""
+    if words & PUBMED_BOOK_TYPES:
+        return "book", ""
+    return None, ""
+
+
+def _pubmed_record(record: _Record, label: str, pmid: str, values: dict[str, list[str]], parsed: Parsed) -> None:
+    types = [t for t in values.get("PT", []) if t.strip()]
+    kind, kind_reason = _pubmed_kind(types)
+    dp = _first(values, "DP")
+    found = re.search(r"\b(\d{4})\b", dp) or re.search(r"^(\d{4})", _first(values, "DEP"))
+    title, book_title = _first(values, "TI"), _first(values, "BTI")
+    fields = {
+        # The journal's full name (JT) before its abbreviation (TA); a chapter's book (BTI).
+        "journal": _first(values, "JT", "TA") or (book_title if title else ""),
+        "volume": _first(values, "VI"),
+        "issue": _first(values, "IP"),
+        "pages": _medline_pages(_first(values, "PG")),
+        "publisher": _first(values, "PB"),
+        "doi": _tagged_id(values.get("LID", []) + values.get("AID", []), "doi"),
+    }
+    if kind == "book":
+        fields["isbn"] = "; ".join(values.get("ISBN", []))
+    else:
+        fields["issn"] = _medline_issns(values.get("IS", []))
+    _entry(
+        parsed,
+        index=record.number,
+        ref=pmid or str(record.number),
+        line=record.line,
+        label=label,
+        type_name="; ".join(types) or "—",
+        kind=kind,
+        kind_reason=kind_reason,
+        title=title or book_title,
+        year=found.group(1) if found else "",
+        published_on=_medline_date(dp),
+        # Full names (FAU, "Luo, Yaoqun") over the short ones (AU, "Luo Y"); a group's name alone.
+        names=values.get("FAU") or values.get("AU") or values.get("CN") or [],
+        corresponding_names=[],
+        fields=fields,
+    )
+
+
+def _tagged_id(values: list[str], kind: str) -> str:
+    """The identifier marked `[kind]` among values such as "10.1016/j.x.2023.1 [doi]", "S0306-… [pii]"."""
+    marker = re.compile(r"\s*\[" + re.escape(kind) + r"\]\s*$", re.IGNORECASE)
+    for value in values:
+        if marker.search(value):
+            return marker.sub("", value).strip()
+    return ""
+
+
+def _medline_issns(values: list[str]) -> str:
+    """The journal's ISSNs, the print one first, then the linking ISSN and the electronic one
+    ("0306-4530 (Print)", "1873-3360 (Electronic)", "0306-4530 (Linking)")."""
+    order = ("print", "linking", "electronic")
+
+    def rank(value: str) -> int:
+        lowered = value.lower()
+        return next((i for i, word in enumerate(order) if f"({word})" in lowered), len(order))
+
+    return "; ".join(sorted((v for v in values if v.strip()), key=rank))
+
+
+def _medline_date(dp: str) -> dt.date | None:
+    """The date when DP gives a year, month and day ("2023 Mar 15"); None for "2023 Mar", "2023 Spring"."""
+    full = re.fullmatch(r"(\d{4})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2})", dp.strip())
+    if not full:
+        return None
+    month = MONTHS.get(full.group(2).lower())
+    return _date(full.group(1), month, full.group(3)) if month else None
+
+
+def _medline_pages(text: str) -> str:
+    """Pages as MEDLINE abbreviates them written out: "123-30" → "123–130", "e0401" as it is."""
+    full = re.fullmatch(r"([A-Za-z]*)(\d+)\s*-\s*([A-Za-z]*)(\d+)", text.strip())
+    if full:
+        prefix, start, end_prefix, end = full.groups()
+        if end_prefix in ("", prefix) and len(end) < len(start):
+            end = start[: len(start) - len(end)] + end
+        return f"{prefix}{start}–{end_prefix or prefix}{end}"
+    return _pages(text, "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Web of Science: the plain text export (savedrecs.txt: "FN Clarivate Analytics Web of Science",
+# "VR 1.0", then records from a PT line to an ER line, "EF" at the end; two-letter tags and a
+# space, each further author or address on a line of its own indented three spaces, a long title
+# wrapped the same way) and the tab-delimited export (a header row of the same tags).
+
+_WOS_TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$")
+WOS_KINDS = {"J": "paper", "C": "paper", "B": "book", "P": "patent"}
+# Tags whose continuation lines are further values (one author, address or name a line); for any
+# other tag they are the same value wrapped.
+_WOS_LISTS = frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "RP", "C1", "C3", "EM", "CR", "BE", "PN", "AE"})
+_WOS_CORRESPONDING_MARK = re.compile(r"\((?:corresponding|reprint)\s+author\)", re.IGNORECASE)
+
+
+def _wos(text: str, parsed: Parsed) -> None:
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    if first.startswith("PT\t"):
+        _wos_tab_delimited(text, parsed)
+        return
+    records = _wos_records(text)
+    for position, (record, values) in enumerate(records):
+        identifier = _first(values, "UT")
+        label = _record_label(record.number, record.line, identifier)
+        ref = identifier or str(record.number)
+        if record.stray_tag:
+            reason = _(
+                "the tag %(tag)s stands outside a record; every record starts with a PT line (its type) and ends with an ER line."
+            ) % {"tag": record.stray_tag}
+            _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
+            continue
+        if not record.closed:
+            following = records[position + 1][0] if position + 1 < len(records) else None
+            reason = (
+                _("it has no ER line before the next record starts on line %(line)s.") % {"line": following.line}
+                if following
+                else _("it does not end with an ER line.")
+            )
+            _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
+            continue
+        _guarded(
+            parsed,
+            index=record.number,
+            ref=ref,
+            line=record.line,
+            label=label,
+            read=partial(_wos_record, record, label, ref, values, parsed),
+        )
+
+
+def _wos_records(text: str) -> list[tuple[_Record, dict[str, list[str]]]]:
+    """The records with their fields (tag → its lines). The header (FN, VR) and the end (EF) are
+    not records; tags outside a record are gathered into one (refused later with their line)."""
+    records: list[tuple[_Record, dict[str, list[str]]]] = []
+    values: dict[str, list[str]] = {}
+    current: _Record | None = None
+    last = ""
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        match = None if line[0].isspace() else _WOS_TAG.match(line)
+        if match is None:
+            # A continuation line: a further value of a list, or the value above wrapped.
+            if current is not None and not current.closed and last:
+                if last in _WOS_LISTS:
+                    values[last].append(line.strip())
+                else:
+                    values[last][-1] = (values[last][-1] + " " + line.strip()).strip()
+            continue
+        tag, value = match.group(1), (match.group(2) or "").strip()
+        outside = current is None or current.closed
+        if tag == "PT":
+            current, values = _Record(len(records) + 1, number, [line]), {}
+            records.append((current, values))
+        elif outside and tag in ("FN", "VR", "EF", "ER"):
+            last = ""
+            continue
+        elif outside or current is None:
+            current, values = _Record(len(records) + 1, number, [line], stray_tag=tag), {}
+            records.append((current, values))
+        elif tag == "ER":
+            current.closed = True
+            last = ""
+            continue
+        values.setdefault(tag, []).append(value)
+        last = tag
+    return records
+
+
+def _wos_tab_delimited(text: str, parsed: Parsed) -> None:
+    """The tab-delimited export: a header row of tags, one record a row, several authors in a cell
+    separated by "; "."""
+    lines = text.split("\n")
+    header = [cell.strip() for cell in lines[0].split("\t")]
+    number = 0
+    for line_number, row in enumerate(lines[1:], 2):
+        if not row.strip():
+            continue
+        number += 1
+        values = {
+            tag: [cell.strip()] for tag, cell in zip(header, row.split("\t"), strict=False) if tag and cell.strip()
+        }
+        identifier = _first(values, "UT")
+        label = _record_label(number, line_number, identifier)
+        record = _Record(number, line_number, [row], closed=True)
+        _guarded(
+            parsed,
+            index=number,
+            ref=identifier or str(number),
+            line=line_number,
+            label=label,
+            read=partial(_wos_record, record, label, identifier or str(number), values, parsed),
+        )
+
+
+def _joined(values: dict[str, list[str]], tag: str) -> str:
+    return " ".join(" ".join(values.get(tag, [])).split())
+
+
+def _wos_record(record: _Record, label: str, ref: str, values: dict[str, list[str]], parsed: Parsed) -> None:
+    pt = _first(values, "PT").upper()
+    doc_types = [t for t in re.split(r";", _joined(values, "DT")) if t.strip()]
+    kind_reason = _notice_reason(doc_types)
+    kind = None if kind_reason else WOS_KINDS.get(pt) or (_wos_series_kind(values, doc_types) if pt == "S" else None)
+    title = _joined(values, "TI")
+    source = _joined(values, "SO")
+    year_text = _first(values, "PY", "EY") or _first(values, "EA")
+    found = re.search(r"\b(\d{4})\b", year_text)
+    year = found.group(1) if found else year_text
+    start, end = _first(values, "BP"), _first(values, "EP")
+    fields = {
+        # The journal (SO); a book's series (SE) when SO only repeats its title.
+        "journal": source if source and source.casefold() != title.casefold() else _joined(values, "SE"),
+        "volume": _first(values, "VL"),
+        "issue": _first(values, "IS"),
+        "pages": _pages(start, end) if start or end else _first(values, "AR"),
+        "publisher": _first(values, "PU"),
+        "doi": _first(values, "DI"),
+    }
+    if kind == "book":
+        fields["isbn"] = "; ".join(values.get("BN", []))
+    elif kind == "patent":
+        fields["number"] = re.split(r"[;\s]", _first(values, "PN"))[0]
+        fields.pop("issue")
+    else:
+        fields["issn"] = "; ".join(values.get("SN", []) + values.get("EI", []))
+    _entry(
+        parsed,
+        index=record.number,
+        ref=ref,
+        line=record.line,
+        label=label,
+        type_name=pt or "—",
+        kind=kind,
+        kind_reason=kind_reason,
+        title=title,
+        year=year,
+        published_on=_wos_date(year, _first(values, "PD")),
+        # Full names (AF, "Luo, Yaoqun") over the short ones (AU, "Luo, YQ"); a group's name alone.
+        names=_names(values, "AF", "AU", "BF", "BA", "CA"),
+        corresponding_names=_wos_corresponding(values.get("RP", [])),
+        fields=fields,
+    )
+
+
+def _wos_series_kind(values: dict[str, list[str]], doc_types: list[str]) -> str:
+    """A record in a book series (PT S) is a book when its document type says so or it has only an
+    ISBN, else a paper (a proceedings paper or an article in a serial)."""
+    words = _type_words(doc_types)
+    if words & {"book", "book chapter"}:
+        return "book"
+    if _first(values, "SN", "EI") or not _first(values, "BN"):
+        return "paper"
+    return "book"
+
+
+def _wos_date(year: str, pd: str) -> dt.date | None:
+    """The date when PD gives a month and a day ("MAR 15"); None for "MAR", "SPR", "JAN-FEB"."""
+    full = re.fullmatch(r"(?:(\d{4})\s+)?([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2})", pd.strip())
+    if not full or (full.group(1) and full.group(1) != year):
+        return None
+    month = MONTHS.get(full.group(2).lower())
+    return _date(year, month, full.group(3)) if month else None
+
+
+def _wos_corresponding(lines: list[str]) -> list[str]:
+    """Names marked "(corresponding author)" (or the older "(reprint author)") in the RP lines:
+    "Luo, YQ (corresponding author), Yuzhou Med Univ, …", several on a line or one a line."""
+    names: list[str] = []
+    for line in lines:
+        start = 0
+        for mark in _WOS_CORRESPONDING_MARK.finditer(line):
+            # The name stands after the previous address (which ends with "." or ";").
+            piece = re.split(r";|\.\s+(?=[^\s(])", line[start : mark.start()])[-1].strip(" ,")
+            start = mark.end()
+            if re.search(r"[^\W\d_]", piece) and piece not in names:
+                names.append(piece)
+    return names
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from outputs import identifiers
 from outputs.names import FULL, INITIALS, NONE, find, match, name_forms
-from outputs.parsers import BIBTEX, CSL_JSON, REFER, RIS, TEXT, format_of, parse
+from outputs.parsers import BIBTEX, CSL_JSON, PUBMED, REFER, RIS, TEXT, format_of, parse
 from tests.outputs.conftest import BIBTEX as BIB_SAMPLE
 from tests.outputs.conftest import CSL_JSON as CSL_SAMPLE
 from tests.outputs.conftest import RIS as RIS_SAMPLE
@@ -70,7 +70,14 @@ def test_a_byte_order_mark_and_windows_line_ends_are_read():
 
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [("refs.BIB", BIBTEX), ("x.ris", RIS), ("zotero.json", CSL_JSON), ("cnki.enw", REFER), ("CNKI-2024.TXT", TEXT)],
+    [
+        ("refs.BIB", BIBTEX),
+        ("x.ris", RIS),
+        ("zotero.json", CSL_JSON),
+        ("cnki.enw", REFER),
+        ("pubmed-set.nbib", PUBMED),
+        ("CNKI-2024.TXT", TEXT),
+    ],
 )
 def test_the_format_follows_the_files_name(name, fmt):
     assert format_of(name) == fmt
