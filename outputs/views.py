@@ -297,7 +297,7 @@ def output_import_confirm(request: SignedInRequest, appointment: int) -> HttpRes
         chosen=chosen,
     )
     context["preview"] = preview
-    if not preview.can_confirm:
+    if preview.problems:
         return _import_page(request, context)
     try:
         imported = services.outputs_import(

@@ -196,3 +196,13 @@ def test_an_entry_whose_position_is_missing_shows_its_other_problems_too(signed_
         "Entry “nonumber” (line 1): Give the postdoc's position among the authors (1 for the first author).",
         "Entry “nonumber” (line 1): Give the patent's or standard's number.",
     ]
+
+
+def test_when_every_ticked_entry_was_recorded_since_the_preview_the_page_says_why(signed_in, world):
+    client = signed_in("admin")
+    text = "@article{good, title={Liver zonation in mice}, author={Chen, Boshi}, year={2024}, doi={10.1000/good.1}}"
+    response = preview(client, world, text)
+    record(world, title="Liver zonation in mice", doi="10.1000/good.1")
+    page = confirm(client, world, response).content.decode()
+    assert "Entry “good” (line 1) can no longer be imported" in page
+    assert "Nothing in this file can be imported." in page and "Record the ticked entries" not in page
