@@ -101,7 +101,7 @@ class RemoveForm(ServiceForm):
 class UploadForm(ServiceForm):
     file = forms.FileField(
         label=_("File of references"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".bib,.ris,.json,.enw,.txt"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".bib,.ris,.json,.enw,.nbib,.txt"}),
         help_text=_(
             "BibTeX (.bib), RIS (.ris), CSL-JSON (.json), EndNote (.enw) or the text exports of CNKI and "
             "Wanfang (.txt: EndNote/Refer, RefWorks or NoteExpress), UTF-8, at most 1 MB: as Web of Science, "
