@@ -114,7 +114,7 @@ def output_remove(request: HttpRequest, output_id: int) -> dict[str, Any]:
 
 @router.post("/appointments/{appointment_id}/outputs/import", response={200: s.ImportPreviewOut, **s.CHANGE_ERRORS})
 def output_import_preview(request: HttpRequest, appointment_id: int, file: File[UploadedFile]) -> dict[str, Any]:
-    """Reads a file of references (multipart `file`: .bib, .ris, .json, .enw or .txt from CNKI or Wanfang, UTF-8,
+    """Reads a file of references (multipart `file`: .bib, .ris, .json, .enw, .nbib or .txt from Web of Science, PubMed, CNKI or Wanfang, UTF-8,
     at most 1 MB) for the postdoc's stay and answers each entry as importable (with the postdoc's position found
     among its authors), duplicate (what it repeats) or refused (why), and a token. Nothing is written: confirm the
     token to record the importable entries. A file nothing of which can be read is refused (400) with its

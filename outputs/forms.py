@@ -103,9 +103,10 @@ class UploadForm(ServiceForm):
         label=_("File of references"),
         widget=forms.ClearableFileInput(attrs={"accept": ".bib,.ris,.json,.enw,.nbib,.txt"}),
         help_text=_(
-            "BibTeX (.bib), RIS (.ris), CSL-JSON (.json), EndNote (.enw) or the text exports of CNKI and "
-            "Wanfang (.txt: EndNote/Refer, RefWorks or NoteExpress), UTF-8, at most 1 MB: as Web of Science, "
-            "Scopus, PubMed, Zotero, EndNote, CNKI or Wanfang export them."
+            "BibTeX (.bib), RIS (.ris), CSL-JSON (.json), EndNote (.enw), PubMed (.nbib) or a text export "
+            "(.txt: Web of Science plain text, PubMed format, and CNKI's and Wanfang's EndNote/Refer, RefWorks or "
+            "NoteExpress), UTF-8, at most 1 MB: as Web of Science, Scopus, PubMed, Zotero, EndNote, CNKI or "
+            "Wanfang export them."
         ),
         error_messages={"required": _("Choose the file to import."), "empty": _("The file is empty (0 bytes).")},
     )

@@ -36,7 +36,7 @@ def upload_refusal(name: str, size: int) -> str | None:
     """Why an upload cannot be read as references, or None."""
     if parsers.format_of(name) is None:
         return _(
-            "“%(name)s” is not a .bib, .ris, .json, .enw or .txt file; export the references in one of these "
+            "“%(name)s” is not a .bib, .ris, .json, .enw, .nbib or .txt file; export the references in one of these "
             "formats from Web of Science, Scopus, PubMed, Zotero, EndNote, CNKI or Wanfang."
         ) % {"name": name}
     if size <= 0:

@@ -127,7 +127,7 @@ def test_a_tampered_or_foreign_token_is_refused(api_as, world):
 @pytest.mark.parametrize(
     ("name", "content", "sentence"),
     [
-        ("refs.docx", MIXED, "“refs.docx” is not a .bib, .ris, .json, .enw or .txt file"),
+        ("refs.docx", MIXED, "“refs.docx” is not a .bib, .ris, .json, .enw, .nbib or .txt file"),
         ("items.json", '{"type": "article-journal"}', "A CSL-JSON file is a list of items"),
         (
             "gbk.bib",

@@ -486,7 +486,7 @@ def test_a_file_nothing_of_which_can_be_read_is_refused_whole(signed_in, world):
 @pytest.mark.parametrize(
     ("name", "content", "sentence"),
     [
-        ("refs.docx", "@article{a}", "“refs.docx” is not a .bib, .ris, .json, .enw or .txt file"),
+        ("refs.docx", "@article{a}", "“refs.docx” is not a .bib, .ris, .json, .enw, .nbib or .txt file"),
         (
             "refs.bib",
             "@article{a, title={肝}, author={陈博士}, year={2024}}".encode("gbk"),

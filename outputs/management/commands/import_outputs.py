@@ -23,12 +23,15 @@ from outputs import importing, parsers, services
 
 class Command(BaseCommand):
     help = (
-        "Imports a file of references (.bib, .ris, .json, .enw, .txt) onto a postdoc's stay: importable "
+        "Imports a file of references (.bib, .ris, .json, .enw, .nbib, .txt) onto a postdoc's stay: importable "
         "entries are recorded, duplicates skipped, refused entries reported."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="the references: .bib, .ris, .json, .enw or .txt (CNKI, Wanfang), UTF-8")
+        parser.add_argument(
+            "file",
+            help="the references: .bib, .ris, .json, .enw, .nbib or .txt (Web of Science, PubMed, CNKI, Wanfang), UTF-8",
+        )
         parser.add_argument("--postdoc", required=True, help="the postdoc number of the stay to record them on")
         parser.add_argument(
             "--as-user", required=True, help="who imports: someone who may record the postdoc's outputs"
