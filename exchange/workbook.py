@@ -759,14 +759,19 @@ _SIGN_OFF = re.compile(
 )
 
 
+@functools.cache
+def _required_keys(sheet: str) -> frozenset[str]:
+    return frozenset(c.key for c in SHEET_BY_NAME[sheet].columns if c.required)
+
+
 def closing_row(spec: SheetSpec, header: list[str | None], values: list[Any]) -> str:
     """ "totals" or "sign-off" when a data row is a table's total or its sign-off line, else ""."""
-    texts = [text for text in (cell_text(v) for v in values) if text]
-    if not texts:
-        return ""
-    required = [c.key for c in spec.columns if c.required]
+    required = _required_keys(spec.name)
     filled = sum(1 for i, key in enumerate(header) if key in required and i < len(values) and cell_text(values[i]))
     if filled * 2 > len(required):
+        return ""  # a record: most rows leave here, before their cells are read as text
+    texts = [text for text in (cell_text(v) for v in values) if text]
+    if not texts:
         return ""
     if _TOTALS.match(normalise(texts[0])):
         return "totals"
