@@ -583,7 +583,7 @@ class GradeAmountOut(Schema):
     year_from: int
     year_to: int | None
     certainty: Literal["C", "S", "G", "!"] = Field(
-        description="C confirmed, S secondary source, G a design inference, ! sources disagree"
+        description="C confirmed by an official or first-hand source, S from a secondary source, G our inference from the rules (not yet confirmed by an official notice), ! sources disagree"
     )
     source: str
     note: str

@@ -148,7 +148,7 @@ def test_the_review_chooses_a_candidate_and_skips_through_htmx(signed_in, lists)
 def test_the_check_and_the_confirmation(signed_in, lists, batch_list):
     client = signed_in("admin")
     check = client.get(reverse("batchlists:check", kwargs={"pk": batch_list.pk}), headers=HTMX).content.decode()
-    assert "Confirm 1 award" in check and "120,000" in check
+    assert "Confirm 1 award" in check and "120,000 yuan in all" in check
     response = client.post(reverse("batchlists:confirm", kwargs={"pk": batch_list.pk}), headers=HTMX)
     assert response["HX-Redirect"] == reverse("batchlists:detail", kwargs={"pk": batch_list.pk})
     (project,) = Project.objects.filter(holder=lists.chen)
