@@ -801,6 +801,10 @@ class SheetSource:
         amounts in 万元 are converted to yuan."""
         header, spec, title = self.header, self.spec, self.title
         notices = notices if notices is not None else Notices()
+        # A row filling more than half the required columns is a record, not a total: told by a
+        # look at those cells alone, so that a large sheet's rows are not read as text twice.
+        required = _required_keys(spec.name)
+        required_at = [i for i, key in enumerate(header) if key in required]
         for number, cells in self.source():
             if number <= self.header_row:
                 continue
@@ -814,7 +818,9 @@ class SheetSource:
                     _("Sheet %(sheet)s: rows that hold only a row number were skipped") % {"sheet": title}, number
                 )
                 continue
-            closing = closing_row(spec, header, values)
+            width = len(values)
+            filled = sum(1 for i in required_at if i < width and values[i] is not None and values[i] != "")
+            closing = closing_row(spec, header, values) if filled * 2 <= len(required) else ""
             if closing:
                 sentence = (
                     _("Sheet %(sheet)s: a totals row (合计, 总计) was skipped")
