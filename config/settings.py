@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "core.middleware.RequestTooBigMiddleware",
     # Marks the signed-in person's session as seen (the "My account" page lists their sessions).
     "accounts.middleware.SessionSeenMiddleware",
+    # Signed-in pages and the API answer `Cache-Control: no-store` (they hold personal data).
+    "core.middleware.PrivateResponsesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,4 +1,6 @@
-"""A request larger than the server accepts gets a page in the user's language, never a debug page.
+"""Middleware of the whole site.
+
+A request larger than the server accepts gets a page in the user's language, never a debug page.
 
 Django reads a request's body only when something asks for it (here CsrfViewMiddleware, before any
 view), raises RequestDataTooBig (DATA_UPLOAD_MAX_MEMORY_SIZE) or TooManyFieldsSent, and answers a
@@ -14,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 
@@ -55,3 +58,22 @@ class RequestTooBigMiddleware:
             return response
         html = render_to_string("413.html", {"message": message}, request=request)
         return HttpResponse(html, status=413)
+
+
+class PrivateResponsesMiddleware:
+    """A signed-in person's pages and every API answer are never stored by a browser or a proxy
+    (`Cache-Control: no-store`): they hold personal data, and a shared computer's back button or a
+    proxy's cache would show them to the next person. A response that says its own caching (an
+    export, a static file) keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
