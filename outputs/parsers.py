@@ -63,6 +63,7 @@ from bibtexparser.model import (
     ParsingFailedBlock,
 )
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from outputs import identifiers
@@ -847,25 +848,40 @@ def _ris_records(text: str) -> list[_Record]:
     return records
 
 
+_RIS_STRAY = gettext_lazy(
+    "the tag %(tag)s stands outside a record; every record starts with a TY line (its type) and ends with an ER line."
+)
+_WOS_STRAY = gettext_lazy(
+    "the tag %(tag)s stands outside a record; every record starts with a PT line (its type) and ends with an ER line."
+)
+
+
+def _refused_shape(
+    parsed: Parsed, record: _Record, following: _Record | None, *, ref: str, label: str, stray: Any
+) -> bool:
+    """Refuses a tagged record (RIS, Web of Science) that is not one: a tag outside any record, or
+    a record without its closing ER line. True when it was refused."""
+    if record.stray_tag:
+        reason = stray % {"tag": record.stray_tag}
+    elif not record.closed:
+        reason = (
+            _("it has no ER line before the next record starts on line %(line)s.") % {"line": following.line}
+            if following
+            else _("it does not end with an ER line.")
+        )
+    else:
+        return False
+    _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
+    return True
+
+
 def _ris(text: str, parsed: Parsed) -> None:
     records = _ris_records(text)
     for position, record in enumerate(records):
         label = _("Record %(number)s (line %(line)s)") % {"number": record.number, "line": record.line}
         ref = str(record.number)
-        if record.stray_tag:
-            reason = _(
-                "the tag %(tag)s stands outside a record; every record starts with a TY line (its type) and ends with an ER line."
-            ) % {"tag": record.stray_tag}
-            _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
-            continue
-        if not record.closed:
-            following = records[position + 1] if position + 1 < len(records) else None
-            reason = (
-                _("it has no ER line before the next record starts on line %(line)s.") % {"line": following.line}
-                if following
-                else _("it does not end with an ER line.")
-            )
-            _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
+        following = records[position + 1] if position + 1 < len(records) else None
+        if _refused_shape(parsed, record, following, ref=ref, label=label, stray=_RIS_STRAY):
             continue
         _guarded(
             parsed,
@@ -1426,20 +1442,8 @@ def _wos(text: str, parsed: Parsed) -> None:
         identifier = _first(values, "UT")
         label = _record_label(record.number, record.line, identifier)
         ref = identifier or str(record.number)
-        if record.stray_tag:
-            reason = _(
-                "the tag %(tag)s stands outside a record; every record starts with a PT line (its type) and ends with an ER line."
-            ) % {"tag": record.stray_tag}
-            _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
-            continue
-        if not record.closed:
-            following = records[position + 1][0] if position + 1 < len(records) else None
-            reason = (
-                _("it has no ER line before the next record starts on line %(line)s.") % {"line": following.line}
-                if following
-                else _("it does not end with an ER line.")
-            )
-            _refuse(parsed, index=record.number, ref=ref, line=record.line, label=label, reasons=[reason])
+        following = records[position + 1][0] if position + 1 < len(records) else None
+        if _refused_shape(parsed, record, following, ref=ref, label=label, stray=_WOS_STRAY):
             continue
         _guarded(
             parsed,
