@@ -586,11 +586,6 @@ def _calendar_date(year: int, month: int, day: int) -> dt.date:
         raise ValueError(_("This date does not exist in the calendar.")) from error
 
 
-def parse_date(value: Any) -> dt.date:
-    """A date in any form `read_date` reads; ValueError with a sentence otherwise."""
-    return read_date(value)[0]
-
-
 def parse_code(value: Any, width: int) -> str:
     """A numeric code restored to its width: Excel turns `0710` into 710."""
     if isinstance(value, float) and value.is_integer():
