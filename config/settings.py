@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "reports",
     "exchange",
     "api",
+    "ops",
 ]
 
 MIDDLEWARE = [
