@@ -17,7 +17,15 @@ if not SECRET_KEY:
 
         raise ConfigurationError("SECRET_KEY must be set when DEBUG is false.")
     SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# The development hosts apply only with DEBUG on: a production site names the hosts it answers to.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
+if not ALLOWED_HOSTS and not DEBUG:
+    from core.env import ConfigurationError
+
+    raise ConfigurationError(
+        "ALLOWED_HOSTS must be set when DEBUG is false: the host names the site answers to, comma-separated "
+        "(e.g. ALLOWED_HOSTS=postdoc.example.edu)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -122,7 +130,12 @@ AXES_ENABLE_ADMIN = False  # lockouts are lifted on the user's page, through an 
 AXES_VERBOSE = False
 # The sign-in form says when to try again (accounts.forms.SignInForm), so axes' middleware, which
 # would answer a bare 429 page instead, is not installed.
-SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+SILENCED_SYSTEM_CHECKS = [
+    "axes.W002",
+    # HSTS preloading is decided for a registrable domain (example.edu) by whoever runs it, not by an
+    # application on one of its subdomains, which cannot be submitted to the preload list on its own.
+    "security.W021",
+]
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -136,7 +149,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # In production `collectstatic` (scripts/serve.py --production runs it) writes each file under a name
+    # with its hash, compressed beside it, so WhiteNoise or the proxy can serve it with far-future caching.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = True
 
@@ -172,9 +191,12 @@ TASKS = {
     }
 }
 
-# Mail: printed to the console unless SMTP is configured (EMAIL_BACKEND=smtp).
+# Mail: not sent unless SMTP is configured (EMAIL_BACKEND=smtp). "console" logs one line per mail
+# (to, subject) without its body, whose links would open an account or a review to whoever reads
+# the log, and writes the whole message to var/mail/, readable by the server's account only
+# (core/mail.py).
 _MAIL_BACKENDS = {
-    "console": "django.core.mail.backends.console.EmailBackend",
+    "console": "core.mail.LoggedMailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }
 _mail_backend = env_str("EMAIL_BACKEND", "console")
@@ -203,6 +225,8 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Only sent with SECURE_HSTS_SECONDS: the site's own subdomains (of postdoc.example.edu, not example.edu).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
