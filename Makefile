@@ -5,8 +5,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint check lock messages clean
+.PHONY: setup run serve test lint check lock messages clean
 
+# The demo is loaded into an empty database only, and never with DEBUG=false (load_demo says so).
 setup: $(STAMP)
 	@$(PY) manage.py migrate --no-input -v 0
 	@$(PY) manage.py load_demo --if-empty
@@ -19,6 +20,12 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 run: setup
 	@$(PY) scripts/serve.py --host $(HOST) --port $(PORT)
+
+# Production on one machine, settings from the environment (deploy/postdoc-office.env.example):
+# migrate, then the checks, collectstatic, gunicorn and the task worker. DEBUG is off, whatever is set.
+serve: $(STAMP)
+	@DEBUG=false $(PY) manage.py migrate --no-input -v 0
+	@DEBUG=false $(PY) scripts/serve.py --production
 
 test: setup lint
 	@$(PY) -m pytest -n auto -q $(PYTEST_ARGS)

@@ -3,6 +3,7 @@ import json
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalogue.models import Institution
@@ -29,6 +30,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's accounts have published passwords (admin/admin): never on a production site.
+        if not settings.DEMO_ALLOWED:
+            refusal = (
+                "DEBUG is false: the demo, with its published passwords (admin/admin), is loaded only for a first "
+                "look in development (DEBUG=true, the default of a fresh checkout). Nothing was changed."
+            )
+            if options["if_empty"]:
+                self.stdout.write(refusal)
+                return
+            raise CommandError(refusal)
         # A database that holds a real institution never gets the demo's invented people mixed in.
         own = Institution.objects.exclude(code=DEMO_CODE).values_list("code", flat=True).first()
         if options["if_empty"] and Institution.objects.exists():
