@@ -488,7 +488,7 @@ def _pg_program(name: str, *, server_major: int) -> str:
         on_path = shutil.which(name)
         candidates = [Path(on_path)] if on_path else []
         candidates += sorted(DEBIAN_PG_ROOT.glob(f"*/bin/{name}"))
-    versions = {}
+    versions: dict[int, str] = {}
     for candidate in candidates:
         major = _client_major(candidate)
         if major is not None:
@@ -496,7 +496,11 @@ def _pg_program(name: str, *, server_major: int) -> str:
     fitting = sorted(major for major in versions if major >= server_major)
     if fitting:
         return versions[fitting[0]]
-    where = f" in {settings.BACKUP_PG_BINDIR} (BACKUP_PG_BINDIR)" if settings.BACKUP_PG_BINDIR else ""
+    where = (
+        _(" in %(folder)s (BACKUP_PG_BINDIR)") % {"folder": settings.BACKUP_PG_BINDIR}
+        if settings.BACKUP_PG_BINDIR
+        else ""
+    )
     found = ", ".join(str(v) for v in sorted(versions))
     raise BackupError(
         _(
@@ -528,7 +532,8 @@ def _client_major(program: Path) -> int | None:
 
 def _server_major() -> int:
     connection.ensure_connection()
-    return int(connection.pg_version) // 10000
+    # The server's own number, e.g. 150018 for 15.18 (PostgreSQL's backend only).
+    return int(connection.pg_version) // 10000  # type: ignore[attr-defined]
 
 
 def _run_pg(args: list[str], what: str) -> None:
@@ -815,7 +820,7 @@ def _extract(
         name = PurePosixPath(member.name)
         if not member.isfile() or name.is_absolute() or ".." in name.parts:
             raise BackupError(
-                _("The backup holds an unexpected entry %(entry)r; nothing was restored.") % {"entry": member.name}
+                _("The backup holds an unexpected entry %(entry)s; nothing was restored.") % {"entry": member.name}
             )
         extracted = tar.extractfile(member)
         assert extracted is not None
@@ -916,10 +921,10 @@ def _record_restore(path: Path, manifest: dict[str, Any], result: RestoreResult)
         "rows": result.rows,
         "media_files": result.media_files,
     }
-    note = (
-        "manage.py restore: the database was rebuilt from a backup; its row counts and headline figures "
-        "equal those recorded at backup time."
-    )
+    note = _(
+        "Rebuilt from the backup %(file)s of %(created)s by manage.py restore; its row counts and headline "
+        "figures equal those recorded at backup time."
+    ) % {"file": path.name, "created": manifest["created_at"]}
     institutions = list(Institution.objects.order_by("code"))
     with transaction.atomic():
         for institution in institutions:
