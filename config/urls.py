@@ -16,5 +16,6 @@ urlpatterns = [
     path("outputs/", include("outputs.urls")),
     path("award-lists/", include("batchlists.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("ops.urls")),  # /healthz
     path("admin/", admin.site.urls),
 ]
