@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionSeenMiddleware",
     # Signed-in pages and the API answer `Cache-Control: no-store` (they hold personal data).
     "core.middleware.PrivateResponsesMiddleware",
+    # A view that meets a busy database (SQLite's lock) answers 503 with a sentence and Retry-After.
+    "core.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -174,15 +176,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
-# The cache holds the progress of running import jobs (docs/decisions/0009). It must be shared by
-# the web server and the task worker, so it lives on disk; CACHE_DIR relative to BASE_DIR.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(BASE_DIR / env_str("CACHE_DIR", "var/cache")),
-        "TIMEOUT": 24 * 3600,
-    }
-}
+# Nothing the app servers must share is cached: import progress lives in the job's row
+# (docs/decisions/0026). Each process keeps its own small in-memory cache for Django's own uses.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {
     "default": {

@@ -1,6 +1,7 @@
 """Middleware of the whole site.
 
-A request larger than the server accepts gets a page in the user's language, never a debug page.
+A request larger than the server accepts gets a page in the user's language, never a debug page;
+so does a request that finds the database busy for longer than it waits (DatabaseBusyMiddleware).
 
 Django reads a request's body only when something asks for it (here CsrfViewMiddleware, before any
 view), raises RequestDataTooBig (DATA_UPLOAD_MAX_MEMORY_SIZE) or TooManyFieldsSent, and answers a
@@ -14,6 +15,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -76,4 +78,55 @@ class PrivateResponsesMiddleware:
         user = getattr(request, "user", None)
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             add_never_cache_headers(response)
+        return response
+
+
+# How long a client is told to wait before it tries again after a busy database.
+BUSY_RETRY_SECONDS = 5
+
+
+def database_busy(error: BaseException) -> bool:
+    """Whether an error is SQLite's "database is locked" (or "busy"): another writer held the lock
+    for longer than this request waited. Nothing was written; the same request later succeeds."""
+    if not isinstance(error, OperationalError):
+        return False
+    text = str(error).lower()
+    return "database is locked" in text or "database table is locked" in text or "database is busy" in text
+
+
+def busy_message() -> str:
+    return _(
+        "The database is busy with other work (such as a large import) and nothing was saved. "
+        "Please try again in a few seconds."
+    )
+
+
+class DatabaseBusyMiddleware:
+    """A view that meets a busy database answers 503 with a sentence and `Retry-After`, in the API's
+    JSON shape or as a page, instead of a server error: nothing was written (the transaction was rolled
+    back), and trying again shortly succeeds. Imports hold the write lock only in short slices
+    (exchange.isolation), so this is rare."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not database_busy(exception):
+            return None
+        message = busy_message()
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"message": message}, status=503)
+        elif request.headers.get("HX-Request"):
+            html = render_to_string("components/request_problem.html", {"message": message}, request=request)
+            response = HttpResponse(html, status=503)
+            response["HX-Retarget"] = "#messages"
+            response["HX-Reswap"] = "innerHTML"
+        else:
+            html = render_to_string("503.html", {"message": message}, request=request)
+            response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        add_never_cache_headers(response)
         return response

@@ -1,8 +1,13 @@
 """Importing the exchange workbook: strict about meaning, all or nothing.
 
 Rows are validated first (dates, enumerations, references, ID numbers, duplicate keys); then
-every row is written through the domain services in one transaction, in dependency order. Any
-problem, before or while writing, rolls the whole import back. A dry run always rolls back.
+every row is written through the domain services, in dependency order. Any problem, before or
+while writing, undoes the whole import; a dry run always does.
+
+How "all or nothing" is kept depends on the database (exchange.isolation, docs/decisions/0026):
+on PostgreSQL, and inside a transaction the caller began, the import is one transaction; on
+SQLite, where one long write transaction would lock everybody else out, a dry run works on a
+snapshot and a real import writes in short slices with an undo log.
 """
 
 import contextlib
@@ -40,6 +45,7 @@ from catalogue.services import discipline_save, doctoral_right_grant, save_refer
 from core.bulk import new_record
 from core.errors import DomainError
 from core.idnumbers import resident_id_problem
+from exchange import isolation
 from exchange.readahead import ReadAheadFailed, read_ahead
 from exchange.workbook import (
     ENUMS,
@@ -141,6 +147,9 @@ class Report:
 
 Progress = Callable[[str, int], None]
 BATCH_ROWS = 2000
+# On SQLite each batch of a real import is a transaction of its own, holding the write lock while it
+# runs: smaller batches let a sign-in or a form in between within a fraction of a second.
+SLICE_ROWS = 250
 PROGRESS_ROWS = 1000
 # A sheet this large (uncompressed) is read by a second process while this one writes
 # (exchange/readahead.py); below it, starting that process costs more than it saves.
@@ -325,8 +334,11 @@ class Importer:
         dry_run: bool,
         progress: Progress | None = None,
         read_ahead_bytes: int | None = None,
+        owner: str | None = None,
     ) -> None:
         self.path, self.institution, self.by = path, institution, by
+        self.owner = owner  # whose undo log a sliced import on SQLite writes (exchange.isolation)
+        self.sliced = False  # set by run(): each batch its own transaction
         self.progress = progress
         self.read_ahead_bytes = read_ahead_bytes
         self.report = Report(dry_run=dry_run)
@@ -1222,7 +1234,7 @@ class Importer:
                 batch.append((row, data))
             elif key and kind:
                 self.refused[kind].add(key)
-            if len(batch) >= BATCH_ROWS:
+            if len(batch) >= (SLICE_ROWS if self.sliced else BATCH_ROWS):
                 self._write_batch(source, batch)
                 batch = []
             if self.progress is not None and rows % PROGRESS_ROWS == 0:
@@ -1236,6 +1248,13 @@ class Importer:
     def _write_batch(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
         if not batch:
             return
+        if self.sliced:
+            with transaction.atomic():  # one slice: the write lock is held for this batch only
+                self._write_batch_now(source, batch)
+        else:
+            self._write_batch_now(source, batch)
+
+    def _write_batch_now(self, source: SheetSource, batch: list[tuple[Row, dict[str, Any]]]) -> None:
         if settings.DEBUG:
             # With DEBUG on (`make run`), Django keeps the last 9,000 statements with their values;
             # a batch's multi-row inserts are large, and 100,000s of rows would hold 100s of MB.
@@ -1532,7 +1551,7 @@ class Importer:
             if self.report.problems:
                 return self.report
             try:
-                with transaction.atomic(), _large_page_cache():
+                with self._all_or_nothing(), _large_page_cache():
                     rows = sum(self._import_sheet(sheet) for sheet in _in_dependency_order(source))
                     self.report.warnings += self.notices.sentences()
                     if rows == 0:
@@ -1550,6 +1569,28 @@ class Importer:
         if self.progress is not None:
             self.progress("done", self.rows_done)
         return self.report
+
+    @contextlib.contextmanager
+    def _all_or_nothing(self) -> Iterator[None]:
+        """The block's writes are kept only if it ends normally; how, depends on the database."""
+        if connection.vendor != "sqlite" or connection.in_atomic_block:
+            with transaction.atomic():
+                yield
+        elif self.report.dry_run:
+            with isolation.snapshot(), transaction.atomic():  # written to a copy, thrown away
+                yield
+        else:
+            self.sliced = True
+            try:
+                with isolation.UndoLog(self.owner or isolation.owner_of_this_process()) as log:
+                    try:
+                        yield
+                    except BaseException:
+                        log.undo()
+                        raise
+                    log.forget()
+            finally:
+                self.sliced = False
 
 
 @contextlib.contextmanager
@@ -1625,11 +1666,13 @@ def import_workbook(
     dry_run: bool = False,
     progress: Progress | None = None,
     read_ahead_bytes: int | None = READ_AHEAD_BYTES,
+    owner: str | None = None,
 ) -> Report:
     """Imports a workbook into an institution, all or nothing; the report says what happened.
 
-    The rows are streamed sheet by sheet and written in batches inside one transaction, so memory
-    stays bounded whatever the file's size. `progress(stage, rows_done)` is called now and then
+    The rows are streamed sheet by sheet and written in batches, so memory stays bounded whatever
+    the file's size; see the module's docstring for how the batches stay all or nothing. `owner`
+    names the undo log of a sliced import on SQLite (the job's; by default this process's). `progress(stage, rows_done)` is called now and then
     (the stage is the sheet being read, then "done") so a background job can show how far it is.
     Sheets of at least `read_ahead_bytes` are read by a second process (None: never)."""
     return Importer(
@@ -1639,4 +1682,5 @@ def import_workbook(
         dry_run=dry_run,
         progress=progress,
         read_ahead_bytes=read_ahead_bytes,
+        owner=owner,
     ).run()

@@ -73,6 +73,10 @@ class ImportJob(models.Model):
     problem_count = models.PositiveIntegerField(_("problems"), default=0)
     warning_count = models.PositiveIntegerField(_("warnings"), default=0)
     rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
+    # While a step runs, the worker writes here how far it is (exchange.tasks.ProgressRecorder),
+    # through a connection of its own so that the pages of any app server see it at once.
+    progress_stage = models.CharField(_("stage"), max_length=40, blank=True)
+    progress_at = models.DateTimeField(_("progress written at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
@@ -122,3 +126,17 @@ class ImportJob(models.Model):
         self.new_rows, self.changed_rows, self.unchanged_rows = totals["new"], totals["changed"], totals["unchanged"]
         self.problem_count = len(report.get("problems") or [])
         self.warning_count = len(report.get("warnings") or [])
+
+
+class ImportUndo(models.Model):
+    """One statement that reverses a row an import wrote on SQLite (exchange.isolation)."""
+
+    owner = models.CharField(max_length=100, db_index=True)  # "job:<id>" or "pid:<host>:<pid>"
+    statement = models.TextField()
+
+    class Meta:
+        verbose_name = _("import undo statement")
+        verbose_name_plural = _("import undo statements")
+
+    def __str__(self) -> str:
+        return f"{self.owner} #{self.pk}"

@@ -5,13 +5,19 @@ Both user steps queue their task with `transaction.on_commit`, so the worker nev
 whose row is not yet committed.
 """
 
+import contextlib
+import datetime as dt
 import hashlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +30,8 @@ from exchange.importer import Report
 from exchange.models import ImportJob
 from exchange.workbook import Problem
 
+logger = logging.getLogger(__name__)
+
 State = ImportJob.State
 REPORT_FIELDS = ["report", "new_rows", "changed_rows", "unchanged_rows", "problem_count", "warning_count"]
 EXTENSIONS = (".xlsx", ".csv", ".zip")
@@ -31,10 +39,40 @@ EXTENSIONS = (".xlsx", ".csv", ".zip")
 
 def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def stored_sha256(job: ImportJob) -> str:
+    """The digest of a job's upload as the storage holds it (a shared folder, or an object store)."""
+    digest = hashlib.sha256()
+    with job.file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def local_upload(job: ImportJob) -> Iterator[Path]:
+    """A path on this machine to a job's upload, which the readers need (zip and xlsx files are read
+    by seeking): the stored file itself when the storage is a folder, else a temporary copy."""
+    try:
+        path = Path(job.file.path)
+    except NotImplementedError:  # an object store: no local path
+        path = None
+    if path is not None:
+        yield path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="postdoc-upload-"))
+    copy = folder / Path(job.file.name).name
+    try:
+        with job.file.open("rb") as source, open(copy, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+        yield copy
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def max_upload_bytes() -> int:
@@ -112,14 +150,40 @@ def import_job_create(*, institution: Institution, upload: UploadedFile, by: Any
     return job
 
 
+class ImportWaits(DomainError):
+    """A real import cannot start yet: another import of the same institution is running."""
+
+
+# A running import writes its progress every few seconds; one silent this long is not running any
+# more (its worker was killed), and does not keep the next import waiting.
+RUNNING_SILENCE_MINUTES = 30
+
+
+def another_import_running(job: ImportJob) -> bool:
+    """Whether another real import of the job's institution is under way. Imports of one institution
+    run one after the other: two at once would refuse each other's new keys, and on SQLite would
+    share the write lock between them for no gain."""
+    recent = timezone.now() - dt.timedelta(minutes=RUNNING_SILENCE_MINUTES)
+    return (
+        ImportJob.objects.filter(institution_id=job.institution_id, state=State.IMPORTING, started_at__isnull=False)
+        .exclude(pk=job.pk)
+        .filter(models.Q(progress_at__gte=recent) | models.Q(progress_at__isnull=True, started_at__gte=recent))
+        .exists()
+    )
+
+
 @transaction.atomic
 def import_job_start(*, job: ImportJob, by: Any) -> ImportJob:
     """The worker begins: a queued job's preview, or a confirmed job's import."""
+    # The institution's row is locked first, so that two workers cannot both find no import running.
+    Institution.objects.select_for_update().filter(pk=job.institution_id).exists()
     job = _locked(job)
     before = _public(job)
     if job.state == State.QUEUED:
         job.state, event = State.PREVIEWING, "import_job.preview_started"
     elif job.state == State.IMPORTING and job.started_at is None:
+        if another_import_running(job):
+            raise ImportWaits(_("Another import of this institution is running; this one starts after it."))
         event = "import_job.import_started"
     else:
         raise DomainError(
@@ -172,7 +236,7 @@ def import_job_confirm(*, job: ImportJob, by: Any, language: str = "") -> Import
         )
     if job.problem_count:
         raise DomainError(_("The preview found problems; correct the file and upload it again."))
-    if not job.previewed_sha256 or file_sha256(job.path) != job.previewed_sha256:
+    if not job.previewed_sha256 or stored_sha256(job) != job.previewed_sha256:
         raise DomainError(
             _("The stored file is not the one that was checked; upload the workbook again to check it anew.")
         )
@@ -187,3 +251,50 @@ def import_job_confirm(*, job: ImportJob, by: Any, language: str = "") -> Import
 
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job
+
+
+def recover_abandoned_jobs() -> int:
+    """Called by the task worker as it starts, after it has marked failed the tasks whose worker is
+    gone: an import job still checking or importing without a running task of its own was stopped
+    with its process (killed, or the machine restarted). What it wrote on SQLite is undone from its
+    undo log (exchange.isolation), and the step fails with a sentence, so the office can try again.
+    Undo logs of imports run by a command whose process is gone are replayed too.
+
+    Returns how many jobs were recovered."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from exchange import isolation
+
+    running_tasks = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, task_path__startswith="exchange.tasks."
+    ).values_list("args_kwargs", flat=True)
+    jobs_with_a_task = {
+        args[0]
+        for args_kwargs in running_tasks
+        if isinstance(args_kwargs, dict) and (args := args_kwargs.get("args")) and isinstance(args[0], int)
+    }
+    recovered = 0
+    for job in ImportJob.objects.filter(state__in=[State.PREVIEWING, State.IMPORTING], started_at__isnull=False):
+        if job.pk in jobs_with_a_task:
+            continue
+        if isolation.on_sqlite():
+            undone = isolation.undo(isolation.owner_of_job(job.pk))
+            if undone:
+                logger.warning("Import job %s: %s row changes of a stopped import undone", job.pk, undone)
+        actor = job.confirmed_by if job.state == State.IMPORTING else job.created_by
+        import_job_fail(
+            job=job,
+            message=_(
+                "The work was stopped before it finished (the background worker was stopped or the server "
+                "restarted) and nothing was written. Upload the workbook again to try once more."
+            ),
+            rows_done=job.rows_done,
+            by=actor,
+        )
+        recovered += 1
+    if isolation.on_sqlite():
+        for owner in isolation.abandoned_owners():
+            undone = isolation.undo(owner)
+            logger.warning("An import by %s stopped with its process: %s row changes undone", owner, undone)
+    return recovered

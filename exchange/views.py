@@ -29,7 +29,7 @@ from exchange.exporter import export_workbook
 from exchange.forms import JobFilterForm, UploadForm
 from exchange.importer import Report
 from exchange.models import ImportJob
-from exchange.services import import_job_confirm, import_job_create
+from exchange.services import another_import_running, import_job_confirm, import_job_create
 from exchange.tasks import error_workbook, read_progress
 from exchange.workbook import SHEET_BY_NAME, SHEETS
 
@@ -144,6 +144,7 @@ def job_context(request: SignedInRequest, job: ImportJob) -> dict[str, Any]:
             label = stage
         context["progress"] = {
             "waiting": job.started_at is None,
+            "behind_another": job.started_at is None and previewing is False and another_import_running(job),
             "stage": label,
             "rows": int((progress or {}).get("rows", 0)),
         }
@@ -204,6 +205,6 @@ def import_errors(request: SignedInRequest, pk: int) -> FileResponse:
     job = _job_for(request.user, pk)
     if not job.report or job.is_running:
         raise Http404
-    path = error_workbook(job)
+    name = error_workbook(job)
     stem = job.original_name.rsplit(".", 1)[0]
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}-{_('errors')}.xlsx")
+    return FileResponse(job.file.storage.open(name, "rb"), as_attachment=True, filename=f"{stem}-{_('errors')}.xlsx")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import Client
 from django.urls import reverse
@@ -20,7 +19,7 @@ from exchange import tasks
 from exchange.importer import Report
 from exchange.models import ImportJob
 from exchange.services import import_job_create, import_job_finish, import_job_start
-from exchange.tasks import ProgressRecorder, progress_key, read_progress
+from exchange.tasks import ProgressRecorder, read_progress
 from exchange.workbook import Problem
 from tests.exchange.test_workbook import valid_sheets, write_xlsx
 from tests.factories import World
@@ -32,13 +31,11 @@ State = ImportJob.State
 
 @pytest.fixture(autouse=True)
 def background(settings: Any, tmp_path: Path) -> Iterator[None]:
-    """Tasks run at once, in the test's process; uploads go to a temporary folder; progress to memory."""
+    """Tasks run at once, in the test's process; uploads go to a temporary folder."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.IMPORT_MAX_MB = 100
     yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -385,20 +382,22 @@ def test_a_queued_job_waits_for_the_worker(client, world):
 
 
 def test_progress_is_written_at_most_twice_a_second_and_at_every_new_stage(world):
+    job = _queued_job(world)
     now = [100.0]
-    recorder = ProgressRecorder(42, clock=lambda: now[0])
+    recorder = ProgressRecorder(job.pk, clock=lambda: now[0])
+    assert read_progress(job.pk) is None  # nothing written yet
     recorder("reading", 0)
-    assert cache.get(progress_key(42))["rows"] == 0
+    assert read_progress(job.pk)["rows"] == 0
     for rows in (1000, 2000, 3000):
         now[0] += 0.1
         recorder("reading", rows)
-    assert cache.get(progress_key(42))["rows"] == 0  # throttled
+    assert read_progress(job.pk)["rows"] == 0  # throttled
     now[0] += 0.3
     recorder("reading", 4000)
-    assert cache.get(progress_key(42))["rows"] == 4000
+    assert read_progress(job.pk)["rows"] == 4000
     now[0] += 0.01
     recorder("writing", 1)
-    assert cache.get(progress_key(42)) | {"at": None} == {"stage": "writing", "rows": 1, "at": None}
+    assert read_progress(job.pk) | {"at": None} == {"stage": "writing", "rows": 1, "at": None}
 
 
 # ---------------------------------------------------------------------------------------------
