@@ -5,7 +5,9 @@ checking and writing those rows. On a machine with two cores they can run side b
 process opens the same file, streams the sheet's rows and sends them in batches through a bounded
 queue (so memory stays bounded), together with the problems of form it found on the way.
 The child is started with "spawn", which is safe whatever threads the parent runs; it sets Django
-up again (about half a second), so only large sheets are read this way.
+up again (about half a second), so only large sheets are read this way. A child whose parent is gone
+(killed with the worker) stops at its next batch instead of waiting forever on the full queue, so no
+reading process, nor multiprocessing's resource tracker that waits for it, is left behind.
 """
 
 import multiprocessing
@@ -22,6 +24,7 @@ from exchange.workbook import Notices, Problem, Row
 ROWS_PER_MESSAGE = 1000
 MESSAGES_AHEAD = 4  # at most this many batches wait in the queue: memory stays bounded
 WAIT_SECONDS = 5
+PARENT_CHECK_SECONDS = 1  # how often a child waiting on a full queue looks whether its parent lives
 
 
 class ReadAheadFailed(Exception):
@@ -35,7 +38,7 @@ def read_ahead(path: str | Path, sheet: str, problems: list[Problem], notices: N
     channel: Any = context.Queue(maxsize=MESSAGES_AHEAD)
     child = context.Process(
         target=_read_sheet,
-        args=(str(path), sheet, translation.get_language(), channel),
+        args=(str(path), sheet, translation.get_language(), channel, os.getpid()),
         daemon=True,
         name=f"read-ahead {sheet}",
     )
@@ -63,7 +66,18 @@ def read_ahead(path: str | Path, sheet: str, problems: list[Problem], notices: N
         channel.close()
 
 
-def _read_sheet(path: str, sheet: str, language: str | None, channel: Any) -> None:
+def _send(channel: Any, message: Any, parent: int) -> None:
+    """Puts a message on the queue, waiting while it is full, as long as the parent is alive."""
+    while True:
+        try:
+            channel.put(message, timeout=PARENT_CHECK_SECONDS)
+            return
+        except queue_module.Full:
+            if os.getppid() != parent:  # the parent died: this process was handed to another
+                os._exit(0)
+
+
+def _read_sheet(path: str, sheet: str, language: str | None, channel: Any, parent: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -81,9 +95,9 @@ def _read_sheet(path: str, sheet: str, language: str | None, channel: Any) -> No
             for row in source.sheets[sheet].rows(found, notices):
                 batch.append(row)
                 if len(batch) >= ROWS_PER_MESSAGE:
-                    channel.put((batch, found[sent:]))
+                    _send(channel, (batch, found[sent:]), parent)
                     sent, batch = len(found), []
-            channel.put((batch, found[sent:]))
-        channel.put(notices)
+            _send(channel, (batch, found[sent:]), parent)
+        _send(channel, notices, parent)
     except Exception as error:  # the parent raises it as ReadAheadFailed; it has the report to fill
-        channel.put(f"{type(error).__name__}: {error}")
+        _send(channel, f"{type(error).__name__}: {error}", parent)
