@@ -324,7 +324,7 @@ class ResilientWorker(Worker):
 
         return call
 
-    def _wait_after(self, error: DatabaseError, doing: str) -> None:
+    def _wait_after(self, error: Exception, doing: str) -> None:
         delay = self.backoff.next_delay()
         logger.warning(
             "The database is busy or unreachable while %s (%s); trying again in %.1f s.", doing, error, delay
