@@ -32,7 +32,8 @@ def running_task(worker_id: str | None, *, started: dt.datetime | None = None) -
 
 
 # `manage.py worker` in a process of its own, as serve.py and the service unit start it, against the
-# test database, with SQLite's busy timeout shortened so that a test can outlast it (production waits 20 s).
+# test database, with SQLite's busy timeout shortened so that a test can outlast it (production waits 20 s),
+# and TEST_WORKER_SETUP's code run once Django is set up (to slow an import down, say).
 WORKER_DRIVER = """
 import os, sys
 import config.settings as configured
@@ -40,6 +41,7 @@ if configured.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     configured.DATABASES["default"]["OPTIONS"]["timeout"] = float(os.environ["TEST_SQLITE_TIMEOUT"])
 import django
 django.setup()
+exec(os.environ.get("TEST_WORKER_SETUP", ""))
 from django.core.management import execute_from_command_line
 execute_from_command_line(["manage.py", "worker", *sys.argv[1:]])
 """
@@ -55,9 +57,13 @@ class WorkerDatabase:
     def __init__(self, directory: Path) -> None:
         self.vendor = connection.vendor
         if self.vendor == "sqlite":
-            self.path = directory / "worker.sqlite3"
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM INTO %s", [str(self.path)])
+            name = str(connection.settings_dict["NAME"])
+            if "memory" in name:
+                self.path = directory / "worker.sqlite3"
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM INTO %s", [str(self.path)])
+            else:  # the `file_db` fixture's file, which this test's own queries read too
+                self.path = Path(name)
             self.url = f"sqlite:///{self.path}"
         else:
             params = connection.settings_dict
@@ -66,9 +72,11 @@ class WorkerDatabase:
                 f"postgres://{quote(params['USER'])}{password}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
             )
 
-    def start_worker(self, *arguments: str, sqlite_timeout: float = 1) -> "WorkerProcess":
+    def start_worker(self, *arguments: str, sqlite_timeout: float = 1, **settings: str) -> "WorkerProcess":
+        """`settings`: more environment variables, such as MEDIA_ROOT."""
         environment = {
             **os.environ,
+            **settings,
             "DATABASE_URL": self.url,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "TEST_SQLITE_TIMEOUT": str(sqlite_timeout),

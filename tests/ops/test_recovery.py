@@ -5,15 +5,23 @@ import logging
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 import exchange.services
+from audit.models import AuditEvent
+from exchange.models import ImportJob, ImportUndo
+from exchange.services import import_job_confirm, import_job_create
 from ops.models import WorkerHeartbeat
 from ops.worker import recover_lost_tasks
+from tests.exchange.test_workbook import counts, valid_sheets, write_xlsx
+from tests.factories import make_world
 from tests.ops.helpers import WorkerDatabase, running_task
 from tests.ops.tasks import nap
 
@@ -163,3 +171,73 @@ def test_a_worker_killed_mid_task_leaves_nothing_running_once_a_worker_starts_ag
         "if it is still needed."
     ) in traceback
     assert "On start: 1 task(s) and 0 import job(s) of stopped workers marked failed." in restarted.output
+
+
+# The import is slowed to a row a slice and half a second a slice, so that it is killed half-way.
+SLOW_IMPORT = """
+import time
+from exchange import importer
+importer.SLICE_ROWS = 1
+_write = importer.Importer._write_batch
+def _slow_write(self, *args):
+    _write(self, *args)
+    time.sleep(0.5)
+importer.Importer._write_batch = _slow_write
+"""
+
+
+@pytest.fixture
+def shared_db(request, transactional_db):
+    """A database this test and a worker process both see: SQLite's in a file (`file_db`)."""
+    if connection.vendor == "sqlite":
+        return request.getfixturevalue("file_db")
+    return None
+
+
+def test_a_worker_killed_mid_import_leaves_nothing_written_once_a_worker_starts_again(shared_db, tmp_path, settings):
+    """The issue's case end to end: an office's import confirmed, its worker killed (`kill -9`) half-way.
+    The next worker fails the task, then the job (exchange.services.recover_abandoned_jobs), and what the
+    import had written is gone: on SQLite undone from its undo log, on PostgreSQL never committed."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    media = {"MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    world = make_world()
+    upload = SimpleUploadedFile("book.xlsx", write_xlsx(tmp_path / "book.xlsx", valid_sheets()).read_bytes())
+    job = import_job_create(institution=world.institution, upload=upload, by=world.admin, language="en")
+    database = WorkerDatabase(tmp_path)
+    previewer = database.start_worker("--batch", "--interval", "0", "--worker-id", "previewer", **media)
+    assert previewer.finish() == 0, previewer.output
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.PREVIEWED, job.report
+    import_job_confirm(job=job, by=world.admin)
+    before = counts()
+    events_before = set(AuditEvent.objects.values_list("pk", flat=True))
+
+    killed = database.start_worker(
+        "--interval", "0.1", "--worker-id", "killed-mid-import", TEST_WORKER_SETUP=SLOW_IMPORT, **media
+    )
+    try:
+        if database.vendor == "sqlite":  # slices committed, each with its undo
+            killed.wait_for(lambda: ImportUndo.objects.exists())
+            assert counts() != before
+        else:  # one transaction, the server's to roll back when the connection goes
+            killed.wait_for(lambda: ImportJob.objects.filter(pk=job.pk, started_at__isnull=False).exists())
+            time.sleep(1.5)
+    finally:
+        killed.kill()
+
+    restarted = database.start_worker("--batch", "--interval", "0", "--worker-id", "restarted", **media)
+    assert restarted.finish() == 0, restarted.output
+    assert "On start: 1 task(s) and 1 import job(s) of stopped workers marked failed." in restarted.output
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.IMPORT_FAILED
+    assert "stopped before it finished" in job.report["problems"][0]["message"]
+    after = counts()
+    # What the import wrote is gone; the audit trail keeps its start and its failure.
+    assert after[:2] + after[3:] == before[:2] + before[3:]
+    events = AuditEvent.objects.exclude(pk__in=events_before).order_by("pk").values_list("event", flat=True)
+    assert list(events)[-1] == f"import_job.{ImportJob.State.IMPORT_FAILED}"
+    assert set(events) <= {"import_job.import_started", f"import_job.{ImportJob.State.IMPORT_FAILED}"}
+    assert not ImportUndo.objects.exists()
+    [task] = DBTaskResult.objects.filter(task_path="exchange.tasks.run_import_job")
+    assert task.status == TaskResultStatus.FAILED
+    assert "(killed-mid-import) stopped before the task finished" in task.traceback
