@@ -8,7 +8,6 @@ without a name or with an over-long cell. Meaning (the grades) is checked by the
 """
 
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from batchlists.matching import simplified
 from exchange.workbook import Problem, cell_text, csv_encoding, normalise
-from exchange.xlsx import NotAWorkbook, XlsxReader
+from exchange.xlsx import NotAWorkbook, Oversized, ReadLimit, XlsxReader, csv_records
 
 HEADER_SEARCH_ROWS = 30  # the header is looked for among a sheet's first rows
 MAX_ROWS = 50_000  # a national list has a few thousand
@@ -107,7 +106,7 @@ def _sheets(path: Path, name: str, result: ReadList) -> Iterator[tuple[str, Iter
         result.problem(name, None, "", "", _("The file is empty (0 bytes)."))
     elif suffix == ".xlsx":
         try:
-            reader = XlsxReader(str(path))
+            reader = XlsxReader(str(path), name=name)
         except NotAWorkbook:
             result.problem(name, None, "", "", _("The file is not an Excel workbook (.xlsx) that can be read."))
             return
@@ -124,8 +123,9 @@ def _sheets(path: Path, name: str, result: ReadList) -> Iterator[tuple[str, Iter
             return
         encoding = csv_encoding(lambda: path.open("rb"))
         with path.open("rb") as stream:
-            text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-            yield Path(name).stem, ((number, list(row)) for number, row in enumerate(csv.reader(text), start=1))
+            # Record by record, each at most IMPORT_MAX_LINE_CHARS characters (ReadLimit beyond).
+            records = csv_records(stream, encoding, name)
+            yield Path(name).stem, ((number, list(row)) for number, row in enumerate(records, start=1))
     else:
         result.problem(
             name,
@@ -186,6 +186,22 @@ def _read_sheet(title: str, rows: Iterator[tuple[int, list[Any]]], result: ReadL
                 header = _header(title, number, values, result)
                 if header is None:
                     return True  # the problems say what is missing
+            continue
+        oversized = [
+            (key, values[i])
+            for i, key in enumerate(header)
+            if key and i < len(values) and isinstance(values[i], Oversized)
+        ]
+        for key, value in oversized:  # only its first characters were read (exchange.xlsx)
+            result.problem(
+                title,
+                number,
+                COLUMN_BY_KEY[key].zh,
+                str(value),
+                _("The cell holds more than %(max)s characters; a cell may hold at most %(max)s.")
+                % {"max": value.limit},
+            )
+        if oversized:
             continue
         row = {key: cell_text(values[i]) for i, key in enumerate(header) if key and i < len(values)}
         filled_cells = [text for text in row.values() if text]
@@ -255,6 +271,8 @@ def read_list(path: str | Path, name: str = "") -> ReadList:
                 result.warnings.append(
                     _("Sheet %(sheet)s has no header row with the list's columns; it was ignored.") % {"sheet": title}
                 )
+    except ReadLimit as limit:  # the file expands beyond what is read: its sentence names the limit
+        result.problem(name, None, "", "", limit.message)
     except (csv.Error, UnicodeDecodeError, NotAWorkbook, ValueError, KeyError, OSError, SyntaxError) as error:
         result.problem(name, None, "", "", _("The file cannot be read to the end (%(error)s).") % {"error": error})
     if result.problems:

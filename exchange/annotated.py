@@ -1,17 +1,14 @@
 """The uploaded workbook again, with an error column: what to correct, on the row to correct.
 
-Streams: the upload is read row by row (openpyxl read-only, or the CSV text) and written row by
-row (openpyxl write-only), always as .xlsx. Every exchange sheet gets a last column `errors`
+Streams: the upload is read row by row (`exchange.xlsx`, or the CSV text, within the limits the
+importer reads it by) and written row by row (openpyxl write-only), always as .xlsx. Every exchange sheet gets a last column `errors`
 (错误 in Chinese) holding the sentences of that row's problems; rows without problems keep it
 empty. Problems that belong to no data row (the file, a sheet, the header row) go to a first
 sheet "Problems". Rows are numbered as the importer numbers them (every row, blank ones too).
 """
 
-import csv
 import datetime as dt
-import io
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from exchange.workbook import (
     place_by_header,
     sheet_spec,
 )
+from exchange.xlsx import Limits, XlsxReader, csv_records, open_archive, open_member
 
 RowSource = Callable[[], Iterator[list[Any]]]
 
@@ -90,44 +88,52 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _csv_source(open_bytes: Callable[[], IO[bytes]]) -> RowSource:
-    """A CSV file's rows, decoded as the importer decodes them."""
+def _csv_source(open_bytes: Callable[[], IO[bytes]], name: str, limits: Limits) -> RowSource:
+    """A CSV file's rows, decoded and bounded as the importer decodes and bounds them."""
     encoding = csv_encoding(open_bytes)
-    csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
 
     def rows() -> Iterator[list[Any]]:
         with open_bytes() as stream:
-            yield from csv.reader(io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=""))
+            yield from csv_records(stream, encoding, name, limits)
 
     return rows
 
 
 def _sheets_of(path: Path, opened: list[Any]) -> list[_Sheet]:
+    """The upload's sheets, read as the importer reads them: the same reader and the same limits
+    (a file the importer refused by what it expands to is refused here too, not read whole)."""
     suffix = path.suffix.lower()
+    limits = Limits.from_settings()
     if suffix == ".csv":
-        return [_Sheet(csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb")))]
+        return [_Sheet(csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb"), path.name, limits))]
     if suffix == ".zip":
-        archive = zipfile.ZipFile(path)
+        archive = open_archive(str(path), path.name, limits)
         opened.append(archive)
         return [
-            _Sheet(Path(info.filename).stem, _csv_source(lambda info=info: archive.open(info)))  # type: ignore[misc]
+            _Sheet(
+                Path(info.filename).stem,
+                _csv_source(lambda info=info: open_member(archive, info, limits), info.filename, limits),  # type: ignore[misc]
+            )
             for info in archive.infolist()
             if info.filename.lower().endswith(".csv") and not info.is_dir()
         ]
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=False)
-    opened.append(workbook)
+    reader = XlsxReader(str(path), limits, path.name)
+    opened.append(reader)
     sheets = []
-    for worksheet in workbook.worksheets:
-        # The size a file declares can be wrong (and would cut rows short): measure it instead.
-        worksheet.reset_dimensions()
+    for title, part in reader.sheets:
 
-        def xlsx_rows(ws: Any = worksheet) -> Iterator[list[Any]]:
-            for row in ws.iter_rows(values_only=True):
-                yield list(row)
+        def xlsx_rows(part: str = part) -> Iterator[list[Any]]:
+            """Every row, blank ones too (the importer numbers them so); a formula's cell as its
+            value, the formula itself not being kept by the reader."""
+            at = 0
+            for number, cells in reader.rows(part):
+                while at < number - 1:
+                    at += 1
+                    yield []
+                at = number
+                yield [value for value, _formula in cells]
 
-        sheets.append(_Sheet(worksheet.title, xlsx_rows))
+        sheets.append(_Sheet(title, xlsx_rows))
     return sheets
 
 

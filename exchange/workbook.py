@@ -8,10 +8,8 @@ or broken file, an oversized cell) become `Problem`s; meaning is checked by the 
 """
 
 import codecs
-import csv
 import datetime as dt
 import functools
-import io
 import re
 import unicodedata
 import zipfile
@@ -25,7 +23,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
 
-from exchange.xlsx import NotAWorkbook, XlsxReader
+from exchange.xlsx import (
+    Limits,
+    NotAWorkbook,
+    Oversized,
+    ReadLimit,
+    XlsxReader,
+    csv_records,
+    open_archive,
+    open_member,
+)
 
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 
@@ -734,6 +741,17 @@ def _cell_problems(
                 _("The cell holds a formula; type the value itself (formulas are not imported)."),
                 heading,
             )
+        elif isinstance(value, Oversized):
+            # Only the cell's first characters were kept while reading (exchange.xlsx).
+            yield Problem(
+                title,
+                number,
+                column,
+                str(value),
+                _("The cell holds more than %(max)s characters; a cell may hold at most %(max)s.")
+                % {"max": value.limit},
+                heading,
+            )
         elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             yield Problem(
                 title,
@@ -800,6 +818,15 @@ class SheetSource:
         # look at those cells alone, so that a large sheet's rows are not read as text twice.
         required = _required_keys(spec.name)
         required_at = [i for i, key in enumerate(header) if key in required]
+        try:
+            yield from self._rows(problems, notices, required, required_at)
+        except ReadLimit as limit:  # the file expands beyond what is read: the sheet ends here, refused
+            problems.append(Problem(title, None, "", "", limit.message))
+
+    def _rows(
+        self, problems: list[Problem], notices: Notices, required: frozenset[str], required_at: list[int]
+    ) -> Iterator[Row]:
+        header, spec, title = self.header, self.spec, self.title
         for number, cells in self.source():
             if number <= self.header_row:
                 continue
@@ -1059,14 +1086,14 @@ def csv_encoding(open_bytes: Callable[[], IO[bytes]]) -> str:
     return "utf-8-sig"
 
 
-def _csv_source(open_bytes: Callable[[], IO[bytes]]) -> RowSource:
+def _csv_source(open_bytes: Callable[[], IO[bytes]], name: str) -> RowSource:
+    """A CSV file's rows; a record longer than the line limit is refused (ReadLimit) as it is read."""
     encoding = csv_encoding(open_bytes)
-    csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 24))
+    limits = Limits.from_settings()
 
     def rows() -> Iterator[tuple[int, Cells]]:
         with open_bytes() as stream:
-            text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-            for number, row in enumerate(csv.reader(text), start=1):
+            for number, row in enumerate(csv_records(stream, encoding, name, limits), start=1):
                 yield number, [(value, False) for value in row]
 
     return rows
@@ -1074,7 +1101,7 @@ def _csv_source(open_bytes: Callable[[], IO[bytes]]) -> RowSource:
 
 def _open_xlsx(source: WorkbookSource, path: Path) -> None:
     try:
-        reader = XlsxReader(str(path))
+        reader = XlsxReader(str(path), name=path.name)
     except NotAWorkbook:
         source.problems.append(
             Problem(path.name, None, "", "", _("The file is not an Excel workbook (.xlsx) that can be read."))
@@ -1101,6 +1128,35 @@ def csv_sheet_name(stem: str) -> str:
     return stem
 
 
+def _open_sheets(source: WorkbookSource, path: Path) -> None:
+    if path.is_dir():
+        for csv_path in sorted(path.glob("*.csv")):
+            opener = lambda p=csv_path: p.open("rb")  # noqa: E731
+            source.add_sheet(csv_path.stem, _csv_source(opener, csv_path.name))  # type: ignore[misc]
+    elif path.stat().st_size == 0:
+        source.problems.append(Problem(path.name, None, "", "", _("The file is empty (0 bytes).")))
+    elif path.suffix.lower() == ".csv":
+        source.add_sheet(
+            csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb"), path.name), size=path.stat().st_size
+        )
+    elif path.suffix.lower() == ".zip":
+        limits = Limits.from_settings()
+        try:
+            # Refused by its members' count and declared sizes before any is read; each member is
+            # then read only as far as it declares (open_member).
+            archive = open_archive(str(path), path.name, limits)
+        except zipfile.BadZipFile:
+            source.problems.append(Problem(path.name, None, "", "", _("The file is not a readable .zip archive.")))
+            return
+        source.closers.append(archive.close)
+        for info in archive.infolist():
+            if info.filename.lower().endswith(".csv") and not info.is_dir():
+                opener = lambda info=info: open_member(archive, info, limits)  # noqa: E731
+                source.add_sheet(Path(info.filename).stem, _csv_source(opener, info.filename))  # type: ignore[misc]
+    else:
+        _open_xlsx(source, path)
+
+
 def open_workbook(path: str | Path) -> WorkbookSource:
     """Opens a workbook and reads its sheets' headers; the rows are streamed later, sheet by sheet.
 
@@ -1110,26 +1166,11 @@ def open_workbook(path: str | Path) -> WorkbookSource:
     source = WorkbookSource(name=path.name)
     if not path.exists():
         source.problems.append(Problem(path.name, None, "", "", _("The file does not exist.")))
-    elif path.is_dir():
-        for csv_path in sorted(path.glob("*.csv")):
-            source.add_sheet(csv_path.stem, _csv_source(lambda p=csv_path: p.open("rb")))  # type: ignore[misc]
-    elif path.stat().st_size == 0:
-        source.problems.append(Problem(path.name, None, "", "", _("The file is empty (0 bytes).")))
-    elif path.suffix.lower() == ".csv":
-        source.add_sheet(csv_sheet_name(path.stem), _csv_source(lambda: path.open("rb")), size=path.stat().st_size)
-    elif path.suffix.lower() == ".zip":
-        try:
-            archive = zipfile.ZipFile(path)
-        except zipfile.BadZipFile:
-            source.problems.append(Problem(path.name, None, "", "", _("The file is not a readable .zip archive.")))
-            return source
-        source.closers.append(archive.close)
-        for info in archive.infolist():
-            if info.filename.lower().endswith(".csv") and not info.is_dir():
-                opener = lambda info=info: archive.open(info)  # noqa: E731
-                source.add_sheet(Path(info.filename).stem, _csv_source(opener))  # type: ignore[misc]
     else:
-        _open_xlsx(source, path)
+        try:
+            _open_sheets(source, path)
+        except ReadLimit as limit:  # refused by what it expands to, before or while its headers are read
+            source.problems.append(Problem(path.name, None, "", "", limit.message))
     if not source.problems and not source.sheets:
         source.problems.append(source.empty_problem())
     return source

@@ -62,6 +62,7 @@ from bibtexparser.model import (
     Field,
     ParsingFailedBlock,
 )
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -193,7 +194,29 @@ def decode(data: bytes) -> str:
         ) from error
     if "\x00" in text:
         raise DomainError(_("The file holds binary data, not text; export the references again."), field="file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    check_line_length(text)
+    return text
+
+
+def check_line_length(text: str) -> None:
+    """Refuses a text with a line longer than IMPORT_MAX_LINE_CHARS: no reference manager writes
+    one, and the parsers (bibtexparser's regular expressions, rispy's lines) would hold and scan it
+    whole, again and again."""
+    limit = int(getattr(settings, "IMPORT_MAX_LINE_CHARS", 1_000_000))  # stated in config/settings.py
+    if len(text) <= limit:
+        return
+    start, number = 0, 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        if end - start > limit:
+            raise DomainError(
+                _("Line %(line)s of the file holds more than %(max)s characters; a line may hold at most %(max)s.")
+                % {"line": f"{number:,}", "max": f"{limit:,}"},
+                field="file",
+            )
+        start, number = end + 1, number + 1
 
 
 # The line that opens a record (or the file) in each format, as `detect` looks for it.
@@ -246,11 +269,11 @@ def parse(data: bytes | str, fmt: str) -> Parsed:
     reads the format from the text and sets `Parsed.format` to it)."""
     parsed = Parsed(fmt)
     try:
-        text = (
-            decode(data)
-            if isinstance(data, bytes)
-            else data.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-        )
+        if isinstance(data, bytes):
+            text = decode(data)
+        else:
+            text = data.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+            check_line_length(text)
     except DomainError as error:
         parsed.problems.append(error.message)
         return parsed
