@@ -29,6 +29,7 @@ from exchange.exporter import export_workbook
 from exchange.forms import JobFilterForm, UploadForm
 from exchange.importer import Report
 from exchange.models import ImportJob
+from exchange.retention import removed_on
 from exchange.services import another_import_running, import_job_confirm, import_job_create
 from exchange.tasks import error_workbook, read_progress
 from exchange.workbook import SHEET_BY_NAME, SHEETS
@@ -149,6 +150,9 @@ def job_context(request: SignedInRequest, job: ImportJob) -> dict[str, Any]:
             "rows": int((progress or {}).get("rows", 0)),
         }
         return context
+    # Removed after IMPORT_UPLOAD_KEEP_DAYS (exchange.retention): the report stays, the file not.
+    context["file_removed"] = not job.file
+    context["file_removed_on"] = removed_on(job)
     if not job.report:
         return context
     report = Report.from_dict(job.report)
@@ -187,6 +191,9 @@ def import_status(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_confirm(request: SignedInRequest, pk: int) -> HttpResponse:
     job = _job_for(request.user, pk)
+    if not job.file:
+        messages.error(request, _("The uploaded file was removed after the keeping time; upload the workbook again."))
+        return redirect_after_post(request, reverse("import-detail", kwargs={"pk": job.pk}))
     try:
         import_job_confirm(job=job, by=request.user, language=translation.get_language() or "")
     except DomainError as error:
@@ -203,7 +210,7 @@ def import_errors(request: SignedInRequest, pk: int) -> FileResponse:
 
     If it is not there (the worker is still at it, or failed), it is built now, in the request."""
     job = _job_for(request.user, pk)
-    if not job.report or job.is_running:
+    if not job.report or job.is_running or not job.file:
         raise Http404
     name = error_workbook(job)
     stem = job.original_name.rsplit(".", 1)[0]
