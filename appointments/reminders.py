@@ -72,9 +72,13 @@ def due_digests(institution: Institution, today: dt.date) -> dict[str, list[str]
     return digests
 
 
-@transaction.atomic
 def due_reminders_send(*, institution: Institution, today: dt.date, by: Any) -> dict[str, int]:
-    """Sends each recipient one digest of overdue and soon-due items; one audit event."""
+    """Sends each recipient one digest of overdue and soon-due items; one audit event.
+
+    The digests are read outside any transaction and only the audit event is written in one, the
+    mail going out once it is committed: on SQLite a transaction holds the write lock from its
+    start, and reading every appointment of a large institution inside one would make every other
+    writer wait for it."""
     if not (has_perm(by, Perm.MANAGE_REFERENCE) and by.institution_id == institution.pk):
         raise DomainError(_("Only an office administrator of the institution can send reminders."))
     with translation.override(settings.LANGUAGE_CODE):
@@ -85,12 +89,13 @@ def due_reminders_send(*, institution: Institution, today: dt.date, by: Any) -> 
             for email, lines in sorted(digests.items())
         ]
     counts = {"recipients": len(messages), "lines": sum(len(lines) for lines in digests.values())}
-    record_event(
-        actor=by,
-        event="reminders.sent",
-        target=institution,
-        after={"as_of": today.isoformat(), **counts},
-        institution=institution,
-    )
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    with transaction.atomic():
+        record_event(
+            actor=by,
+            event="reminders.sent",
+            target=institution,
+            after={"as_of": today.isoformat(), **counts},
+            institution=institution,
+        )
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
     return counts

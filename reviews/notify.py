@@ -78,18 +78,22 @@ def reminders_due(institution: Institution, today: dt.date) -> list[Member]:
     )
 
 
-@transaction.atomic
 def review_reminders_send(*, institution: Institution, today: dt.date, by: Any) -> int:
-    """Reminds every expert whose review is due soon and who has not scored; one audit event."""
+    """Reminds every expert whose review is due soon and who has not scored; one audit event.
+
+    The reminders are read and sent outside any transaction, and the audit event is written after
+    they were sent (a failed sending records nothing, as before): a mail server's delays must not
+    hold SQLite's write lock, which a transaction holds from its start."""
     if not (has_perm(by, Perm.MANAGE_REFERENCE) and by.institution_id == institution.pk):
         raise DomainError(_("Only an office administrator of the institution can send reminders."))
     members = reminders_due(institution, today)
     sent = send_mass_mail([_message(m, reminder=True) for m in members], fail_silently=False)
-    record_event(
-        actor=by,
-        event="review.reminders_sent",
-        target=institution,
-        after={"date": today.isoformat(), "members": [m.pk for m in members]},
-        institution=institution,
-    )
+    with transaction.atomic():
+        record_event(
+            actor=by,
+            event="review.reminders_sent",
+            target=institution,
+            after={"date": today.isoformat(), "members": [m.pk for m in members]},
+            institution=institution,
+        )
     return sent
