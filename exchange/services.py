@@ -66,7 +66,7 @@ def local_upload(job: ImportJob) -> Iterator[Path]:
         yield path
         return
     folder = Path(tempfile.mkdtemp(prefix="postdoc-upload-"))
-    copy = folder / Path(job.file.name).name
+    copy = folder / Path(job.file.name or "upload").name
     try:
         with job.file.open("rb") as source, open(copy, "wb") as target:
             shutil.copyfileobj(source, target, 1 << 20)

@@ -183,7 +183,7 @@ def _run_started(job: ImportJob, actor: Any, dry_run: bool, progress: ProgressRe
 
 def error_workbook_name(job: ImportJob) -> str:
     """Where a job's error workbook is kept: beside its upload, in the same storage."""
-    return posixpath.join(posixpath.dirname(job.file.name), f"errors-{job.state}.xlsx")
+    return posixpath.join(posixpath.dirname(job.file.name or ""), f"errors-{job.state}.xlsx")
 
 
 def error_workbook(job: ImportJob) -> str:
