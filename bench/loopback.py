@@ -81,7 +81,6 @@ def site_environment(database_url: str, workdir: Path) -> dict[str, str]:
             "SECURE_SSL_REDIRECT": "false",
             "STATIC_ROOT": str(workdir / "static"),
             "MEDIA_ROOT": str(workdir / "media"),
-            "CACHE_DIR": str(workdir / "cache"),
             "EMAIL_BACKEND": "console",
             "LANGUAGE_CODE": "en",
             "LOG_LEVEL": "ERROR",

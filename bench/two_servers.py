@@ -8,8 +8,8 @@
 2. Builds an exchange workbook of --postdocs generated postdocs in a scratch SQLite database
    (`generate_dataset`, `export_workbook`), for the same institution code.
 3. Starts server A and server B (gunicorn as the production start runs it, --workers each) on two
-   loopback ports, and one task worker (`manage.py worker`). Each process has its own CACHE_DIR:
-   they share nothing but PostgreSQL, as servers on two machines would.
+   loopback ports, and one task worker (`manage.py worker`). They share nothing but PostgreSQL
+   and the uploads folder, as servers on two machines with a shared folder would.
 4. Through A: signs in and uploads the workbook on the import page. Through B: follows the check's
    progress on the job's page until it is ready, confirms the import, and follows it to the end.
    The records are then counted in the database.
@@ -212,15 +212,13 @@ def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     workbook = build_workbook(workdir, args.postdocs)
     print(f"prepared the database and a workbook of {args.postdocs} postdocs in {time.perf_counter() - started:.1f} s")
 
-    # Nothing but PostgreSQL is shared: each process keeps its file cache apart.
-    own = {name: env | {"CACHE_DIR": str(workdir / f"cache-{name}")} for name in ("a", "b", "worker")}
     processes = []
     with loopback.running(processes):
-        a = loopback.start_server("gunicorn", own["a"], workdir, workers=args.workers, name="server A")
+        a = loopback.start_server("gunicorn", env, workdir, workers=args.workers, name="server A")
         processes.append(a.process)
-        b = loopback.start_server("gunicorn", own["b"], workdir, workers=args.workers, name="server B")
+        b = loopback.start_server("gunicorn", env, workdir, workers=args.workers, name="server B")
         processes.append(b.process)
-        processes.append(loopback.start_worker(own["worker"], workdir))
+        processes.append(loopback.start_worker(env, workdir))
         print(f"server A on {a.url}, server B on {b.url} ({args.workers} gunicorn workers each), one task worker")
 
         browser = Browser()

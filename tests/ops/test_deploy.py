@@ -30,7 +30,6 @@ def example_environment(tmp_path: Path) -> dict[str, str]:
     # `check --deploy` reads no table without --database; a file of its own keeps the run away from others.
     values["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}"
     values["MEDIA_ROOT"] = str(tmp_path / "media")
-    values["CACHE_DIR"] = str(tmp_path / "cache")
     return {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **values}
 
 
@@ -176,7 +175,7 @@ def test_the_units_read_the_env_file_and_run_the_documented_commands():
     assert timer["OnCalendar"]
     # Every path the services write is under the one folder they may write to.
     writable = web["ReadWritePaths"][0]
-    for name in ("MEDIA_ROOT", "CACHE_DIR", "STATIC_ROOT"):
+    for name in ("MEDIA_ROOT", "STATIC_ROOT"):
         assert env_file_value(name).startswith(writable + "/"), name
 
 
