@@ -1,6 +1,5 @@
 """The REST API under /api/v1/: typed schemas, OpenAPI from the same types, the same services as the pages."""
 
-import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -56,11 +55,11 @@ class TokenAuth(HttpBearer):
 
 
 class LocalSwagger(DocsBase):
-    """Swagger UI from django-ninja's bundled static files: never a CDN."""
+    """Swagger UI from django-ninja's bundled static files: never a CDN, and no inline script (docs/decisions/0025)."""
 
     def render_page(self, request: HttpRequest, api: "NinjaAPI", **kwargs: Any) -> HttpResponse:
         settings = {"layout": "BaseLayout", "deepLinking": True, "url": self.get_openapi_url(api, kwargs)}
-        return render(request, "api/swagger.html", {"api": api, "swagger_settings": json.dumps(settings, indent=1)})
+        return render(request, "api/swagger.html", {"api": api, "swagger_settings": settings})
 
 
 class BrowserSession(SessionAuth):

@@ -1,4 +1,4 @@
-/* Postdoc Office — the staff pages' own script (no framework, no CDN). Two progressive
+/* Postdoc Office — the staff pages' own script (no framework, no CDN). Progressive
  * enhancements; every page works without them:
  *
  * 1. The phone menu: the navigation folds behind a "Menu" button (aria-expanded) under 720 px.
@@ -8,6 +8,10 @@
  *    appear; an option's data-search, e.g. pinyin, counts too). <optgroup>s stay, empty ones hide.
  *    Enter picks the first match, ArrowDown moves to the list, Escape clears. Drop-downs that htmx
  *    swaps in later get theirs too. `data-no-search` on a select leaves it alone.
+ * 3. A button with `data-history-back` goes back a page (the "too large" page's way back to its form).
+ *
+ * The pages carry no inline script, style attribute or on…= handler: the Content-Security-Policy
+ * refuses them (docs/decisions/0025). Behaviour lives here, looks in office.css.
  *
  * The words shown come from the page (data-* on <body>, translated by Django), not from here.
  */
@@ -168,6 +172,16 @@
     if (scope.matches && scope.matches("select")) enhanceSelect(scope);
     Array.prototype.forEach.call(scope.querySelectorAll("select"), enhanceSelect);
   }
+
+  // ---- 3. going back a page -----------------------------------------------------------------
+
+  document.addEventListener("click", function (event) {
+    var back = event.target.closest && event.target.closest("[data-history-back]");
+    if (back) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
 
   function start() {
     setUpMenu();
