@@ -498,9 +498,12 @@ def _unknown_account(username: str) -> User:
 
 
 @transaction.atomic
-def sign_out_record(*, user: User, session_key: str | None) -> None:
+def sign_out_record(*, user: User, session_key: str | None, idle_minutes: int | None = None) -> None:
+    """A sign-out: by the person, or by their session after `idle_minutes` without a request (the event
+    says so: the sign-in log shows it)."""
     if session_key:
         SignInSession.objects.filter(user=user, session_key=session_key, ended_at__isnull=True).update(
             ended_at=timezone.now()
         )
-    record_event(actor=user, event="user.signed_out", target=user, institution=user.institution)
+    after = {"reason": "idle", "idle_minutes": idle_minutes} if idle_minutes else None
+    record_event(actor=user, event="user.signed_out", target=user, after=after, institution=user.institution)
