@@ -130,9 +130,11 @@ EVENT_LABELS = {
     "api_token.revoked": gettext_lazy("API token revoked"),
     "import_job.created": gettext_lazy("Workbook uploaded for import"),
     "import_job.confirmed": gettext_lazy("Workbook import confirmed"),
+    "import_job.upload_removed": gettext_lazy("Uploaded workbook removed after the keeping time"),
     "exchange.exported_with_ids": gettext_lazy("Workbook exported with full ID numbers"),
     "dataset.generated": gettext_lazy("Test dataset generated"),
     "reminders.sent": gettext_lazy("Due-date reminders sent"),
+    "backup.restored": gettext_lazy("Database restored from a backup"),
 }
 
 # Keys of events' data that are no field of the record (a draw's, a submission's), as words.

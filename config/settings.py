@@ -18,6 +18,9 @@ if not SECRET_KEY:
 
         raise ConfigurationError("SECRET_KEY must be set when DEBUG is false.")
     SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
+# The demo (`load_demo`, with its published passwords) is for a development site only: kept apart from
+# DEBUG itself, which test runners turn off while they run the tests that load the demo.
+DEMO_ALLOWED = DEBUG
 # The development hosts apply only with DEBUG on: a production site names the hosts it answers to.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 if not ALLOWED_HOSTS and not DEBUG:
@@ -58,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Behind the reverse proxy: REMOTE_ADDR becomes the client's address the proxy saw.
+    "core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header on every page (SECURE_CSP below; static files need none).
@@ -151,7 +156,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the static files (relative to BASE_DIR, or absolute), for WhiteNoise or the proxy.
+STATIC_ROOT = BASE_DIR / env_str("STATIC_ROOT", "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -171,6 +177,16 @@ MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", "media")
 MEDIA_URL = "media/"
 # The largest workbook an office administrator may upload, in megabytes.
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 100)
+# What reading an upload may hold, whatever the file expands to (exchange/xlsx.py): a small zip can
+# hold a 1 GiB cell or line. A cell's characters (Excel's own limit), a line's (a CSV record, a line
+# of a reference file), what an archive (.xlsx, .zip) may expand to, and the workbook's shared strings.
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_767)
+IMPORT_MAX_LINE_CHARS = env_int("IMPORT_MAX_LINE_CHARS", 1_000_000)
+IMPORT_MAX_EXPANDED_MB = env_int("IMPORT_MAX_EXPANDED_MB", 1024)
+IMPORT_MAX_SHARED_STRINGS_MB = env_int("IMPORT_MAX_SHARED_STRINGS_MB", 256)
+# The uploads of finished import jobs (they hold ID numbers) are removed this many days after the
+# job finished, by `manage.py remove_old_uploads` (run daily); the jobs and their reports stay.
+IMPORT_UPLOAD_KEEP_DAYS = env_int("IMPORT_UPLOAD_KEEP_DAYS", 30)
 ESTABLISHMENT_DOCUMENT_MAX_MB = env_int("ESTABLISHMENT_DOCUMENT_MAX_MB", 20)
 # Uploads above this size go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -190,6 +206,18 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# The task worker (`manage.py worker`, docs/decisions/0027) writes its heartbeat this often, in seconds.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+# /healthz answers 503 when no worker's heartbeat is younger than this; a worker silent this long
+# counts as stopped, and a starting worker marks the tasks it left running failed.
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 3 * WORKER_HEARTBEAT_SECONDS)
+if not 0 < WORKER_HEARTBEAT_SECONDS < WORKER_STALE_SECONDS:
+    from core.env import ConfigurationError
+
+    raise ConfigurationError("WORKER_STALE_SECONDS must be longer than WORKER_HEARTBEAT_SECONDS, both above 0.")
+# Where `manage.py backup` and `restore` find pg_dump and pg_restore (docs/decisions/0024); empty: on
+# PATH, or on Debian and Ubuntu in the folder of the server's major version.
+BACKUP_PG_BINDIR = env_str("BACKUP_PG_BINDIR", "")
 
 # Mail: not sent unless SMTP is configured (EMAIL_BACKEND=smtp). "console" logs one line per mail
 # (to, subject) without its body, whose links would open an account or a review to whoever reads
@@ -224,10 +252,17 @@ REVIEW_REMINDER_DAYS = env_int("REVIEW_REMINDER_DAYS", 3)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The health check is asked over plain HTTP on loopback (the proxy, a service monitor), and holds
+# no personal data nor cookies: redirecting it to HTTPS would only make it fail.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 # Only sent with SECURE_HSTS_SECONDS: the site's own subdomains (of postdoc.example.edu, not example.edu).
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# Behind the proxy, the address a request came from (sign-in throttling, the sign-in log) is the one the
+# proxy appended to X-Forwarded-For, taken only from a request the proxy itself sent (core.middleware).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # from sign-in, however active (accounts.signals)
 # A session without a request for this many minutes is signed out (accounts.middleware); 0 for no limit.

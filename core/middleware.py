@@ -130,3 +130,24 @@ class DatabaseBusyMiddleware:
         response["Retry-After"] = str(BUSY_RETRY_SECONDS)
         add_never_cache_headers(response)
         return response
+
+
+class ClientAddressMiddleware:
+    """Behind the reverse proxy (BEHIND_HTTPS_PROXY), every request comes from the proxy's address:
+    the sign-in throttle would count everybody's failures against that one address and lock all
+    out, and the sign-in log would show it for everyone. A request the proxy sent (its address is
+    one of TRUSTED_PROXIES) gets as REMOTE_ADDR the last address of X-Forwarded-For, the one the
+    proxy appended (deploy/nginx.conf); addresses before it were written by the client and are
+    ignored. Without the setting, or from any other peer, REMOTE_ADDR stays as it is."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.active = bool(getattr(settings, "BEHIND_HTTPS_PROXY", False))
+        self.proxies = set(getattr(settings, "TRUSTED_PROXIES", ()))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.active and request.META.get("REMOTE_ADDR") in self.proxies:
+            forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            if forwarded and forwarded[-1]:
+                request.META["REMOTE_ADDR"] = forwarded[-1]
+        return self.get_response(request)
