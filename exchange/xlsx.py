@@ -56,7 +56,7 @@ MAX_METADATA_PART_BYTES = 16 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 10_000
 CHUNK_BYTES = 1 << 16
 # The longest character reference (`&#x10FFFF;`): a cell of N characters is at most this many bytes
-# per character in the XML, which bounds the markup and text runs that are accepted.
+# per character in the XML. No tag (its attributes) is accepted longer than a cell could be.
 _BYTES_PER_CHARACTER = 10
 
 
@@ -364,7 +364,7 @@ class XlsxReader:
         return BoundedMember(self.archive, part, min(limit or self.limits.expanded_bytes, self.limits.expanded_bytes))
 
     def _span(self) -> int:
-        # A tag holds no cell text, but its attributes are never near a cell's length.
+        # The longest tag accepted: a tag holds no cell text, and no attribute comes near a cell's length.
         return self.limits.cell_chars * _BYTES_PER_CHARACTER + 4096
 
     def _parse(self, part: str, parser: Any, limit: int | None = None) -> None:
@@ -435,7 +435,7 @@ class XlsxReader:
             return []
         strings: list[str] = []
         cap, budget = self.limits.cell_chars, self.limits.shared_strings_bytes
-        state = {"depth": 0, "in_rph": 0, "capture": False, "length": 0, "held": 0}
+        state = {"in_rph": 0, "capture": False, "length": 0, "held": 0}
         parts: list[str] = []
 
         def start(name: str, attrs: dict[str, str]) -> None:
