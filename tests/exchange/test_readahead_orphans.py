@@ -1,4 +1,5 @@
-"""A read-ahead child whose parent is killed (the worker, mid-import) does not stay behind."""
+"""A read-ahead child whose parent is killed (the worker, mid-import) does not stay behind, nor does
+multiprocessing's resource tracker that waits for it."""
 
 import os
 import signal
@@ -36,6 +37,22 @@ def alive(pid: int) -> bool:
         return False
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (the reading child, the resource tracker), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 def test_the_reading_child_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
     sheets = valid_sheets()
     header, first = sheets["Postdocs"][0], sheets["Postdocs"][1]
@@ -50,15 +67,18 @@ def test_the_reading_child_exits_when_its_parent_is_killed(tmp_path: Path) -> No
         cwd=Path(__file__).resolve().parents[2],
     )
     try:
-        children = [int(pid) for pid in parent.stdout.readline().split()]  # type: ignore[union-attr]
-        assert children, "the read-ahead child did not start"
+        started = [int(pid) for pid in parent.stdout.readline().split()]  # type: ignore[union-attr]
+        assert started, "the read-ahead child did not start"
         time.sleep(1)  # the child fills the queue
+        children = sorted(descendants(parent.pid))
+        assert set(started) <= set(children) and len(children) >= 2  # the reader and the resource tracker
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=10)
         deadline = time.monotonic() + 15
         while any(alive(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not any(alive(pid) for pid in children), "a read-ahead child outlived its killed parent"
+        left = [pid for pid in children if alive(pid)]
+        assert not left, f"processes outlived their killed parent: {left}"
     finally:
         if parent.poll() is None:
             parent.kill()
