@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
@@ -176,7 +176,7 @@ def another_import_running(job: ImportJob) -> bool:
 def import_job_start(*, job: ImportJob, by: Any) -> ImportJob:
     """The worker begins: a queued job's preview, or a confirmed job's import."""
     # The institution's row is locked first, so that two workers cannot both find no import running.
-    Institution.objects.select_for_update().filter(pk=job.institution_id).exists()
+    list(Institution.objects.select_for_update().filter(pk=job.institution_id).values_list("pk", flat=True))
     job = _locked(job)
     before = _public(job)
     if job.state == State.QUEUED:
@@ -283,15 +283,12 @@ def recover_abandoned_jobs() -> int:
             if undone:
                 logger.warning("Import job %s: %s row changes of a stopped import undone", job.pk, undone)
         actor = job.confirmed_by if job.state == State.IMPORTING else job.created_by
-        import_job_fail(
-            job=job,
-            message=_(
+        with translation.override(job.language or settings.LANGUAGE_CODE):  # the job's language, as its runs
+            message = _(
                 "The work was stopped before it finished (the background worker was stopped or the server "
                 "restarted) and nothing was written. Upload the workbook again to try once more."
-            ),
-            rows_done=job.rows_done,
-            by=actor,
-        )
+            )
+        import_job_fail(job=job, message=message, rows_done=job.rows_done, by=actor)
         recovered += 1
     if isolation.on_sqlite():
         for owner in isolation.abandoned_owners():
