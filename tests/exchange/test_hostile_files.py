@@ -190,12 +190,16 @@ from exchange.workbook import read_workbook
 from batchlists.reading import read_list
 
 path, readers = sys.argv[1], sys.argv[2].split(",")
+def status(field):
+    with open("/proc/self/status") as lines:
+        return next(int(line.split()[1]) for line in lines if line.startswith(field + ":")) / 1024
 def peak():
+    # VmHWM is this program's own peak: ru_maxrss keeps, across exec, the RSS of the process that
+    # started it (a pytest worker of 600 MB would show as this reader's peak).
+    if os.path.exists("/proc/self/status"):
+        return status("VmHWM")
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-def resident():  # now, not the peak: the growth is measured from what the process holds before reading
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
-before = resident() if os.path.exists("/proc/self/status") else peak()
+before = status("VmRSS") if os.path.exists("/proc/self/status") else peak()  # now, not the peak
 said = {}
 for reader in readers:
     if reader == "workbook":
