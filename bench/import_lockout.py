@@ -89,7 +89,9 @@ def step_import(args: argparse.Namespace) -> dict[str, Any]:
 
     from accounts.models import User
     from exchange.importer import import_workbook
+    from ops.management.commands.worker import lower_priority
 
+    lower_priority()  # as `manage.py worker` runs every import, before and after alike
     admin = User.objects.select_related("institution").get(username=ADMIN)
     timings = {}
     for dry_run in (True, False):
@@ -255,6 +257,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--one-transaction", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, database)")
+    parser.add_argument("--phases", default="", help="only these phases, e.g. after (default: all)")
     parser.add_argument("--step", choices=STEPS)
     args = parser.parse_args()
     args.workbook = args.workbook or f"/tmp/postdoc-bench-lockout-{args.postdocs}.xlsx"
@@ -284,6 +287,8 @@ def main() -> None:
             phases["alone"] = run_phase("alone", args, env, work, with_import="slices", spacing=0)
             spacing = sum(phases["alone"].timings.values()) / (SIGN_INS + SAVES)
         for key, label, with_import in PLAN:
+            if args.phases and key not in args.phases.split(","):
+                continue
             fresh_site(env, pristine, live)
             print(f"{label} …", flush=True)
             phases[key] = run_phase(key, args, env, work, with_import=with_import, spacing=spacing)
@@ -301,12 +306,25 @@ def main() -> None:
         timing = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in phases["alone"].timings.items())
         print(f"the import alone: {timing}\n")
     for key, label, _with_import in PLAN:
+        if key not in phases:
+            continue
         phase = phases[key]
         timing = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in phase.timings.items())
         print(f"{label}{f' ({timing})' if timing else ''}")
         print(f"  {'request':<11} {'count':>5} {'errors':>7} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
         for kind in ("sign-in", "form save"):
             print(summary(kind, phase.during(kind)))
+        slowest = sorted(phase.outcomes, key=lambda o: -o.seconds)[:3]
+        if phase.timings:
+            dry_run_end = phase.timings.get("dry run", 0)
+            print(
+                "    slowest: "
+                + ", ".join(
+                    f"{o.kind} {o.seconds * 1000:.0f} ms at {o.started - phase.import_started:.0f} s"
+                    f" ({'dry run' if o.started - phase.import_started < dry_run_end else 'import'})"
+                    for o in slowest
+                )
+            )
         samples = [o.error for o in phase.outcomes if o.error][:3]
         for sample in samples:
             print(f"    e.g. {sample}")

@@ -215,6 +215,9 @@ if not 0 < WORKER_HEARTBEAT_SECONDS < WORKER_STALE_SECONDS:
     from core.env import ConfigurationError
 
     raise ConfigurationError("WORKER_STALE_SECONDS must be longer than WORKER_HEARTBEAT_SECONDS, both above 0.")
+# The task worker runs this much nicer than the web server (os.nice): background work yields the CPU
+# to people's requests (0: the same priority).
+WORKER_NICE = env_int("WORKER_NICE", 10)
 # Where `manage.py backup` and `restore` find pg_dump and pg_restore (docs/decisions/0024); empty: on
 # PATH, or on Debian and Ubuntu in the folder of the server's major version.
 BACKUP_PG_BINDIR = env_str("BACKUP_PG_BINDIR", "")

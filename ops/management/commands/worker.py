@@ -11,11 +11,26 @@ import logging
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
 from ops.worker import ResilientWorker
+
+
+def lower_priority() -> None:
+    """The worker (and the processes it starts, such as an import's read-ahead) runs at a lower CPU
+    priority than the web server, by WORKER_NICE: an import of 20,000 postdocs keeps both cores
+    busy, and a sign-in, which spends about half a second of one core on the password hash, should
+    not queue behind it (bench/import_lockout.py). Background work only takes longer while people
+    use the site."""
+    niceness = int(getattr(settings, "WORKER_NICE", 0))
+    if niceness > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(niceness)
+        except OSError:  # not permitted here: run at the priority given
+            logging.getLogger("ops.worker").warning("Could not lower the worker's priority by %s.", niceness)
 
 
 class Command(db_worker.Command):
@@ -51,6 +66,7 @@ class Command(db_worker.Command):
         **options: Any,
     ) -> None:
         self.configure_logging(verbosity)
+        lower_priority()
         if reload and batch:
             logging.getLogger("ops.worker").warning("--reload and --batch cannot be given together: not reloading.")
             reload = False
