@@ -23,7 +23,7 @@ from django.db import connection
 
 from audit.models import AuditEvent
 from catalogue.models import Institution
-from ops import backup
+from ops import backup, backup_crypto
 from tests.factories import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def quick_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scrypt's cost is recorded in each file's header; a test file may be cheaper to open."""
-    monkeypatch.setattr(backup, "SCRYPT_LOG_N", 12)
+    monkeypatch.setattr(backup_crypto, "SCRYPT_LOG_N", 12)
     monkeypatch.delenv("BACKUP_PASSPHRASE", raising=False)
 
 
@@ -180,7 +180,7 @@ def test_an_encrypted_backup_restores_with_its_passphrase_only(
     out = io.StringIO()
     call_command("backup", str(path), "--encrypt", stdout=out)
     assert "encrypted" in out.getvalue()
-    assert backup.is_encrypted(path) and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert backup_crypto.is_encrypted(path) and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert b"workbook.xlsx" not in path.read_bytes() and b"manifest" not in path.read_bytes()
 
     media = tmp_path / "restored-media"
@@ -248,7 +248,7 @@ def test_a_wrong_passphrase_is_refused_before_anything_is_written(
 def test_a_tampered_encrypted_backup_is_refused_and_nothing_is_restored(
     world: World, uploads: Path, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    monkeypatch.setattr(backup, "CHUNK_SIZE", 4096)  # several chunks, even for a small world
+    monkeypatch.setattr(backup_crypto, "CHUNK_SIZE", 4096)  # several chunks, even for a small world
     path = tmp_path / "office.backup"
     monkeypatch.setenv("BACKUP_PASSPHRASE", PASSPHRASE)
     call_command("backup", str(path), "--encrypt", stdout=io.StringIO())
@@ -256,7 +256,7 @@ def test_a_tampered_encrypted_backup_is_refused_and_nothing_is_restored(
     if where == "middle":
         data[len(data) // 2] ^= 0x01
     else:
-        del data[-(4096 + backup.TAG_SIZE) :]  # the last chunk cut off: the rest still authenticates
+        del data[-(4096 + backup_crypto.TAG_SIZE) :]  # the last chunk cut off: the rest still authenticates
     path.write_bytes(bytes(data))
     emptied_database()
     media = empty_uploads(settings, tmp_path)
@@ -353,7 +353,7 @@ def test_pg_programs_of_the_servers_version_are_preferred(
         fake_client(tmp_path / "postgresql" / major / "bin", "pg_dump", f"{major}.4 (Debian {major}.4-1)")
     assert backup._pg_program("pg_dump", server_major=15) == str(tmp_path / "postgresql" / "15" / "bin" / "pg_dump")
     assert backup._pg_program("pg_dump", server_major=17) == str(tmp_path / "on-path" / "pg_dump")
-    with pytest.raises(backup.BackupError) as refused:
+    with pytest.raises(backup_crypto.BackupError) as refused:
         backup._pg_program("pg_dump", server_major=18)
     assert refused.value.message == (
         "pg_dump 18 or newer is needed for this PostgreSQL 18 server, and none was found (found version 13, 15, "
@@ -368,11 +368,13 @@ def test_missing_pg_programs_are_named_with_the_version_needed(
     monkeypatch.setattr(backup, "DEBIAN_PG_ROOT", tmp_path / "postgresql")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     settings.BACKUP_PG_BINDIR = ""
-    with pytest.raises(backup.BackupError, match=r"^pg_restore 16 or newer is needed .* none was found: install"):
+    with pytest.raises(
+        backup_crypto.BackupError, match=r"^pg_restore 16 or newer is needed .* none was found: install"
+    ):
         backup._pg_program("pg_restore", server_major=16)
     settings.BACKUP_PG_BINDIR = str(tmp_path / "elsewhere")
     fake_client(tmp_path / "on-path", "pg_restore", "16.1")  # not looked at: the setting rules
-    with pytest.raises(backup.BackupError, match=r"none was found in .*elsewhere \(BACKUP_PG_BINDIR\)"):
+    with pytest.raises(backup_crypto.BackupError, match=r"none was found in .*elsewhere \(BACKUP_PG_BINDIR\)"):
         backup._pg_program("pg_restore", server_major=16)
     fake_client(tmp_path / "elsewhere", "pg_restore", "16.1")
     assert backup._pg_program("pg_restore", server_major=16) == str(tmp_path / "elsewhere" / "pg_restore")
@@ -445,9 +447,9 @@ def test_uploads_outside_a_folder_are_said_to_be_left_out(world: World, settings
 
 
 def encrypt(data: bytes, monkeypatch: pytest.MonkeyPatch) -> bytes:
-    monkeypatch.setattr(backup, "CHUNK_SIZE", 1024)
+    monkeypatch.setattr(backup_crypto, "CHUNK_SIZE", 1024)
     sink = io.BytesIO()
-    writer = backup.EncryptingWriter(sink, PASSPHRASE)
+    writer = backup_crypto.EncryptingWriter(sink, PASSPHRASE)
     for start in range(0, len(data), 700):
         writer.write(data[start : start + 700])
     writer.finish()
@@ -455,7 +457,7 @@ def encrypt(data: bytes, monkeypatch: pytest.MonkeyPatch) -> bytes:
 
 
 def decrypt(sealed: bytes, passphrase: str = PASSPHRASE) -> bytes:
-    reader = backup.DecryptingReader(io.BytesIO(sealed), passphrase)
+    reader = backup_crypto.DecryptingReader(io.BytesIO(sealed), passphrase)
     out = b"".join(iter(lambda: reader.read(333), b""))
     reader.drain()
     return out
@@ -466,14 +468,14 @@ def test_encryption_round_trip_in_chunks(size: int, monkeypatch: pytest.MonkeyPa
     data = secrets.token_bytes(size)
     sealed = encrypt(data, monkeypatch)
     assert decrypt(sealed) == data
-    assert len(sealed) == backup.HEADER_SIZE + size + max(1, -(-size // 1024)) * backup.TAG_SIZE
+    assert len(sealed) == backup_crypto.HEADER_SIZE + size + max(1, -(-size // 1024)) * backup_crypto.TAG_SIZE
 
 
 @pytest.mark.parametrize("damage", ["drop-middle-chunk", "swap-chunks", "cut-at-chunk-boundary", "append", "header"])
 def test_damaged_encrypted_data_is_refused(damage: str, monkeypatch: pytest.MonkeyPatch) -> None:
     sealed = encrypt(secrets.token_bytes(5000), monkeypatch)
-    head, body = sealed[: backup.HEADER_SIZE], sealed[backup.HEADER_SIZE :]
-    step = 1024 + backup.TAG_SIZE
+    head, body = sealed[: backup_crypto.HEADER_SIZE], sealed[backup_crypto.HEADER_SIZE :]
+    step = 1024 + backup_crypto.TAG_SIZE
     chunks = [body[i : i + step] for i in range(0, len(body), step)]
     if damage == "drop-middle-chunk":
         sealed = head + b"".join(chunks[:2] + chunks[3:])
@@ -485,5 +487,5 @@ def test_damaged_encrypted_data_is_refused(damage: str, monkeypatch: pytest.Monk
         sealed = sealed + chunks[0]
     else:
         sealed = head[:-40] + bytes([head[-40] ^ 1]) + head[-39:] + body  # the salt
-    with pytest.raises(backup.BackupError, match="damaged|does not open"):
+    with pytest.raises(backup_crypto.BackupError, match="damaged|does not open"):
         decrypt(sealed)

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from ops.backup import BackupError, create_backup, read_passphrase
+from ops.backup import create_backup
+from ops.backup_crypto import BackupError, read_passphrase
 
 
 class Command(BaseCommand):

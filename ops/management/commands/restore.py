@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ops.backup import BackupError, read_passphrase, restore_backup
+from ops.backup import restore_backup
+from ops.backup_crypto import BackupError, read_passphrase
 
 
 class Command(BaseCommand):
