@@ -71,4 +71,4 @@ def test_a_long_drop_down_is_searched_by_typing_even_after_an_htmx_swap(page, wo
 
     # A form htmx loads later gets its box too.
     page.evaluate("htmx.ajax('GET', '/postdocs/new/', {target: '#main', select: 'form', swap: 'innerHTML'})")
-    page.wait_for_function("document.querySelectorAll('#main .selectsearch__box').length >= 1")
+    page.locator("#main .selectsearch__box").first.wait_for()

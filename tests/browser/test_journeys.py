@@ -1,6 +1,7 @@
 """Journeys in real Chromium: what a station secretary does on an ordinary morning."""
 
 import pytest
+from playwright.sync_api import expect
 
 from appointments.models import Assessment
 from audit.models import AuditEvent
@@ -33,7 +34,7 @@ def test_secretary_records_a_midterm_assessment_and_sees_it_on_the_timeline(page
     page.fill("#id_q", "陈博士")
     # htmx swaps the rows and pushes the filter into the address, so the page can be shared.
     page.wait_for_url("**/postdocs/?*q=*")
-    page.wait_for_function("document.querySelectorAll('#rows tbody tr').length === 1")
+    expect(page.locator("#rows tbody tr")).to_have_count(1)
     row_link = page.locator("#rows a", has_text="陈博士")
     row_link.click()
     page.wait_for_url(f"**/postdocs/{appointment.pk}/")

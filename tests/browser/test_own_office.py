@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
@@ -106,7 +107,7 @@ def test_an_office_sets_itself_up_and_runs_its_people_in_the_app(
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     page.locator("form[action$='/confirm/'] button[type=submit]").click()
-    page.wait_for_function("!document.querySelector('[aria-busy=true]')")
+    expect(page.locator("[aria-busy=true]")).to_have_count(0)
     station = Station.objects.get(institution=institution, code="S0831")
     assert Person.objects.filter(institution=institution).count() == 2
 
