@@ -1,59 +1,38 @@
-"""The review pages: the office's list (and its export), a new review, the review with its steps
-(each at its own URL, its form an htmx partial through the same view), the expert pool, the panel
-rules and scoring forms; an expert's assignments, and the signed link an external expert scores through.
-
-Who sees a panel is `reviews.access`'s answer, asked on every page, partial and export: a user who
-may not see it (the subject's postdoc and supervisors, anyone with a conflict — administrators
-included) gets no reviewer's name and no score, and a manager with a conflict cannot run the
-review's steps either (回避). Writes go to `reviews.services`; their refusals come back next to the
-field they name, with the input kept.
-"""
+"""The office's review pages: who sees what, the list and its export, a new review, a review and its steps."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
-from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import Perm, can_manage_appointment, get_appointment_for_user, has_perm, role_names
 from accounts.models import Role
 from appointments.models import Appointment
 from audit.timeline import timeline
-from catalogue.models import Discipline, Institution, Unit
 from core.errors import DomainError
 from core.forms import ServiceForm
 from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from establishment.models import Application
 from exchange import exporter
-from people.models import Supervisor
-from reviews import links, services
+from reviews import services
 from reviews.access import (
-    assignments,
-    conflicted_review_ids,
-    get_assignment_for_user,
     get_review_for_user,
     panel_review_ids,
     review_subjects,
-    sees_fellow_members,
     sees_panel,
-    sees_subject_identity,
     user_conflicts,
     visible_reviews,
 )
@@ -65,29 +44,15 @@ from reviews.forms import (
     DeclineForm,
     DrawForm,
     EmptyForm,
-    ExpertDeclineForm,
-    ExpertFilterForm,
-    ExpertForm,
-    FormCreateForm,
-    KindRulesForm,
     MemberAddForm,
     NewReviewForm,
-    RelationForm,
     ReviewFilterForm,
-    ScoreForm,
 )
 from reviews.models import POSTDOC_KINDS, Criterion, Expert, Form, Kind, KindRules, Member, Review
-from reviews.outcome import Outcome, outcome, weighted_score
+from reviews.outcome import Outcome, outcome
 from reviews.panels import Profile, conflicts, covers_subject, ineligibility, subject_parties
+from reviews.views.common import GRADES, RECOMMENDATIONS, Status, number, refused
 from stations.models import Evaluation
-
-Status = Review.Status
-GRADES = [
-    (d.value, d.label)
-    for d in (Review.Decision.EXCELLENT, Review.Decision.GOOD, Review.Decision.PASS, Review.Decision.FAIL)
-]
-RECOMMENDATIONS = [(d.value, d.label) for d in (Review.Decision.SUPPORT, Review.Decision.REJECT)]
-
 
 # ---------------------------------------------------------------------------------------------
 # Who sees what of a review
@@ -162,17 +127,6 @@ REVIEW_SORTING = Sorting(
     },
     default=("-deadline",),
     tiebreak=("-pk",),
-)
-
-EXPERT_SORTING = Sorting(
-    {
-        "name": ("name_sort", "name"),
-        "code": ("code",),
-        "affiliation": ("is_external", "unit__code", "affiliation"),
-        "rank": SortColumn(("rank",), descending_first=True),
-        "active": SortColumn(("is_active",), descending_first=True),
-    },
-    default=("name_sort", "name"),
 )
 
 
@@ -393,11 +347,6 @@ def detail_context(request: SignedInRequest, review: Review) -> dict[str, Any]:
     return context
 
 
-def number(value: Decimal | None) -> str:
-    """A score as people write it: 8.5, 8, 10 (not 8.50, 8.00 or 1E+1)."""
-    return "" if value is None else format(value.normalize(), "f")
-
-
 def outcome_context(result: Outcome, criteria: list[Criterion]) -> dict[str, Any]:
     """The outcome with each reviewer's scores in the criteria's order, and the suggestion in words."""
     rows = []
@@ -585,10 +534,6 @@ MEMBER_STEPS: dict[str, Step] = {
 }
 
 
-def refused(request: HttpRequest, sentence: str, *, status: int = 403, **context: Any) -> HttpResponse:
-    return render(request, "reviews/refused.html", {"sentence": sentence, **context}, status=status)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_step(request: SignedInRequest, pk: int, step: str, member_pk: int | None = None) -> HttpResponse:
@@ -629,469 +574,3 @@ def review_step(request: SignedInRequest, pk: int, step: str, member_pk: int | N
         context |= {"criteria": criteria, **outcome_context(outcome(review, members, criteria), criteria)}
     template = "reviews/step.html#form" if is_htmx(request) else "reviews/step.html"
     return render(request, template, context)
-
-
-# ---------------------------------------------------------------------------------------------
-# The expert pool (office administrators)
-
-
-def _admin_institution(user: Any) -> Institution:
-    if not has_perm(user, Perm.MANAGE_REFERENCE) or user.institution is None:
-        raise PermissionDenied
-    return user.institution
-
-
-def _expert_for(user: Any, pk: Any) -> Expert:
-    institution = _admin_institution(user)
-    try:
-        return Expert.objects.select_related("unit", "supervisor", "user").get(pk=pk, institution=institution)
-    except (ValueError, TypeError, Expert.DoesNotExist) as exc:
-        raise Http404 from exc
-
-
-@login_required
-@require_GET
-def expert_list(request: SignedInRequest) -> HttpResponse:
-    institution = _admin_institution(request.user)
-    experts = Expert.objects.filter(institution=institution)
-    form = ExpertFilterForm(
-        request.GET or None,
-        disciplines=Discipline.objects.filter(pk__in=experts.values("disciplines")).order_by("code"),
-    )
-    form.is_valid()
-    data = form.cleaned_data if form.is_bound else {}
-    if data.get("q"):
-        q = data["q"].strip()
-        experts = experts.filter(
-            Q(name__icontains=q) | Q(name_en__icontains=q) | Q(code__icontains=q) | Q(affiliation__icontains=q)
-        )
-    if data.get("external"):
-        experts = experts.filter(is_external=data["external"] == "external")
-    if data.get("discipline"):
-        experts = experts.filter(
-            pk__in=Expert.disciplines.through.objects.filter(discipline=data["discipline"]).values("expert")
-        )
-    if data.get("active"):
-        experts = experts.filter(is_active=data["active"] == "yes")
-    sort = EXPERT_SORTING.from_request(request)
-    experts = EXPERT_SORTING.order(experts.select_related("unit").prefetch_related("disciplines"), sort)
-    context = {
-        "form": form,
-        "sort": sort,
-        "filtered": any(data.get(name) for name in ("q", "external", "discipline", "active")),
-        **paginate(request, experts),
-    }
-    return render(request, "reviews/experts.html#rows" if is_htmx(request) else "reviews/experts.html", context)
-
-
-def _expert_form(institution: Institution, data: Any = None, **kwargs: Any) -> ExpertForm:
-    return ExpertForm(
-        data,
-        units=Unit.objects.filter(institution=institution).order_by("code"),
-        supervisors=Supervisor.objects.filter(institution=institution).order_by("name_sort", "name", "staff_no"),
-        disciplines=Discipline.objects.filter(is_active=True).order_by("code"),
-        languages=settings.LANGUAGES,
-        **kwargs,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def expert_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
-    """A new expert (no pk) or an expert's details."""
-    user = request.user
-    institution = _admin_institution(user)
-    expert = _expert_for(user, pk) if pk is not None else None
-    initial = ExpertForm.initial_for(expert) if expert is not None else None
-    form = _expert_form(institution, request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.expert_save(
-                institution=institution,
-                expert=expert,
-                disciplines=form.cleaned_data["disciplines"],
-                by=user,
-                **form.service_fields(),
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("%(name)s is saved in the pool.") % {"name": saved.name})
-            return redirect_after_post(request, reverse("reviews:expert-detail", args=[saved.pk]))
-    return render(request, "reviews/expert_form.html", {"form": form, "expert": expert})
-
-
-def _relation_form(institution: Institution, data: Any = None) -> RelationForm:
-    return RelationForm(
-        data,
-        units=Unit.objects.filter(institution=institution).order_by("code"),
-        supervisors=Supervisor.objects.filter(institution=institution).order_by("name_sort", "name", "staff_no"),
-    )
-
-
-def _expert_context(
-    request: SignedInRequest, expert: Expert, relation_form: RelationForm | None = None
-) -> dict[str, Any]:
-    institution = _admin_institution(request.user)
-    hidden = conflicted_review_ids(request.user)
-    return {
-        "expert": expert,
-        "disciplines": list(expert.disciplines.order_by("code")),
-        "relations": list(expert.relations.select_related("person", "supervisor", "unit")),
-        "relation_form": relation_form or _relation_form(institution),
-        # Not the panels of reviews the user has a conflict in: that would name their reviewers.
-        "memberships": list(
-            expert.memberships.exclude(review_id__in=hidden).select_related("review").order_by("-review__deadline")
-        ),
-        "timeline": timeline(expert, names_experts=True),  # the pool's page: office administrators only
-    }
-
-
-@login_required
-@require_GET
-def expert_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    expert = _expert_for(request.user, pk)
-    return render(request, "reviews/expert.html", _expert_context(request, expert))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def expert_relation(request: SignedInRequest, pk: int) -> HttpResponse:
-    """Records a relation that conflicts the expert out of reviews of a party."""
-    user = request.user
-    expert = _expert_for(user, pk)
-    institution = _admin_institution(user)
-    form = _relation_form(institution, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        person = None
-        try:
-            if data["postdoc_no"].strip():
-                appointment = (
-                    Appointment.objects.filter(institution=institution, postdoc_no=data["postdoc_no"].strip())
-                    .select_related("person")
-                    .first()
-                )
-                if appointment is None:
-                    raise DomainError(
-                        _("No postdoc numbered %(no)s in this institution.") % {"no": data["postdoc_no"].strip()},
-                        field="postdoc_no",
-                    )
-                person = appointment.person
-            services.relation_record(
-                expert=expert,
-                kind=data["kind"],
-                on=data["on"],
-                person=person,
-                supervisor=data["supervisor"],
-                unit=data["unit"],
-                declared_by=data["declared_by"],
-                note=data["note"],
-                by=user,
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("The relation is recorded; draws avoid it from now on."))
-            return redirect_after_post(request, reverse("reviews:expert-detail", args=[expert.pk]))
-    if is_htmx(request):
-        return render(request, "reviews/expert.html#relation-form", {"expert": expert, "relation_form": form})
-    return render(request, "reviews/expert.html", _expert_context(request, expert, form))
-
-
-# ---------------------------------------------------------------------------------------------
-# Panel rules and scoring forms (office administrators)
-
-
-def _rules_context(institution: Institution) -> dict[str, Any]:
-    rules = {r.kind: r for r in KindRules.objects.filter(institution=institution).select_related("form")}
-    return {
-        "kinds": [
-            {"kind": kind, "label": label, "rules": rules.get(kind), "url": reverse("reviews:rules-edit", args=[kind])}
-            for kind, label in Kind.choices
-        ],
-        "forms": list(
-            Form.objects.filter(institution=institution).prefetch_related(
-                Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk"))
-            )
-        ),
-    }
-
-
-@login_required
-@require_GET
-def rules_list(request: SignedInRequest) -> HttpResponse:
-    institution = _admin_institution(request.user)
-    return render(request, "reviews/rules.html", _rules_context(institution))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def rules_edit(request: SignedInRequest, kind: str) -> HttpResponse:
-    user = request.user
-    institution = _admin_institution(user)
-    if kind not in Kind.values:
-        raise Http404
-    rules = KindRules.objects.filter(institution=institution, kind=kind).first()
-    form = KindRulesForm(
-        request.POST if request.method == "POST" else None,
-        forms_qs=Form.objects.filter(institution=institution),
-        rules=rules,
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.kind_rules_save(
-                institution=institution,
-                kind=kind,
-                form=data["form"],
-                collaboration_window_years=data["collaboration_window_years"],
-                by=user,
-                **{name: data[name] for name in KindRulesForm.RULES},
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("The panel rules for %(kind)s are saved.") % {"kind": Kind(kind).label})
-            return redirect_after_post(request, reverse("reviews:rules"))
-    context = {"form": form, "kind": kind, "kind_label": Kind(kind).label, "action_url": request.path}
-    return render(request, "reviews/rules_edit.html#form" if is_htmx(request) else "reviews/rules_edit.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def form_new(request: SignedInRequest) -> HttpResponse:
-    user = request.user
-    institution = _admin_institution(user)
-    form = FormCreateForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            created = services.form_create(
-                institution=institution,
-                name=data["name"],
-                criteria=data["criteria"],
-                outcome=data["outcome"],
-                hides_subject=data["hides_subject"],
-                thresholds=form.thresholds(),
-                disagreement_points=data["disagreement_points"],
-                by=user,
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("The scoring form “%(name)s” is created.") % {"name": created.name})
-            return redirect_after_post(request, reverse("reviews:rules"))
-    return render(request, "reviews/form_new.html", {"form": form})
-
-
-# ---------------------------------------------------------------------------------------------
-# The expert's side: assignments (with an account) and the signed link (without one)
-
-
-def _overall_choices(review: Review) -> list[tuple[str, Any]]:
-    return RECOMMENDATIONS if review.form.outcome == Form.Outcome.RECOMMENDATION else GRADES
-
-
-def expert_view_context(member: Member) -> dict[str, Any]:
-    """What the expert sees of the review: the subject unless the review hides it, and fellow
-    members unless a blind review is still running. Never another expert's scores."""
-    review = Review.objects.select_related(
-        "form", "appointment__person", "appointment__station", "appointment__primary_supervisor",
-        "evaluation__station", "application__discipline", "application__unit",
-    ).get(pk=member.review_id)  # fmt: skip
-    member.review = review
-    criteria = list(review.form.criteria.all())
-    parties = subject_parties(review)
-    context: dict[str, Any] = {
-        "member": member,
-        "review": review,
-        "criteria": criteria,
-        "identity": sees_subject_identity(member),
-        "disciplines": list(Discipline.objects.filter(pk__in=parties.disciplines).order_by("code")),
-        "fellows": None,
-        "can_score": review.status == Status.OPEN
-        and member.status == Member.Status.INVITED
-        and timezone.localdate() <= review.deadline,
-        "can_decline": review.status in (Status.DRAFT, Status.OPEN) and member.status == Member.Status.INVITED,
-    }
-    if sees_fellow_members(member):
-        context["fellows"] = [
-            m.expert for m in review.members.select_related("expert").exclude(pk=member.pk).order_by("pk") if m.counts
-        ]
-    if member.status == Member.Status.SUBMITTED:
-        values = {s.criterion_id: s.value for s in member.scores.all()}
-        context["submitted"] = [(c, number(values.get(c.pk))) for c in criteria]
-        if len(values) == len(criteria):
-            context["weighted"] = weighted_score(values, criteria)
-    return context
-
-
-def _scoring(
-    request: HttpRequest, member: Member, *, by: Any, action_url: str, decline_url: str, extra: dict[str, Any]
-) -> HttpResponse:
-    context = {**expert_view_context(member), "action_url": action_url, "decline_url": decline_url, **extra}
-    review = context["review"]
-    form = ScoreForm(
-        request.POST if request.method == "POST" else None,
-        criteria=context["criteria"],
-        overall=_overall_choices(review),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.scores_submit(
-                member=member,
-                values=form.values(),
-                overall=form.cleaned_data["overall"],
-                comments=form.cleaned_data["comments"],
-                by=by,
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, _("Thank you: your scores are submitted. They are final."))
-            return redirect_after_post(request, action_url)
-    context["form"] = form
-    return render(request, "reviews/score.html#scoring" if is_htmx(request) else "reviews/score.html", context)
-
-
-def _decline(
-    request: HttpRequest,
-    member: Member,
-    *,
-    by: Any,
-    done: Callable[[], HttpResponse],
-    action_url: str,
-    extra: dict[str, Any],
-) -> HttpResponse:
-    form = ExpertDeclineForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_decline(
-                member=member,
-                reason=form.cleaned_data["reason"],
-                conflict=form.cleaned_data["conflict"],
-                by=by,
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            return done()
-    context = {**expert_view_context(member), "form": form, "action_url": action_url, **extra}
-    return render(request, "reviews/decline.html#form" if is_htmx(request) else "reviews/decline.html", context)
-
-
-@login_required
-@require_GET
-def assignment_list(request: SignedInRequest) -> HttpResponse:
-    members = assignments(request.user).order_by("-review__deadline", "-pk")
-    context = paginate(request, members)
-    context["rows"] = [{"member": m, "identity": sees_subject_identity(m)} for m in context["page_obj"].object_list]
-    return render(request, "reviews/assignments.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def assignment_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    member = get_assignment_for_user(request.user, pk)
-    return _scoring(
-        request,
-        member,
-        by=request.user,  # the signed-in expert themselves (services.is_the_expert)
-        action_url=reverse("reviews:assignment", args=[member.pk]),
-        decline_url=reverse("reviews:assignment-decline", args=[member.pk]),
-        extra={"back_url": reverse("reviews:assignments")},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def assignment_decline(request: SignedInRequest, pk: int) -> HttpResponse:
-    member = get_assignment_for_user(request.user, pk)
-    url = reverse("reviews:assignment", args=[member.pk])
-
-    def done() -> HttpResponse:
-        messages.success(request, _("The office is told that you cannot review this."))
-        return redirect_after_post(request, url)
-
-    return _decline(
-        request,
-        member,
-        by=request.user,
-        done=done,
-        action_url=reverse("reviews:assignment-decline", args=[member.pk]),
-        extra={"back_url": url},
-    )
-
-
-# ---- the signed link: no account, no office navigation ---------------------------------------
-
-
-def _link_headers(response: HttpResponse) -> HttpResponse:
-    # The token is the expert's key: never sent to another site as a referrer, never indexed.
-    # ("no-referrer" would make the browser send `Origin: null`, which CSRF checks refuse.)
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-# The link's pages are the expert's, whoever else is signed in on this browser: rendered as for a
-# visitor, base.html shows no office navigation, account or sign-out, only the language switch.
-LINK_CONTEXT = {"user": AnonymousUser(), "link_page": True}
-
-
-def _refusal_status(token: str) -> int:
-    """410 Gone for a link that worked once (withdrawn, expired, closed); 403 for anything else."""
-    try:
-        data = signing.loads(token, salt=links.SALT)
-        review_status = Member.objects.filter(pk=int(data["m"])).values_list("review__status", flat=True).get()
-    except (signing.BadSignature, KeyError, TypeError, ValueError, Member.DoesNotExist):
-        return 403
-    return 403 if review_status == Status.DRAFT else 410
-
-
-def _member_for_link(request: HttpRequest, token: str) -> Member | HttpResponse:
-    try:
-        return links.member_for_token(token)
-    except DomainError as error:
-        return _link_headers(refused(request, error.message, status=_refusal_status(token), **LINK_CONTEXT))
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def link_page(request: HttpRequest, token: str) -> HttpResponse:
-    member = _member_for_link(request, token)
-    if isinstance(member, HttpResponse):
-        return member
-    url = reverse("reviews:link", args=[token])
-    response = _scoring(
-        request,
-        member,
-        by=services.ExpertActor(member),
-        action_url=url,
-        decline_url=reverse("reviews:link-decline", args=[token]),
-        extra=LINK_CONTEXT,
-    )
-    return _link_headers(response)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def link_decline(request: HttpRequest, token: str) -> HttpResponse:
-    member = _member_for_link(request, token)
-    if isinstance(member, HttpResponse):
-        return member
-
-    def done() -> HttpResponse:
-        # The link stops working now: the confirmation is this page, not a redirect to it.
-        return render(request, "reviews/declined.html", {**LINK_CONTEXT, "member": member})
-
-    response = _decline(
-        request,
-        member,
-        by=services.ExpertActor(member),
-        done=done,
-        action_url=reverse("reviews:link-decline", args=[token]),
-        extra={**LINK_CONTEXT, "back_url": reverse("reviews:link", args=[token])},
-    )
-    return _link_headers(response)
