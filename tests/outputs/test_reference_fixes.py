@@ -9,7 +9,8 @@ import pytest
 
 from outputs import identifiers
 from outputs.names import EXACT, find, match, name_forms
-from outputs.parsers import BIBTEX, CSL_JSON, NOTEEXPRESS, REFER, REFWORKS, RIS, TEXT, parse, plain
+from outputs.parsers import BIBTEX, CSL_JSON, NOTEEXPRESS, REFER, REFWORKS, RIS, TEXT, parse
+from outputs.parsers.reading import plain
 
 CANNOT_BE_READ = "it cannot be read; check it in the reference manager and export it again."
 
@@ -262,16 +263,16 @@ def test_a_huge_author_list_is_read_whole():
 
 
 def test_an_unexpected_error_refuses_that_entry_alone(monkeypatch, caplog):
-    from outputs import parsers
+    from outputs.parsers import bibtex
 
-    real = parsers._bibtex_fields
+    real = bibtex._bibtex_fields
 
     def failing(index, label, entry, parsed):
         if entry.key == "bad":
             raise RuntimeError("boom")
         return real(index, label, entry, parsed)
 
-    monkeypatch.setattr(parsers, "_bibtex_fields", failing)
+    monkeypatch.setattr(bibtex, "_bibtex_fields", failing)
     text = "@article{good, author={X}, title={T}, year={2024}}\n@article{bad, author={X}, title={U}, year={2024}}"
     with caplog.at_level(logging.ERROR, logger="outputs.parsers"):
         parsed = parse(text, BIBTEX)
