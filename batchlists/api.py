@@ -14,16 +14,17 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from api import schemas as s
 from appointments.models import Appointment
+from batchlists import schemas as s
 from batchlists import services
 from batchlists.models import BatchList, BatchRow
+from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from core.errors import DomainError
 
 router = Router(tags=["award lists"])
 
 LIST_RELATED = ("programme__funder", "created_by")
-CONFIRM_ERRORS: dict[int, Any] = {**s.CHANGE_ERRORS, 400: s.ConfirmRefusalOut}
+CONFIRM_ERRORS: dict[int, Any] = {**CHANGE_ERRORS, 400: s.ConfirmRefusalOut}
 
 
 def _user(request: HttpRequest) -> Any:
@@ -89,8 +90,8 @@ def _detail(request: HttpRequest, list_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/award-lists", response={200: s.Page[s.BatchListOut], **s.READ_ERRORS})
-def award_lists(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.BatchListFilters]) -> dict[str, Any]:
+@router.get("/award-lists", response={200: Page[s.BatchListOut], **READ_ERRORS})
+def award_lists(request: HttpRequest, paging: Query[Paging], filters: Query[s.BatchListFilters]) -> dict[str, Any]:
     """The institution's uploaded award lists, newest first; for office administrators, empty for others."""
     queryset = _visible(request)
     if filters.status:
@@ -103,13 +104,13 @@ def award_lists(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.
     return {"count": count, "items": [s.batch_list_out(row) for row in rows]}
 
 
-@router.get("/award-lists/{list_id}", response={200: s.BatchListDetailOut, **s.RECORD_ERRORS})
+@router.get("/award-lists/{list_id}", response={200: s.BatchListDetailOut, **RECORD_ERRORS})
 def award_list(request: HttpRequest, list_id: int) -> dict[str, Any]:
     """One list with the institution's rows: how each matched, its candidates, the decision and the award."""
     return _detail(request, list_id)
 
 
-@router.post("/award-lists/{list_id}/rows/{row_id}/choose", response={200: s.BatchListDetailOut, **s.CHANGE_ERRORS})
+@router.post("/award-lists/{list_id}/rows/{row_id}/choose", response={200: s.BatchListDetailOut, **CHANGE_ERRORS})
 def award_list_row_choose(
     request: HttpRequest, list_id: int, row_id: int, payload: s.BatchRowChooseIn
 ) -> dict[str, Any]:
@@ -145,7 +146,7 @@ def award_list_confirm(request: HttpRequest, list_id: int, payload: s.BatchListC
     return _detail(request, list_id)
 
 
-@router.post("/award-lists/{list_id}/discard", response={200: s.BatchListDetailOut, **s.CHANGE_ERRORS})
+@router.post("/award-lists/{list_id}/discard", response={200: s.BatchListDetailOut, **CHANGE_ERRORS})
 def award_list_discard(request: HttpRequest, list_id: int) -> dict[str, Any]:
     """Sets a list aside without awarding anything (a wrong programme, a second upload)."""
     services.batch_list_discard(batch_list=_list(request, list_id), by=_user(request))

@@ -20,7 +20,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import sees_whole_institution
-from api.schemas import (
+from audit.models import AuditEvent
+from audit.timeline import EVENT_LABELS
+from catalogue.models import Discipline, Unit
+from core.api_schemas import (
     CHANGE_ERRORS,
     NO_NUL_PATTERN,
     READ_ERRORS,
@@ -32,9 +35,6 @@ from api.schemas import (
     example,
     text,
 )
-from audit.models import AuditEvent
-from audit.timeline import EVENT_LABELS
-from catalogue.models import Discipline, Unit
 from core.errors import DomainError
 from establishment import services
 from establishment.checklist import checklist

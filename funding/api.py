@@ -17,16 +17,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from accounts.access import can_manage_appointment, get_appointment_for_user, sees_whole_institution
-from api import schemas as s
 from appointments.models import Appointment
+from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging, page
 from core.errors import DomainError
 from funding import access, services
+from funding import schemas as s
 from funding.forms import funder_order, visible_funders, visible_programmes
 from funding.models import Funder, GradeAmount, LevelRule, Programme, Project
 
@@ -42,11 +43,6 @@ FIELD_ALIASES = {"funder_ref": "funder_id", "programme_ref": "programme_id"}
 
 def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
-
-
-def _page(queryset: QuerySet[Any], paging: s.Paging, out: Any) -> dict[str, Any]:
-    count = queryset.count()
-    return {"count": count, "items": [out(row) for row in queryset[paging.offset : paging.offset + paging.limit]]}
 
 
 def _refuse_others(user: Any, holder: Appointment) -> None:
@@ -115,8 +111,8 @@ def _renamed(aliases: dict[str, str] | None = None) -> Iterator[None]:
 # Projects -------------------------------------------------------------------------------------
 
 
-@router.get("/projects", response={200: s.Page[s.ProjectOut], **s.READ_ERRORS})
-def projects(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.ProjectFilters]) -> dict[str, Any]:
+@router.get("/projects", response={200: Page[s.ProjectOut], **READ_ERRORS})
+def projects(request: HttpRequest, paging: Query[Paging], filters: Query[s.ProjectFilters]) -> dict[str, Any]:
     """The projects whose holders you see, awarded ones newest first, then the applications and refusals
     (no award date) by number."""
     queryset = access.visible_projects(_user(request))
@@ -139,10 +135,10 @@ def projects(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.Pro
         text = filters.q.strip()
         queryset = queryset.filter(Q(project_no__icontains=text) | Q(title__icontains=text))
     queryset = queryset.select_related(*RELATED).order_by(F("awarded_on").desc(nulls_last=True), "project_no", "pk")
-    return _page(queryset, paging, s.project_out)
+    return page(queryset, paging, s.project_out)
 
 
-@router.get("/projects/{project_id}", response={200: s.ProjectOut, **s.RECORD_ERRORS})
+@router.get("/projects/{project_id}", response={200: s.ProjectOut, **RECORD_ERRORS})
 def project(request: HttpRequest, project_id: int) -> dict[str, Any]:
     return s.project_out(_project(request, project_id))
 
@@ -221,7 +217,7 @@ def project_award(request: HttpRequest, project_id: int, payload: s.ProjectAward
     return _fresh(request, project)
 
 
-@router.post("/projects/{project_id}/reject", response={200: s.ProjectOut, **s.CHANGE_ERRORS})
+@router.post("/projects/{project_id}/reject", response={200: s.ProjectOut, **CHANGE_ERRORS})
 def project_reject(request: HttpRequest, project_id: int, payload: s.ProjectDecisionIn) -> dict[str, Any]:
     """The application was not funded (on the day the decision was made known)."""
     project = _project_to_change(request, project_id)
@@ -230,7 +226,7 @@ def project_reject(request: HttpRequest, project_id: int, payload: s.ProjectDeci
     return _fresh(request, project)
 
 
-@router.post("/projects/{project_id}/complete", response={200: s.ProjectOut, **s.CHANGE_ERRORS})
+@router.post("/projects/{project_id}/complete", response={200: s.ProjectOut, **CHANGE_ERRORS})
 def project_complete(request: HttpRequest, project_id: int, payload: s.ProjectDecisionIn) -> dict[str, Any]:
     """The project concluded (结题)."""
     project = _project_to_change(request, project_id)
@@ -239,7 +235,7 @@ def project_complete(request: HttpRequest, project_id: int, payload: s.ProjectDe
     return _fresh(request, project)
 
 
-@router.post("/projects/{project_id}/terminate", response={200: s.ProjectOut, **s.CHANGE_ERRORS})
+@router.post("/projects/{project_id}/terminate", response={200: s.ProjectOut, **CHANGE_ERRORS})
 def project_terminate(request: HttpRequest, project_id: int, payload: s.ProjectTerminateIn) -> dict[str, Any]:
     """The project was stopped before its end (终止), with the reason; it keeps counting as awarded."""
     project = _project_to_change(request, project_id)
@@ -292,8 +288,8 @@ def project_update(request: HttpRequest, project_id: int, payload: s.ProjectUpda
 # The funding reference --------------------------------------------------------------------------
 
 
-@router.get("/level-rules", response={200: s.Page[s.LevelRuleOut], **s.READ_ERRORS}, tags=["funding"])
-def level_rules(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
+@router.get("/level-rules", response={200: Page[s.LevelRuleOut], **READ_ERRORS}, tags=["funding"])
+def level_rules(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     """The institution's level for each funder (programme null) and for programmes with a rule of their own,
     which wins; for administrators and leadership, empty for the others."""
     user = _user(request)
@@ -303,20 +299,20 @@ def level_rules(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]
     queryset = queryset.select_related("funder", "programme").order_by(
         "funder__code", F("programme__code").asc(nulls_first=True), "pk"
     )
-    return _page(queryset, paging, s.level_rule_out)
+    return page(queryset, paging, s.level_rule_out)
 
 
-@router.get("/funders", response={200: s.Page[s.FunderOut], **s.READ_ERRORS}, tags=["funding"])
-def funders(request: HttpRequest, paging: Query[s.Paging]) -> dict[str, Any]:
+@router.get("/funders", response={200: Page[s.FunderOut], **READ_ERRORS}, tags=["funding"])
+def funders(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     """The shipped catalogue of funders, then the institution's own; national bodies first."""
     queryset = visible_funders(_user(request).institution_id).order_by(
         F("institution_id").asc(nulls_first=True), *funder_order(), "pk"
     )
-    return _page(queryset, paging, s.funder_out)
+    return page(queryset, paging, s.funder_out)
 
 
-@router.get("/programmes", response={200: s.Page[s.ProgrammeOut], **s.READ_ERRORS}, tags=["funding"])
-def programmes(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.ProgrammeFilters]) -> dict[str, Any]:
+@router.get("/programmes", response={200: Page[s.ProgrammeOut], **READ_ERRORS}, tags=["funding"])
+def programmes(request: HttpRequest, paging: Query[Paging], filters: Query[s.ProgrammeFilters]) -> dict[str, Any]:
     """The funders' programmes with their rules and what each grade paid, by year."""
     queryset = visible_programmes(_user(request).institution_id)
     if filters.funder:
@@ -325,4 +321,4 @@ def programmes(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.P
     queryset = queryset.prefetch_related(Prefetch("amounts", queryset=amounts)).order_by(
         F("funder__institution_id").asc(nulls_first=True), "funder__code", "code", "pk"
     )
-    return _page(queryset, paging, s.programme_out)
+    return page(queryset, paging, s.programme_out)

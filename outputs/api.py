@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
 
 from accounts.access import get_appointment_for_user
-from api import schemas as s
 from appointments.models import Appointment
+from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from core.errors import DomainError
 from outputs import identifiers, importing, parsers, services
+from outputs import schemas as s
 from outputs.models import Output
 from outputs.views import get_output_for_user, visible_outputs
 
@@ -55,8 +56,8 @@ def _details(payload: Any, given: set[str] | None = None) -> dict[str, Any]:
     return data
 
 
-@router.get("/outputs", response={200: s.Page[s.OutputOut], **s.READ_ERRORS})
-def outputs(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.OutputFilters]) -> dict[str, Any]:
+@router.get("/outputs", response={200: Page[s.OutputOut], **READ_ERRORS})
+def outputs(request: HttpRequest, paging: Query[Paging], filters: Query[s.OutputFilters]) -> dict[str, Any]:
     """The outputs of the stays you see, newest first."""
     queryset = visible_outputs(_user(request))
     # An explicit allow-list: request data never becomes ORM keyword arguments.
@@ -79,12 +80,12 @@ def outputs(request: HttpRequest, paging: Query[s.Paging], filters: Query[s.Outp
     return {"count": count, "items": [s.output_out(row) for row in rows]}
 
 
-@router.get("/outputs/{output_id}", response={200: s.OutputOut, **s.RECORD_ERRORS})
+@router.get("/outputs/{output_id}", response={200: s.OutputOut, **RECORD_ERRORS})
 def output(request: HttpRequest, output_id: int) -> dict[str, Any]:
     return s.output_out(get_output_for_user(_user(request), output_id))
 
 
-@router.post("/appointments/{appointment_id}/outputs", response={201: s.OutputOut, **s.CHANGE_ERRORS})
+@router.post("/appointments/{appointment_id}/outputs", response={201: s.OutputOut, **CHANGE_ERRORS})
 def output_record(request: HttpRequest, appointment_id: int, payload: s.OutputIn) -> Status[dict[str, Any]]:
     """Records an output on a postdoc's stay; its phase (before entry, in station, after the stay) follows from
     its date. The same DOI, or the same title for the same kind, is refused for the same person, naming it."""
@@ -95,7 +96,7 @@ def output_record(request: HttpRequest, appointment_id: int, payload: s.OutputIn
     return Status(201, _fresh(created))
 
 
-@router.post("/outputs/{output_id}/update", response={200: s.OutputOut, **s.CHANGE_ERRORS})
+@router.post("/outputs/{output_id}/update", response={200: s.OutputOut, **CHANGE_ERRORS})
 def output_update(request: HttpRequest, output_id: int, payload: s.OutputUpdateIn) -> dict[str, Any]:
     """Changes an output's details (only the fields given), under the same rules as when it was recorded."""
     output = _output_to_change(request, output_id)
@@ -103,7 +104,7 @@ def output_update(request: HttpRequest, output_id: int, payload: s.OutputUpdateI
     return _fresh(output)
 
 
-@router.post("/outputs/{output_id}/remove", response={200: s.OutputOut, **s.CHANGE_ERRORS})
+@router.post("/outputs/{output_id}/remove", response={200: s.OutputOut, **CHANGE_ERRORS})
 def output_remove(request: HttpRequest, output_id: int) -> dict[str, Any]:
     """Removes an output recorded in error; answers what it was (the audit trail keeps it too)."""
     output = _output_to_change(request, output_id)
@@ -112,7 +113,7 @@ def output_remove(request: HttpRequest, output_id: int) -> dict[str, Any]:
     return was
 
 
-@router.post("/appointments/{appointment_id}/outputs/import", response={200: s.ImportPreviewOut, **s.CHANGE_ERRORS})
+@router.post("/appointments/{appointment_id}/outputs/import", response={200: s.ImportPreviewOut, **CHANGE_ERRORS})
 def output_import_preview(request: HttpRequest, appointment_id: int, file: File[UploadedFile]) -> dict[str, Any]:
     """Reads a file of references (multipart `file`: .bib, .ris, .json, .enw, .nbib or .txt from Web of Science, PubMed, CNKI or Wanfang, UTF-8,
     at most 1 MB) for the postdoc's stay and answers each entry as importable (with the postdoc's position found
@@ -139,9 +140,7 @@ def output_import_preview(request: HttpRequest, appointment_id: int, file: File[
     }
 
 
-@router.post(
-    "/appointments/{appointment_id}/outputs/import/confirm", response={201: s.ImportDoneOut, **s.CHANGE_ERRORS}
-)
+@router.post("/appointments/{appointment_id}/outputs/import/confirm", response={201: s.ImportDoneOut, **CHANGE_ERRORS})
 def output_import_confirm(
     request: HttpRequest, appointment_id: int, payload: s.ImportConfirmIn
 ) -> Status[dict[str, Any]]:

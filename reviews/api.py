@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import can_manage_appointment, get_appointment_for_user, sees_whole_institution
-from api.schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Day, Page, Paging, RequestBody, example, text
+from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Day, Page, Paging, RequestBody, example, text
 from reviews import services
 from reviews.access import get_review_for_user, sees_panel, visible_reviews
 from reviews.models import Expert, Member, Review

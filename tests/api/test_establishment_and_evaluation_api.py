@@ -592,12 +592,13 @@ def test_the_choice_types_mirror_the_models() -> None:
     from establishment import api as establishment_api
     from establishment.checklist import TITLES
     from establishment.models import Document
-    from stations import api as stations_api
+    from stations import schemas as stations_schemas
 
     assert set(get_args(establishment_api.ApplicationStatusValue)) == set(Application.Status.values)
     assert set(get_args(establishment_api.DocumentKindValue)) == set(Document.Kind.values)
     item_keys = establishment_api.ChecklistItemOut.model_fields["key"].annotation
     assert set(get_args(item_keys)) == set(TITLES)
-    assert set(get_args(stations_api.EvaluationKindValue)) == set(Evaluation.Kind.values)
-    assert set(get_args(stations_api.ActionValue)) == set(Evaluation.Action.values) - {""}
-    assert set(get_args(stations_api.StationStatusValue)) == set(Station.Status.values)
+    assert set(get_args(stations_schemas.EvaluationKindValue)) == set(Evaluation.Kind.values)
+    assert set(get_args(stations_schemas.ActionValue)) == set(Evaluation.Action.values) - {""}
+    assert set(get_args(stations_schemas.StationStatusValue)) == set(Station.Status.values)
+    assert set(get_args(stations_schemas.EvaluationGradeValue)) == set(Evaluation.Grade.values)

@@ -9,9 +9,9 @@ from typing import Any, get_args
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from api.schemas import OutputOut
 from audit.models import AuditEvent
 from outputs.models import Output
+from outputs.schemas import OutputOut
 from tests.api.conftest import PERSONAS, ApiClient
 from tests.outputs.conftest import record
 from tests.outputs.test_import_preview import MIXED

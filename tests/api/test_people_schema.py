@@ -1,4 +1,4 @@
-"""schemathesis on the admission and personal-details operations (api/people.py), for every persona.
+"""schemathesis on the admission and personal-details operations (appointments/api.py, people/api.py), for every persona.
 
 The same configuration as test_schema_conformance.py (its checks include "negative_data_rejection":
 an invalid request accepted fails the test), with the people in paths aimed at real ones: the

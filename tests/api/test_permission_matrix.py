@@ -23,12 +23,12 @@ from django.db.models import Model, Q
 from django.test.client import Client
 
 from api.api import api
-from api.schemas import MAX_LIMIT
 from appointments.models import Appointment
 from appointments.services import assessment_record
 from audit.models import AuditEvent
 from batchlists.models import BatchList, BatchRow
 from catalogue.models import Discipline
+from core.api_schemas import MAX_LIMIT
 from establishment.models import Application, Round
 from funding.catalogue import default_levels
 from funding.models import Funder, Programme, Project
@@ -570,7 +570,7 @@ EXPECTATIONS: dict[str, Listing | Reading | Change | Figures | CoveredElsewhere]
     "POST /appointments/{appointment_id}/outputs/import/confirm": CoveredElsewhere(
         "tests/api/test_output_import_api.py"
     ),
-    # Admissions to the appointment's station and its person's details (api/people.py, docs/decisions/0019):
+    # Admissions to the appointment's station and its person's details (appointments/api.py and people/api.py, docs/decisions/0019):
     # those who manage the station or one of the person's stays change them, the others who see them may not.
     "POST /stations/{station_code}/admissions": Change(
         ADMISSION, done=201, prepare=a_supervisor_to_admit_with, refusal="You may not admit postdocs to this station."

@@ -157,7 +157,7 @@ def test_out_of_range_ids_are_404_not_500(api_as, world):
 def test_the_choice_types_mirror_the_models():
     from typing import get_args
 
-    from api import schemas
+    from appointments import schemas
     from appointments.models import Appointment, Assessment, Grade
 
     assert set(get_args(schemas.StatusValue)) == set(Appointment.Status.values)

@@ -161,7 +161,7 @@ def test_every_request_body_of_the_api_is_strict():
     from ninja.params.models import BodyModel
 
     from api.api import api
-    from api.schemas import RequestBody
+    from core.api_schemas import RequestBody
 
     loose = []
     for _prefix, router in api._routers:
@@ -172,7 +172,7 @@ def test_every_request_body_of_the_api_is_strict():
                         for name, field in model.model_fields.items():
                             if not (isinstance(field.annotation, type) and issubclass(field.annotation, RequestBody)):
                                 loose.append(f"{path} {name}")
-    assert not loose, f"bodies that do not derive from api.schemas.RequestBody: {loose}"
+    assert not loose, f"bodies that do not derive from core.api_schemas.RequestBody: {loose}"
 
 
 def test_a_text_field_states_its_limit_and_keeps_to_it(signed_in):
