@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from catalogue.models import Institution
-from core import demo
+from demo.story.reference import DEMO_CODE
 from exchange.exporter import export_workbook
 from exchange.importer import import_workbook
 from funding.models import Project
@@ -25,7 +25,7 @@ TODAY = "2026-11-28"
 
 def test_the_demo_export_imports_back_with_the_same_figures(tmp_path: Path) -> None:
     call_command("load_demo", "--today", TODAY, stdout=StringIO())
-    source = Institution.objects.get(code=demo.DEMO_CODE)
+    source = Institution.objects.get(code=DEMO_CODE)
     admin = User.objects.get(username="admin")
     path = tmp_path / "demo.xlsx"
     rows = export_workbook(path=path, institution=source, user=admin)

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from appointments.models import Appointment, Assessment
 from audit.models import AuditEvent
 from catalogue.models import Discipline, Institution
-from core.dataset import generate_dataset
 from core.idnumbers import resident_id_problem
+from demo.dataset import generate_dataset
 from funding.models import Project
 from people.models import Person
 from reports.selectors import headline_figures

@@ -19,9 +19,12 @@ from accounts.models import User
 from appointments.models import Appointment, Assessment, Extension, Grade, PolicyException
 from audit.models import AuditEvent
 from catalogue.models import Discipline, Institution
-from core import demo
 from core.idnumbers import resident_id_problem
+from demo.story.build import build_plan
+from demo.story.plan import database_digest
+from demo.story.reference import CATALOGUE_CSV, DEMO_CODE, DEMO_NAME_ZH, SEED
 from funding.models import Level, Project
+from ops.checks import DEMO_ACCOUNTS
 from people.models import Person
 from stations.models import Station
 
@@ -35,7 +38,7 @@ def stats(*args: str) -> dict:
 
 
 def test_the_catalogue_ships_with_every_installation():
-    rows = list(csv.DictReader(demo.CATALOGUE_CSV.open(encoding="utf-8")))
+    rows = list(csv.DictReader(CATALOGUE_CSV.open(encoding="utf-8")))
     assert list(rows[0]) == ["code", "name_zh", "name_en", "edition", "source", "source_marker"]
     codes = {row["code"] for row in rows}
     medicine = {f"10{n:02d}" for n in range(1, 13)}
@@ -56,16 +59,16 @@ def test_the_catalogue_ships_with_every_installation():
 
 
 def test_the_plan_is_deterministic_and_meets_the_story_for_any_later_today():
-    plan = demo.build_plan()
-    assert plan.digest() == demo.build_plan().digest()
-    assert plan.digest() != demo.build_plan(seed=demo.SEED + 1).digest()
+    plan = build_plan()
+    assert plan.digest() == build_plan().digest()
+    assert plan.digest() != build_plan(seed=SEED + 1).digest()
     for today in (dt.date(2024, 6, 1), dt.date(2025, 3, 3)):
-        figures = demo.build_plan(today=today).figures()  # build_plan refuses to miss the story's figures
+        figures = build_plan(today=today).figures()  # build_plan refuses to miss the story's figures
         assert (figures["recruited"], figures["recruited_still_in_station"], figures["projects"]) == (642, 632, 1263)
 
 
 def test_the_plans_people_are_plausible_and_invented():
-    plan = demo.build_plan()
+    plan = build_plan()
     people = {a.person.key: a.person for a in plan.appointments}.values()
     assert all(
         resident_id_problem(p.id_number, p.birth_date) is None and p.id_number.startswith("50")
@@ -96,10 +99,10 @@ def test_load_demo_tells_the_story_through_the_services():
     # The day before the biology station opened, one doctoral discipline had no station.
     assert stats("--as-of", "2023-11-14")["coverage"]["missing"] == ["0710"]
 
-    institution = Institution.objects.get(code=demo.DEMO_CODE)
+    institution = Institution.objects.get(code=DEMO_CODE)
     appointments = Appointment.objects.filter(station__institution=institution)
-    plan = demo.build_plan(today=dt.date.fromisoformat(LOAD_TODAY))
-    assert demo.database_digest(institution) == plan.digest()
+    plan = build_plan(today=dt.date.fromisoformat(LOAD_TODAY))
+    assert database_digest(institution) == plan.digest()
     assert set(appointments.values_list("status", flat=True)) == set(Appointment.Status.values)
     assert set(Project.objects.filter(institution=institution).values_list("level", flat=True)) == set(Level.values)
     assert Assessment.objects.filter(appointment__in=appointments, grade=Grade.FAIL).exists()
@@ -124,8 +127,8 @@ def test_load_demo_tells_the_story_through_the_services():
         ]
     ).exists()
 
-    users = {u.username: u for u in User.objects.filter(username__in=demo.DEMO_ACCOUNTS)}
-    assert set(users) == set(demo.DEMO_ACCOUNTS)
+    users = {u.username: u for u in User.objects.filter(username__in=DEMO_ACCOUNTS)}
+    assert set(users) == set(DEMO_ACCOUNTS)
     assert users["admin"].is_superuser and users["admin"].check_password("admin")
     assert (
         users["postdoc"].check_password("demo")
@@ -148,12 +151,12 @@ def test_if_empty_does_nothing_when_an_institution_exists():
     out = StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
     assert "not loaded" in out.getvalue()
-    assert not Institution.objects.filter(code=demo.DEMO_CODE).exists()
+    assert not Institution.objects.filter(code=DEMO_CODE).exists()
     assert not User.objects.exists() and not AuditEvent.objects.exists()
 
 
 def test_load_demo_refuses_an_existing_demo_institution_and_a_future_today():
-    Institution.objects.create(code=demo.DEMO_CODE, name_zh=demo.DEMO_NAME_ZH)
+    Institution.objects.create(code=DEMO_CODE, name_zh=DEMO_NAME_ZH)
     with pytest.raises(CommandError, match="exists already"):
         call_command("load_demo", stdout=StringIO())
     with pytest.raises(CommandError, match="real date"):

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalogue.models import Institution
-from core.demo import DEFAULT_TODAY, DEMO_CODE, STORY_AS_OF, STORY_YEARS, DemoError, load_demo, sign_in_lines
+from demo.load import DemoError, load_demo, sign_in_lines
+from demo.story.reference import DEFAULT_TODAY, DEMO_CODE, STORY_AS_OF, STORY_YEARS
 from reports.selectors import headline_figures
 
 

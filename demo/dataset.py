@@ -26,10 +26,11 @@ from appointments.services import PASSED_ON_FIELDS
 from audit.services import record_event
 from catalogue.models import CATEGORY_NAMES, Discipline, DoctoralRight, Institution, Unit
 from core.dates import add_months
-from core.demo import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, REGION_CODES, read_catalogue
 from core.errors import DomainError
 from core.idnumbers import resident_id_check_char
 from core.pinyin import pinyin_key
+from demo.load import read_catalogue
+from demo.story.names import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, REGION_CODES
 from funding.models import Funder, Level, LevelRule, Programme, Project
 from funding.services import default_level_rules
 from people.models import Person, Supervisor

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.dataset import DatasetError, generate_dataset
+from demo.dataset import DatasetError, generate_dataset
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The demo's expert reviews, told through the services like the rest of the demo (core/demo.py):
+"""The demo's expert reviews, told through the services like the rest of the demo (demo/load.py):
 the institution's forms and panel rules, an expert pool, the 2023 Biology establishment application
 from its June start to its November approval (with the internal expert demonstration, its panel and
 scores), and a few 2026 mid-term reviews: one decided, one open (the demo supervisor sits on its
