@@ -1,0 +1,95 @@
+"""What every review service shares: who runs a review, who acts as its expert, the day a step happens."""
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import Perm, can_manage_appointment, has_perm
+from audit.services import record_event, snapshot
+from core.errors import require as _require
+from reviews.access import user_conflicts
+from reviews.models import Member, Review
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _day(on: dt.date | None) -> dt.date:
+    """The day a step happens: today, or an earlier day when the office records a review held on
+    paper (the demo's 2023 application too). Never a day to come."""
+    if on is None:
+        return _today()
+    _require(on <= _today(), _("The date cannot be in the future."), "on")
+    return on
+
+
+def _require_admin(by: Any, institution_id: int) -> None:
+    _require(
+        has_perm(by, Perm.MANAGE_REFERENCE) and by.institution_id == institution_id,
+        _("Only an office administrator of this institution may do this."),
+    )
+
+
+def may_manage_review(by: Any, review: Review) -> bool:
+    """Administrators run every review of their institution; a station secretary runs the postdoc
+    assessments of their stations."""
+    if getattr(by, "institution_id", None) != review.institution_id:
+        return False
+    if has_perm(by, Perm.MANAGE_REFERENCE):
+        return True
+    return review.appointment is not None and can_manage_appointment(by, review.appointment)
+
+
+def _require_manager(by: Any, review: Review) -> None:
+    """Runs a review: one who may manage it and has no conflict in it (a conflicted administrator
+    may not see the panel, so another one runs it)."""
+    _require(may_manage_review(by, review), _("You may not run this review."))
+    reasons = user_conflicts(by, review)
+    _require(
+        not reasons,
+        _("You have a conflict in this review (%(reasons)s): another administrator runs it.")
+        % {"reasons": "; ".join(reasons)},
+    )
+
+
+def _lock(review: Review) -> Review:
+    return Review.objects.select_for_update().select_related("form").get(pk=review.pk)
+
+
+def _event(by: Any, event: str, review: Review, *, before: Any = None, after: Any = None, note: str = "") -> None:
+    record_event(
+        actor=by,
+        event=event,
+        target=review,
+        before=before,
+        after=after if after is not None else snapshot(review),
+        institution=review.institution,
+        note=note,
+    )
+
+
+class ExpertActor:
+    """An expert acting through their signed link, without an account: recorded by name."""
+
+    pk = None
+
+    def __init__(self, member: Member) -> None:
+        self.member = member
+
+    def __str__(self) -> str:
+        return f"expert:{self.member.expert.name} (link)"
+
+
+def is_the_expert(by: Any, member: Member) -> bool:
+    """The member's expert acting: through their link, or signed in with the account linked to the
+    expert or to the expert's staff record."""
+    if isinstance(by, ExpertActor):
+        return by.member.pk == member.pk
+    signed_in = getattr(by, "pk", None)
+    expert = member.expert
+    return signed_in is not None and (
+        expert.user_id == signed_in or (expert.supervisor is not None and expert.supervisor.user_id == signed_in)
+    )
