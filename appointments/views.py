@@ -47,9 +47,11 @@ from appointments.forms import (
 from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import due_items, filter_due, search
+from audit.exports import record_full_id_export
 from audit.timeline import timeline
 from core.errors import DomainError, RuleViolation
 from core.forms import ServiceForm
+from core.sheets import writers
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from funding.selectors import extension_commitments
@@ -130,27 +132,27 @@ def postdoc_list(request: SignedInRequest) -> HttpResponse:
 def postdoc_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The rows the list's filters select, every page, as the exchange workbook's Postdocs and
     Projects sheets: `.xlsx`, or a `.zip` of one CSV per sheet."""
-    if fmt not in exporter.FORMATS:
+    if fmt not in writers.FORMATS:
         raise Http404
     user = request.user
     appointments = listed_postdocs(request).appointments
     reveal = has_perm(user, Perm.REVEAL_ID)
     sheets = [
-        exporter.Sheet("Postdocs", exporter.postdoc_rows(appointments, reveal=reveal)),
-        exporter.Sheet("Projects", exporter.project_rows(exporter.projects_of(appointments))),
+        exporter.workbook_sheet("Postdocs", exporter.postdoc_rows(appointments, reveal=reveal)),
+        exporter.workbook_sheet("Projects", exporter.project_rows(exporter.projects_of(appointments))),
     ]
 
     def audit(counts: dict[str, int]) -> None:
         if reveal and user.institution is not None:
             n = counts.get("Postdocs", 0)
-            exporter.record_full_id_export(
+            record_full_id_export(
                 user=user,
                 institution=user.institution,
                 postdoc_rows=n,
                 note=_("Exported the postdoc list with full ID numbers (%(n)s postdoc rows).") % {"n": n},
             )
 
-    return exporter.export_response(sheets, fmt=fmt, basename="postdocs", on_done=audit)
+    return writers.export_response(sheets, fmt=fmt, basename="postdocs", on_done=audit)
 
 
 # ---------------------------------------------------------------------------------------------

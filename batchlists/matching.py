@@ -39,7 +39,7 @@ import opencc
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, pinyin
 
-from exchange.workbook import parse_code
+from core.sheets.cells import parse_code
 
 # Characters of the CJK unified ideographs (with extension A, the compatibility block and the
 # supplementary planes' extensions).

@@ -1,5 +1,5 @@
-"""Reading a funder's award list: an .xlsx (read by `exchange.xlsx`) or a .csv (UTF-8 or GB 18030,
-as `exchange.workbook.csv_encoding` tells), its header row found by its column names wherever it
+"""Reading a funder's award list: an .xlsx (read by `core.sheets.xlsx`) or a .csv (UTF-8 or GB 18030,
+as `core.sheets.xlsx.csv_encoding` tells), its header row found by its column names wherever it
 is (funders put a title above it), in Chinese or English.
 
 Problems of form refuse the whole file, each a sentence with its sheet, row and column: not a
@@ -16,8 +16,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from batchlists.matching import simplified
-from exchange.workbook import Problem, cell_text, csv_encoding, normalise
-from exchange.xlsx import NotAWorkbook, Oversized, ReadLimit, XlsxReader, csv_records
+from core.sheets.cells import Problem, cell_text, normalise
+from core.sheets.xlsx import NotAWorkbook, Oversized, ReadLimit, XlsxReader, csv_encoding, csv_records
 
 HEADER_SEARCH_ROWS = 30  # the header is looked for among a sheet's first rows
 MAX_ROWS = 50_000  # a national list has a few thousand
@@ -192,7 +192,7 @@ def _read_sheet(title: str, rows: Iterator[tuple[int, list[Any]]], result: ReadL
             for i, key in enumerate(header)
             if key and i < len(values) and isinstance(values[i], Oversized)
         ]
-        for key, value in oversized:  # only its first characters were read (exchange.xlsx)
+        for key, value in oversized:  # only its first characters were read (core.sheets.xlsx)
             result.problem(
                 title,
                 number,

@@ -39,7 +39,7 @@ from batchlists.models import BatchList, BatchRow, HostName
 from batchlists.reading import ListRow, read_list
 from catalogue.models import Institution
 from core.errors import DomainError, require
-from exchange.workbook import Problem
+from core.sheets.cells import Problem
 from funding import services as funding
 from funding.models import GradeAmount, Programme, Project
 from funding.rules import RuleWarning

@@ -150,7 +150,7 @@ def step_openpyxl(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def step_reader(args: argparse.Namespace) -> dict[str, Any]:
-    from exchange.xlsx import XlsxReader
+    from core.sheets.xlsx import XlsxReader
 
     started = time.perf_counter()
     reader = XlsxReader(args.file)

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 from django.db.models import Count, OuterRef, QuerySet, StringAgg, Subquery, Value
 
+from core.sheets import writers
+from core.sheets.specs import Column, SheetSpec
 from establishment.models import Application, Document
-from exchange import exporter
-from exchange.workbook import EXPORT_ONLY_SHEETS, Column, SheetSpec
 
 APPLICATIONS_SHEET = SheetSpec(
     "Applications",
-    EXPORT_ONLY_SHEETS["Applications"],
+    "设站申请",
     "discipline_code",
     (
         Column("round_year", "申报年度", True),
@@ -34,7 +34,7 @@ APPLICATIONS_SHEET = SheetSpec(
 )
 
 
-def application_rows(applications: QuerySet[Application]) -> Iterator[exporter.Row]:
+def application_rows(applications: QuerySet[Application]) -> Iterator[writers.Row]:
     # Subqueries, not joins: two joined lists would multiply each other's rows.
     team = Application.applicants.through.objects.filter(application=OuterRef("pk")).order_by()
     staff = team.values("application").annotate(joined=StringAgg("supervisor__staff_no", Value(";")))
@@ -46,7 +46,7 @@ def application_rows(applications: QuerySet[Application]) -> Iterator[exporter.R
         applicant_staff=Subquery(staff.values("joined")),  # type: ignore[misc]
         document_total=Subquery(documents.values("n")),
     )
-    for a in query.iterator(chunk_size=exporter.CHUNK_SIZE):
+    for a in query.iterator(chunk_size=writers.CHUNK_SIZE):
         yield {
             "round_year": a.round.year,
             "notice_no": a.round.notice_no,
@@ -66,5 +66,5 @@ def application_rows(applications: QuerySet[Application]) -> Iterator[exporter.R
         }
 
 
-def applications_sheet(applications: QuerySet[Application]) -> exporter.Sheet:
-    return exporter.Sheet("Applications", application_rows(applications), layout=APPLICATIONS_SHEET)
+def applications_sheet(applications: QuerySet[Application]) -> writers.Sheet:
+    return writers.Sheet("Applications", application_rows(applications), APPLICATIONS_SHEET)

@@ -29,6 +29,7 @@ from accounts.access import sees_whole_institution
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.forms import ServiceForm
+from core.sheets import writers
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from establishment import services
 from establishment.checklist import checklist
@@ -46,7 +47,6 @@ from establishment.forms import (
     WithdrawForm,
 )
 from establishment.models import Application, Document, Round
-from exchange import exporter
 
 Status = Application.Status
 
@@ -146,10 +146,10 @@ def application_list(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def application_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The applications the list's filters select, every page, as `.xlsx` or `.csv`."""
-    if fmt not in exporter.FORMATS:
+    if fmt not in writers.FORMATS:
         raise Http404
     sheet = applications_sheet(listed_applications(request).applications)
-    return exporter.export_response([sheet], fmt=fmt, basename="station-applications")
+    return writers.export_response([sheet], fmt=fmt, basename="station-applications")
 
 
 # ---------------------------------------------------------------------------------------------

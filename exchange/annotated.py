@@ -17,20 +17,11 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from exchange.workbook import (
-    HEADER_SEARCH_ROWS,
-    MAX_CELL_CHARS,
-    Problem,
-    SheetSpec,
-    cell_text,
-    column_key,
-    csv_encoding,
-    csv_sheet_name,
-    find_header,
-    place_by_header,
-    sheet_spec,
-)
-from exchange.xlsx import Limits, XlsxReader, csv_records, open_archive, open_member
+from core.sheets.cells import MAX_CELL_CHARS, Problem, cell_text
+from core.sheets.specs import SheetSpec
+from core.sheets.xlsx import Limits, XlsxReader, csv_encoding, csv_records, open_archive, open_member
+from exchange.layout import HEADER_SEARCH_ROWS, column_key, find_header, place_by_header, sheet_spec
+from exchange.workbook import csv_sheet_name
 
 RowSource = Callable[[], Iterator[list[Any]]]
 

@@ -3,7 +3,7 @@ the value words the importer reads beside the spec's, written from the tables th
 them with, so the document cannot drift from the code. `manage.py workbook_appendix` rewrites it;
 a test fails when the file and the tables differ."""
 
-from exchange.workbook import (
+from exchange.layout import (
     ENUMS,
     HEADER_SEARCH_ROWS,
     HEADER_VARIANTS,

@@ -45,29 +45,22 @@ from catalogue.services import discipline_save, doctoral_right_grant, save_refer
 from core.bulk import new_record
 from core.errors import DomainError
 from core.idnumbers import resident_id_problem
-from exchange import isolation
-from exchange.readahead import ReadAheadFailed, read_ahead
-from exchange.workbook import (
-    ENUMS,
-    REQUIRED_UNLESS,
-    SHEETS,
+from core.sheets.cells import (
     DateForm,
     Notices,
     Problem,
-    Row,
-    SheetSource,
-    SheetSpec,
-    WorkbookSource,
     cell_text,
     normalise,
-    open_workbook,
     parse_code,
     parse_code_list,
-    parse_enum,
     read_date,
-    read_enum,
     rounded_by_excel,
 )
+from core.sheets.specs import SheetSpec
+from exchange import isolation
+from exchange.layout import ENUMS, REQUIRED_UNLESS, SHEETS, parse_enum, read_enum
+from exchange.readahead import ReadAheadFailed, read_ahead
+from exchange.workbook import Row, SheetSource, WorkbookSource, open_workbook
 from funding.lookup import FunderIndex
 from funding.models import Project
 from funding.services import (

@@ -15,11 +15,16 @@ import os
 import queue as queue_module
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import translation
 
-from exchange.workbook import Notices, Problem, Row
+from core.sheets.cells import Notices, Problem
+
+if TYPE_CHECKING:
+    # Not imported at run time: the spawned child imports this module before it sets Django up, and
+    # exchange.workbook needs the apps loaded (the export-only sheets come from their export modules).
+    from exchange.workbook import Row
 
 ROWS_PER_MESSAGE = 1000
 MESSAGES_AHEAD = 4  # at most this many batches wait in the queue: memory stays bounded
@@ -31,7 +36,7 @@ class ReadAheadFailed(Exception):
     """The reading process ended without finishing the sheet."""
 
 
-def read_ahead(path: str | Path, sheet: str, problems: list[Problem], notices: Notices) -> Iterator[Row]:
+def read_ahead(path: str | Path, sheet: str, problems: list[Problem], notices: Notices) -> Iterator["Row"]:
     """The rows of one exchange sheet, read by a child process; its problems of form go to
     `problems`, the rows it skipped with a notice to `notices`."""
     context = multiprocessing.get_context("spawn")

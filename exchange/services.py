@@ -26,9 +26,9 @@ from accounts.access import Perm, has_perm
 from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
+from core.sheets.cells import Problem
 from exchange.importer import Report
 from exchange.models import ImportJob
-from exchange.workbook import Problem
 
 logger = logging.getLogger(__name__)
 

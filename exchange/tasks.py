@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.sheets.cells import Problem
 from exchange import isolation
 from exchange.annotated import write_error_workbook
 from exchange.importer import Report, import_workbook
@@ -35,7 +36,6 @@ from exchange.services import (
     import_job_start,
     local_upload,
 )
-from exchange.workbook import Problem
 
 logger = logging.getLogger(__name__)
 

@@ -28,11 +28,11 @@ from exchange import appendix
 from exchange.exporter import export_workbook
 from exchange.forms import JobFilterForm, UploadForm
 from exchange.importer import Report
+from exchange.layout import SHEET_BY_NAME, SHEETS
 from exchange.models import ImportJob
 from exchange.retention import removed_on
 from exchange.services import another_import_running, import_job_confirm, import_job_create
 from exchange.tasks import error_workbook, read_progress
-from exchange.workbook import SHEET_BY_NAME, SHEETS
 
 PROBLEMS_PER_PAGE = 100
 

@@ -28,10 +28,10 @@ from accounts.access import (
 from appointments.models import Appointment
 from audit.timeline import timeline
 from core.forms import ServiceForm
+from core.sheets import writers
+from core.sheets.specs import Column, SheetSpec
 from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
-from exchange import exporter
-from exchange.workbook import Column, SheetSpec
 from funding import access, services
 from funding.figures import success_rates
 from funding.forms import (
@@ -168,9 +168,9 @@ PROJECTS_LIST_SHEET = SheetSpec(
 )
 
 
-def project_list_rows(projects: QuerySet[Project]) -> Iterator[exporter.Row]:
+def project_list_rows(projects: QuerySet[Project]) -> Iterator[writers.Row]:
     query = projects.select_related("holder", "holder__person", "holder__station", "funder_ref", "programme_ref")
-    for p in query.iterator(chunk_size=exporter.CHUNK_SIZE):
+    for p in query.iterator(chunk_size=writers.CHUNK_SIZE):
         yield {
             "project_no": p.project_no,
             "title": p.title,
@@ -202,10 +202,10 @@ def project_list_rows(projects: QuerySet[Project]) -> Iterator[exporter.Row]:
 @require_GET
 def project_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The projects the list's filters select, every page, as `.xlsx` or `.csv`."""
-    if fmt not in exporter.FORMATS:
+    if fmt not in writers.FORMATS:
         raise Http404
-    sheet = exporter.Sheet("ProjectsList", project_list_rows(listed_projects(request).projects), PROJECTS_LIST_SHEET)
-    return exporter.export_response([sheet], fmt=fmt, basename="projects")
+    sheet = writers.Sheet("ProjectsList", project_list_rows(listed_projects(request).projects), PROJECTS_LIST_SHEET)
+    return writers.export_response([sheet], fmt=fmt, basename="projects")
 
 
 # ---------------------------------------------------------------------------------------------

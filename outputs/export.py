@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from exchange import exporter
-from exchange.workbook import Column, SheetSpec
+from core.sheets import writers
+from core.sheets.specs import Column, SheetSpec
 from outputs.models import Output
 from outputs.services import given_fields
 
@@ -45,9 +45,9 @@ OUTPUTS_SHEET = SheetSpec(
 )
 
 
-def output_rows(outputs: QuerySet[Output]) -> Iterator[exporter.Row]:
+def output_rows(outputs: QuerySet[Output]) -> Iterator[writers.Row]:
     query = outputs.select_related("person", "appointment", "appointment__station")
-    for o in query.iterator(chunk_size=exporter.CHUNK_SIZE):
+    for o in query.iterator(chunk_size=writers.CHUNK_SIZE):
         yield {
             "postdoc_no": o.appointment.postdoc_no,
             "name": o.person.name,
@@ -60,5 +60,5 @@ def output_rows(outputs: QuerySet[Output]) -> Iterator[exporter.Row]:
         }
 
 
-def outputs_sheet(outputs: QuerySet[Output]) -> exporter.Sheet:
-    return exporter.Sheet("Outputs", output_rows(outputs), layout=OUTPUTS_SHEET)
+def outputs_sheet(outputs: QuerySet[Output]) -> writers.Sheet:
+    return writers.Sheet("Outputs", output_rows(outputs), OUTPUTS_SHEET)

@@ -26,9 +26,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import get_appointment_for_user, sees_whole_institution, visible_appointments, visible_stations
 from appointments.models import Appointment
 from core.errors import DomainError
+from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
-from exchange import exporter
 from outputs import identifiers, importing, parsers, services
 from outputs.export import outputs_sheet
 from outputs.forms import OutputFilterForm, OutputForm, RemoveForm, UploadForm
@@ -156,9 +156,9 @@ def output_list(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def output_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The outputs the list's filters select, every page, as `.xlsx` or `.csv`."""
-    if fmt not in exporter.FORMATS:
+    if fmt not in writers.FORMATS:
         raise Http404
-    return exporter.export_response([outputs_sheet(listed_outputs(request).outputs)], fmt=fmt, basename="outputs")
+    return writers.export_response([outputs_sheet(listed_outputs(request).outputs)], fmt=fmt, basename="outputs")
 
 
 # ---------------------------------------------------------------------------------------------

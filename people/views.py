@@ -26,6 +26,7 @@ from appointments.views import manageable_stations
 from audit.timeline import timeline
 from catalogue.models import Unit
 from core.errors import DomainError, RuleViolation
+from core.sheets import writers
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from people import services
@@ -118,11 +119,11 @@ def supervisor_list(request: SignedInRequest) -> HttpResponse:
 def supervisor_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The supervisors the list's search and filters select, every page, as the exchange workbook's
     Supervisors sheet (`.xlsx` or `.csv`): the file imports back."""
-    if fmt not in exporter.FORMATS:
+    if fmt not in writers.FORMATS:
         raise Http404
     _form, supervisors = listed_supervisors(request)
-    sheets = [exporter.Sheet("Supervisors", exporter.supervisor_rows(supervisors))]
-    return exporter.export_response(sheets, fmt=fmt, basename="supervisors")
+    sheets = [exporter.workbook_sheet("Supervisors", exporter.supervisor_rows(supervisors))]
+    return writers.export_response(sheets, fmt=fmt, basename="supervisors")
 
 
 @login_required

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from exchange import exporter
-from exchange.workbook import EXPORT_ONLY_SHEETS, Column, SheetSpec
+from core.sheets import writers
+from core.sheets.specs import Column, SheetSpec
 from reviews.models import Member, Review
 from reviews.outcome import outcome
 
@@ -36,15 +36,15 @@ PANEL_COLUMNS = (
     Column("disagreement", "分歧较大"),
     Column("suggested", "建议结论"),
 )
-REVIEWS_SHEET = SheetSpec("Reviews", EXPORT_ONLY_SHEETS["Reviews"], "id", REVIEWS_SHEET_COLUMNS)
-REVIEWS_PANEL_SHEET = SheetSpec("Reviews", EXPORT_ONLY_SHEETS["Reviews"], "id", REVIEWS_SHEET_COLUMNS + PANEL_COLUMNS)
+REVIEWS_SHEET = SheetSpec("Reviews", "评审", "id", REVIEWS_SHEET_COLUMNS)
+REVIEWS_PANEL_SHEET = SheetSpec("Reviews", "评审", "id", REVIEWS_SHEET_COLUMNS + PANEL_COLUMNS)
 
 
-def review_rows(reviews: QuerySet[Review], panel_ids: set[int]) -> Iterator[exporter.Row]:
+def review_rows(reviews: QuerySet[Review], panel_ids: set[int]) -> Iterator[writers.Row]:
     """Reviews (with `access.review_subjects`) as rows; the panel only of those in `panel_ids`."""
     members = Member.objects.select_related("expert").prefetch_related("scores").order_by("pk")
     reviews = reviews.prefetch_related(Prefetch("members", queryset=members), "form__criteria")
-    for review in reviews.iterator(chunk_size=exporter.CHUNK_SIZE):
+    for review in reviews.iterator(chunk_size=writers.CHUNK_SIZE):
         a = review.appointment
         row: dict[str, Any] = {
             "id": review.pk,
@@ -78,7 +78,7 @@ def review_rows(reviews: QuerySet[Review], panel_ids: set[int]) -> Iterator[expo
         yield row
 
 
-def reviews_sheet(reviews: QuerySet[Review], panel_ids: set[int]) -> exporter.Sheet:
+def reviews_sheet(reviews: QuerySet[Review], panel_ids: set[int]) -> writers.Sheet:
     """The sheet of these reviews, with the panel's columns only if the user sees some panel."""
     layout = REVIEWS_PANEL_SHEET if panel_ids else REVIEWS_SHEET
-    return exporter.Sheet("Reviews", review_rows(reviews, panel_ids), layout=layout)
+    return writers.Sheet("Reviews", review_rows(reviews, panel_ids), layout)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from exchange import exporter
-from exchange.workbook import EXPORT_ONLY_SHEETS, Column, SheetSpec
+from core.sheets import writers
+from core.sheets.specs import Column, SheetSpec
 from stations.evaluation import INDICATORS
 from stations.models import Evaluation
 
@@ -15,7 +15,7 @@ from stations.models import Evaluation
 _EXPORTED_INDICATORS = [i.key for i in INDICATORS]
 EVALUATIONS_SHEET = SheetSpec(
     "Evaluations",
-    EXPORT_ONLY_SHEETS["Evaluations"],
+    "评估",
     "station_code",
     (
         Column("station_code", "设站代码", True),
@@ -46,8 +46,8 @@ EVALUATIONS_SHEET = SheetSpec(
 )
 
 
-def evaluation_rows(evaluations: QuerySet[Evaluation]) -> Iterator[exporter.Row]:
-    for e in evaluations.iterator(chunk_size=exporter.CHUNK_SIZE):
+def evaluation_rows(evaluations: QuerySet[Evaluation]) -> Iterator[writers.Row]:
+    for e in evaluations.iterator(chunk_size=writers.CHUNK_SIZE):
         yield {
             "station_code": e.station.code,
             "station_name": e.station.name_zh,
@@ -64,7 +64,5 @@ def evaluation_rows(evaluations: QuerySet[Evaluation]) -> Iterator[exporter.Row]
         }
 
 
-def evaluations_sheet(evaluations: QuerySet[Evaluation]) -> exporter.Sheet:
-    return exporter.Sheet(
-        "Evaluations", evaluation_rows(evaluations.select_related("station")), layout=EVALUATIONS_SHEET
-    )
+def evaluations_sheet(evaluations: QuerySet[Evaluation]) -> writers.Sheet:
+    return writers.Sheet("Evaluations", evaluation_rows(evaluations.select_related("station")), EVALUATIONS_SHEET)

@@ -27,6 +27,7 @@ from accounts.access import (
 )
 from audit.timeline import timeline
 from core.errors import DomainError
+from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import exporter
@@ -108,11 +109,11 @@ def station_list(request: SignedInRequest) -> HttpResponse:
 def station_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The stations the list's search and filters select, every page, as the exchange workbook's
     Stations sheet: `.xlsx` or `.csv`."""
-    if fmt not in exporter.FORMATS:
+    if fmt not in writers.FORMATS:
         raise Http404
     _form, stations = listed_stations(request)
-    sheets = [exporter.Sheet("Stations", exporter.station_rows(stations))]
-    return exporter.export_response(sheets, fmt=fmt, basename="stations")
+    sheets = [exporter.workbook_sheet("Stations", exporter.station_rows(stations))]
+    return writers.export_response(sheets, fmt=fmt, basename="stations")
 
 
 STATION_TABS = ("overview", "supervisors", "postdocs", "funding", "evaluations", "history")
@@ -396,7 +397,7 @@ def evaluation_list(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def evaluation_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The evaluations the list's filters select, every page, as `.xlsx` or `.csv`."""
-    if fmt not in exporter.FORMATS:
+    if fmt not in writers.FORMATS:
         raise Http404
     _form, evaluations = listed_evaluations(request)
-    return exporter.export_response([evaluations_sheet(evaluations)], fmt=fmt, basename="evaluations")
+    return writers.export_response([evaluations_sheet(evaluations)], fmt=fmt, basename="evaluations")

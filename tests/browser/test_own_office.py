@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from catalogue.models import Institution
-from exchange.workbook import sheet_spec
+from exchange.layout import sheet_spec
 from people.models import Person, Supervisor
 from stations.models import Station
 from tests.browser.test_journeys import sign_in

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from core.sheets.cells import rounded_by_excel
 from exchange.importer import import_workbook
-from exchange.workbook import rounded_by_excel
 from people.models import Person
 from tests.exchange.test_workbook import BIRTH, HEADERS, counts, problems_text, valid_sheets, write_xlsx
 from tests.factories import World, resident_id

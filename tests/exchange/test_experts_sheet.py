@@ -8,9 +8,10 @@ import pytest
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
+from core.sheets.cells import parse_code_list
 from exchange.exporter import export_workbook
 from exchange.importer import Report, import_workbook
-from exchange.workbook import parse_code_list, parse_enum
+from exchange.layout import parse_enum
 from people.models import Supervisor
 from reviews.models import Expert, Rank
 from reviews.services import expert_save

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEvent
 from exchange.exporter import export_workbook
 from exchange.importer import import_workbook
-from exchange.workbook import SHEET_BY_NAME
+from exchange.layout import SHEET_BY_NAME
 from funding.models import Project
 from outputs.models import Output
 from outputs.services import output_record

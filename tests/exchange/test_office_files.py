@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from core.sheets.cells import DateForm, read_date
 from exchange.annotated import write_error_workbook
 from exchange.importer import import_workbook
-from exchange.workbook import ENUMS, VALUE_WORDS, DateForm, read_date, read_enum
+from exchange.layout import ENUMS, VALUE_WORDS, read_enum
 from funding.models import Project
 from people.models import Person
 from tests.exchange.test_workbook import HEADERS, ID_A, ID_B, counts, problems_text, valid_sheets, write_xlsx

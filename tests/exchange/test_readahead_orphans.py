@@ -16,7 +16,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django
 django.setup()
 from exchange.readahead import read_ahead
-from exchange.workbook import Notices
+from core.sheets.cells import Notices
 rows = read_ahead(sys.argv[1], "Postdocs", [], Notices())
 next(rows)
 import multiprocessing

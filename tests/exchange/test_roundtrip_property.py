@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from appointments.models import Appointment
 from audit.models import AuditEvent
-from exchange.exporter import export_workbook, neutralise
+from core.sheets.writers import neutralise
+from exchange.exporter import export_workbook
 from exchange.importer import import_workbook
 from tests.exchange.test_workbook import HEADERS, write_xlsx
 from tests.factories import World, resident_id
@@ -161,7 +162,7 @@ def test_generated_projects_and_outputs_survive_export_and_import(
 ) -> None:
     from openpyxl import load_workbook  # noqa: F401 - the sheets are written by write_xlsx
 
-    from exchange.workbook import SHEET_BY_NAME
+    from exchange.layout import SHEET_BY_NAME
     from funding.models import Project
     from outputs.identifiers import normalise_title
     from outputs.models import Output

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from core.sheets.xlsx import NotAWorkbook, XlsxReader
 from exchange.workbook import open_workbook, read_workbook
-from exchange.xlsx import NotAWorkbook, XlsxReader
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -15,12 +15,12 @@ from openpyxl import load_workbook
 
 from appointments.models import Appointment
 from audit.models import AuditEvent
+from core.sheets.cells import Problem
 from exchange import tasks
 from exchange.importer import Report
 from exchange.models import ImportJob
 from exchange.services import import_job_create, import_job_finish, import_job_start
 from exchange.tasks import ProgressRecorder, read_progress
-from exchange.workbook import Problem
 from tests.exchange.test_workbook import valid_sheets, write_xlsx
 from tests.factories import World
 from tests.pages.conftest import PERSONAS

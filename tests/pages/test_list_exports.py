@@ -19,7 +19,8 @@ from openpyxl import load_workbook
 
 from appointments.services import assessment_record
 from audit.models import AuditEvent
-from exchange.workbook import SHEET_BY_NAME, read_workbook
+from exchange.layout import SHEET_BY_NAME
+from exchange.workbook import read_workbook
 from funding.services import project_record
 from stations.services import station_set_status
 from tests.factories import World, make_appointment, make_person, make_station
@@ -405,7 +406,7 @@ def test_export_queries_do_not_grow_with_the_rows(signed_in, world, monkeypatch)
 
 
 def test_a_column_the_rows_do_not_give_is_an_empty_cell(signed_in, world, monkeypatch):
-    from exchange.workbook import Column
+    from core.sheets.specs import Column
 
     spec = SHEET_BY_NAME["Postdocs"]
     wider = dataclasses.replace(spec, columns=(*spec.columns, Column("not_given_by_rows", "未提供")))

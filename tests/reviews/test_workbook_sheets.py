@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from exchange.exporter import export_workbook
 from exchange.importer import import_workbook
-from exchange.workbook import EXPORT_ONLY_SHEETS
+from exchange.layout import EXPORT_ONLY_SHEETS
 from reviews import services
 from reviews.models import Expert, Review
 from reviews.services import expert_save

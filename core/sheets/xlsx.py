@@ -17,6 +17,7 @@ comments, processing instructions, document type declarations, none of which a s
 program writes) is refused. CSV text is read record by record up to a line limit (`csv_records`). A refusal is a `ReadLimit` carrying its sentence.
 """
 
+import codecs
 import csv
 import datetime as dt
 import functools
@@ -258,6 +259,19 @@ class CappedLines:
     def record_read(self) -> None:
         self.held = 0
         self.record += 1
+
+
+def csv_encoding(open_bytes: Callable[[], IO[bytes]]) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB 18030 (WPS on Windows)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open_bytes() as stream:
+        try:
+            while chunk := stream.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8-sig"
 
 
 def csv_records(stream: IO[bytes], encoding: str, name: str, limits: Limits | None = None) -> Iterator[list[str]]:

@@ -1,0 +1,20 @@
+"""The audit event of an export that carried full ID numbers (the workbook's and the lists')."""
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from audit.services import record_event
+
+
+def record_full_id_export(*, user: Any, institution: models.Model, postdoc_rows: int, note: str = "") -> None:
+    """The audit event of an export that carried full ID numbers."""
+    record_event(
+        actor=user,
+        event="exchange.exported_with_ids",
+        target=institution,
+        institution=institution,
+        note=note
+        or _("Exported the exchange workbook with full ID numbers (%(n)s postdoc rows).") % {"n": postdoc_rows},
+    )
