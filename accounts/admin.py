@@ -14,11 +14,10 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_base import Refused, ServiceAdmin, institution_id_of, may_manage_reference
 from accounts.models import RoleAssignment, User
 from accounts.services import role_assign, user_create
-from core.admin import ReferenceAdmin, Refused, institution_id_of, may_manage_reference
 from core.errors import DomainError
-from stations.models import Station
 
 # Permissions come from roles (accounts.access), not from Django's groups: hide them.
 if admin.site.is_registered(Group):
@@ -37,7 +36,8 @@ class RoleAssignmentInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "station" and not request.user.is_superuser:
-            kwargs["queryset"] = Station.objects.filter(institution_id=institution_id_of(request))
+            station = db_field.related_model  # stations' model, a layer above (docs/decisions/0028)
+            kwargs["queryset"] = station._default_manager.filter(institution_id=institution_id_of(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -80,7 +80,7 @@ class AccountCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(ReferenceAdmin):
+class UserAdmin(ServiceAdmin):
     list_display = ["username", "first_name", "last_name", "institution", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff"]
     list_select_related = ["institution"]

@@ -106,49 +106,6 @@ def account_link(*, user: User, by: Any, supervisor: Any = None, person: Any = N
     return user
 
 
-@transaction.atomic
-def institution_set_up(
-    *,
-    code: str,
-    name_zh: str,
-    admin_username: str,
-    admin_password: str | None,
-    name_en: str = "",
-    kind: str = Institution.Kind.UNIVERSITY,
-    province: str = "",
-    **admin_details: Any,
-) -> tuple[Institution, User]:
-    """A new institution and its first office administrator: how an installation begins, with the
-    default mapping of the shipped funders to levels (`funding.services.level_rules_default`).
-
-    The administrator is the actor of the audit events; nobody else exists yet to be one.
-    """
-    if Institution.objects.filter(code=code).exists():
-        raise DomainError(_("An institution with code %(code)s exists already.") % {"code": code}, field="code")
-    if User.objects.filter(username=admin_username).exists():
-        raise DomainError(_("The user name %(name)s is taken.") % {"name": admin_username}, field="admin_username")
-    institution = Institution.objects.create(code=code, name_zh=name_zh, name_en=name_en, kind=kind, province=province)
-    admin = User(username=admin_username, institution=institution, **admin_details)
-    if admin_password:
-        admin.set_password(admin_password)
-    else:
-        admin.set_unusable_password()
-    admin.save()
-    RoleAssignment.objects.create(user=admin, role=Role.ADMIN)
-    record_event(
-        actor=admin,
-        event="institution.set_up",
-        target=institution,
-        after={**snapshot(institution), "administrator": admin_username},
-        institution=institution,
-    )
-    # Every institution starts with the typical mapping of funders to levels (docs/decisions/0013).
-    from funding.services import level_rules_default
-
-    level_rules_default(institution=institution, by=admin)
-    return institution, admin
-
-
 # ---- accounts run in the app (issue 11) ------------------------------------------------------------
 # Each write below is one transaction with one audit event. An office administrator acts on the
 # accounts of their own institution only; the pages answer 404 for any other account before asking.

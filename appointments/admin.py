@@ -1,7 +1,8 @@
 from django.contrib import admin
 
+from accounts.admin_base import ReadOnlyAdmin
 from appointments.models import Appointment, Assessment, Policy
-from core.admin import ReadOnlyAdmin, ReferenceAdmin
+from catalogue.admin import ReferenceAdmin
 
 
 @admin.register(Policy)

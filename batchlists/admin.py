@@ -3,8 +3,8 @@ the award-list pages (`batchlists.services`), which audit each change."""
 
 from django.contrib import admin
 
+from accounts.admin_base import ReadOnlyAdmin
 from batchlists.models import BatchList, HostName
-from core.admin import ReadOnlyAdmin
 
 
 @admin.register(BatchList)

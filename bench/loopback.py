@@ -106,7 +106,8 @@ def create_administrator(env: dict[str, str], *, code: str, username: str, passw
         "shell",
         "-c",
         "from accounts.models import Role\n"
-        "from accounts.services import institution_set_up, role_assign\n"
+        "from accounts.services import role_assign\n"
+        "from ops.institutions import institution_set_up\n"
         f"_, admin = institution_set_up(code={code!r}, name_zh='基准', admin_username={username!r}, "
         f"admin_password={password!r})\n"
         "role_assign(user=admin, role=Role.ADMIN, by=admin)\n",

@@ -1,8 +1,19 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
-from catalogue.models import Discipline, DoctoralRight, Institution, Unit
-from core.admin import ReferenceAdmin
+from accounts.admin_base import ServiceAdmin
+from catalogue.models import Discipline, DoctoralRight, Unit
+from catalogue.services import save_reference
+
+
+class ReferenceAdmin(ServiceAdmin):
+    """Writes through `catalogue.services.save_reference` (validation, permission, audit event)."""
+
+    def save_through_service(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
+        save_reference(instance=obj, by=request.user)
 
 
 @admin.register(Discipline)
@@ -11,17 +22,6 @@ class DisciplineAdmin(ReferenceAdmin):
     list_display = ["code", "name_zh", "name_en", "category_name", "edition", "source_marker", "is_active"]
     list_filter = ["edition", "is_active", "source_marker"]
     search_fields = ["code", "name_zh", "name_en"]
-
-
-@admin.register(Institution)
-class InstitutionAdmin(ReferenceAdmin):
-    institution_lookup = "pk"
-    list_display = ["code", "name_zh", "name_en", "kind", "province"]
-    search_fields = ["code", "name_zh", "name_en"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # A new host institution is set up by whoever runs the system, not by one of its offices.
-        return bool(request.user.is_superuser)
 
 
 @admin.register(Unit)

@@ -67,12 +67,6 @@ def save_reference(*, instance: models.Model, by: Any, note: str = "") -> models
         institution=_institution_of(instance),
         note=note,
     )
-    if isinstance(instance, Institution) and before is None:
-        # A host institution added in the admin starts with the default level mapping, as one set
-        # up by `accounts.services.institution_set_up` does (docs/decisions/0013).
-        from funding.services import level_rules_default
-
-        level_rules_default(institution=instance, by=by)
     return instance
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import ReadOnlyAdmin
+from accounts.admin_base import ReadOnlyAdmin
 from establishment.models import Application, Document, Round
 
 

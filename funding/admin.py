@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from accounts.admin_base import ReadOnlyAdmin
 from funding.models import Project
 
 

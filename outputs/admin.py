@@ -3,7 +3,7 @@ which check identifiers and duplicates and audit each change."""
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from accounts.admin_base import ReadOnlyAdmin
 from outputs.models import Output
 
 

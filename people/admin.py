@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReferenceAdmin
+from catalogue.admin import ReferenceAdmin
 from people.models import Supervisor
 
 

@@ -8,7 +8,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.admin import ReadOnlyAdmin, ReferenceAdmin
+from accounts.admin_base import ReadOnlyAdmin
+from catalogue.admin import ReferenceAdmin
 from reviews import services
 from reviews.access import conflicted_review_ids
 from reviews.models import Criterion, Expert, Form, KindRules, Member, Relation, Review, Score

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import ReferenceAdmin
+from catalogue.admin import ReferenceAdmin
 from stations.models import Station
 from stations.services import station_create
 

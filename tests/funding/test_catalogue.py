@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.apps import apps as django_apps
 
-from accounts.services import institution_set_up
 from audit.models import AuditEvent
 from catalogue.models import Institution
 from catalogue.services import save_reference
@@ -17,6 +16,7 @@ from core.errors import DomainError
 from funding.catalogue import CATALOGUE, default_levels, load_catalogue
 from funding.models import Funder, GradeAmount, Level, LevelRule, Programme
 from funding.services import funder_save, grade_amount_save, level_rules_default, programme_save
+from ops.institutions import institution_set_up
 from tests.funding.helpers import programme, shipped, written
 
 pytestmark = pytest.mark.django_db
@@ -137,10 +137,23 @@ def test_a_new_institution_starts_with_the_typical_mapping(world):
     assert AuditEvent.objects.count() == count
 
 
-def test_an_institution_added_in_the_admin_gets_the_mapping_too(django_user_model):
+def test_an_institution_added_in_the_admin_gets_the_mapping_too(client, django_user_model):
     root = django_user_model.objects.create_superuser(username="root", password="x")
-    institution = save_reference(instance=Institution(code="U9", name_zh="第九大学", kind="university"), by=root)
+    client.force_login(root)
+    response = client.post(
+        "/admin/catalogue/institution/add/", {"code": "U9", "name_zh": "第九大学", "kind": "university"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    institution = Institution.objects.get(code="U9")
     assert LevelRule.objects.filter(institution=institution).count() == len(default_levels())
+    assert AuditEvent.objects.filter(event="level_rules.defaulted", institution=institution).exists()
+
+
+def test_a_reference_save_of_an_institution_is_only_that(django_user_model):
+    """catalogue knows nothing of funding: the mapping comes with ops.institutions, not save_reference."""
+    root = django_user_model.objects.create_superuser(username="root", password="x")
+    institution = save_reference(instance=Institution(code="U8", name_zh="第八大学", kind="university"), by=root)
+    assert not LevelRule.objects.filter(institution=institution).exists()
 
 
 def test_only_the_office_of_the_institution_sets_the_default_mapping(world):

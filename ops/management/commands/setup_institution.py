@@ -13,9 +13,9 @@ from django.core.validators import validate_email
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import institution_set_up
 from catalogue.models import Institution
 from core.errors import DomainError
+from ops.institutions import institution_set_up
 
 
 class Command(BaseCommand):

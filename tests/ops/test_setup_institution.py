@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from catalogue.models import Institution
-from core.demo import DEMO_CODE
+from demo.story.reference import DEMO_CODE
 
 pytestmark = pytest.mark.django_db
 
