@@ -2,314 +2,48 @@
 eligibility checklist and documents (metadata only, never the files), and their steps through the same
 services as the pages.
 
-Office administrators and leadership of the institution read them (the pages' rule, `establishment.views`);
+Office administrators and leadership of the institution read them (the pages' rule, `establishment.access`);
 for every other role they are outside the scope: lists are empty and one application is a 404. Only an
 office administrator changes them; leadership is told so (403). The internal expert review runs in the
 review engine: an application names its reviews by id (`/reviews/{id}`), never their panel.
 """
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from accounts.access import sees_whole_institution
-from audit.models import AuditEvent
-from audit.timeline import EVENT_LABELS
 from catalogue.models import Discipline, Unit
-from core.api_schemas import (
-    CHANGE_ERRORS,
-    NO_NUL_PATTERN,
-    READ_ERRORS,
-    RECORD_ERRORS,
-    Day,
-    Page,
-    Paging,
-    RequestBody,
-    example,
-    text,
-)
+from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from core.errors import DomainError
 from establishment import services
-from establishment.checklist import checklist
+from establishment.access import get_application_for_user
 from establishment.models import Application, Round
-from establishment.views import get_application_for_user
+from establishment.schemas import (
+    ApplicationDecideIn,
+    ApplicationDetailOut,
+    ApplicationFilters,
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationReviewIn,
+    ApplicationSubmitIn,
+    ApplicationWithdrawIn,
+    ChecklistDay,
+    RoundOut,
+    application_detail_out,
+    application_out,
+    round_out,
+)
 from people.models import Supervisor
 from reviews import services as review_services
 from reviews.models import Kind, Review
 
 router = Router(tags=["establishment"])
-
-AppStatus = Application.Status
-ApplicationStatusValue = Literal["draft", "internal_review", "submitted", "approved", "rejected", "withdrawn"]
-DocumentKindValue = Literal["application_form", "demonstration_report", "supporting"]
-MAX_APPLICANTS = 200
-StaffNo = Annotated[str, Field(max_length=30, pattern=NO_NUL_PATTERN)]
-
-
-# Outputs --------------------------------------------------------------------------------------
-
-
-class RoundOut(Schema):
-    id: int
-    year: int
-    notice_no: str
-    internal_deadline: dt.date
-    submission_deadline: dt.date | None
-    min_doctoral_supervisors: int
-    min_projects: int
-    project_years: int
-    applications: int
-    approved: int
-
-
-def round_out(r: Round) -> dict[str, Any]:
-    return {
-        "id": r.pk,
-        "year": r.year,
-        "notice_no": r.notice_no,
-        "internal_deadline": r.internal_deadline,
-        "submission_deadline": r.submission_deadline,
-        "min_doctoral_supervisors": r.min_doctoral_supervisors,
-        "min_projects": r.min_projects,
-        "project_years": r.project_years,
-        "applications": r.application_count,  # type: ignore[attr-defined]
-        "approved": r.approved_count,  # type: ignore[attr-defined]
-    }
-
-
-class ApplicantOut(Schema):
-    staff_no: str
-    name: str
-    unit: str | None
-    doctoral_supervisor: bool
-
-
-class ApplicationOut(Schema):
-    id: int
-    round: int = Field(description="the round's id (GET /establishment/rounds)")
-    year: int = Field(description="the round's year")
-    discipline: str = Field(description="first-level discipline code")
-    discipline_name_zh: str
-    discipline_name_en: str
-    unit: str = Field(description="applying unit's code")
-    status: ApplicationStatusValue
-    applicants: list[ApplicantOut]
-    enrolled_phd_students: int
-    facilities: str
-    facilities_attested: bool
-    internal_review_supported: bool
-    submitted_on: dt.date | None
-    decided_on: dt.date | None
-    approval_no: str
-    station: str | None = Field(description="code of the station the approval set up")
-    document_count: int
-    reviews: list[int] = Field(description="its internal expert reviews, newest first: read them at /reviews/{id}")
-
-
-class ChecklistItemOut(Schema):
-    key: Literal["doctoral_rights", "supervisors", "projects", "facilities", "no_station"]
-    title: str
-    met: bool
-    figure: str
-    sentence: str
-
-
-class ChecklistOut(Schema):
-    on: dt.date = Field(description="the day the checklist is computed for")
-    met: bool
-    items: list[ChecklistItemOut]
-
-
-class ApplicationDocumentOut(Schema):
-    id: int
-    kind: DocumentKindValue
-    name: str
-    size: int = Field(description="in bytes")
-    sha256: str
-    uploaded_at: dt.datetime
-
-
-class ApplicationStepOut(Schema):
-    event: str
-    label: str
-    occurred_at: dt.datetime
-    actor: str
-    note: str
-
-
-class ApplicationDetailOut(ApplicationOut):
-    checklist: ChecklistOut
-    documents: list[ApplicationDocumentOut] = Field(description="metadata only; the files are downloaded on the pages")
-    steps: list[ApplicationStepOut] = Field(
-        description="when it was started, sent to review, submitted, decided, withdrawn"
-    )
-
-
-def _applicant_out(s: Supervisor) -> dict[str, Any]:
-    return {
-        "staff_no": s.staff_no,
-        "name": s.name,
-        "unit": s.unit.code if s.unit else None,
-        "doctoral_supervisor": s.is_doctoral_supervisor,
-    }
-
-
-def application_out(a: Application) -> dict[str, Any]:
-    """One application from a queryset made by `_listed` (its applicants and reviews prefetched)."""
-    return {
-        "id": a.pk,
-        "round": a.round_id,
-        "year": a.round.year,
-        "discipline": a.discipline.code,
-        "discipline_name_zh": a.discipline.name_zh,
-        "discipline_name_en": a.discipline.name_en,
-        "unit": a.unit.code,
-        "status": a.status,
-        "applicants": [_applicant_out(s) for s in a.applicants.all()],
-        "enrolled_phd_students": a.enrolled_phd_students,
-        "facilities": a.facilities,
-        "facilities_attested": a.facilities_attested,
-        "internal_review_supported": a.internal_review_supported,
-        "submitted_on": a.submitted_on,
-        "decided_on": a.decided_on,
-        "approval_no": a.approval_no,
-        "station": a.station.code if a.station else None,
-        "document_count": a.document_count,  # type: ignore[attr-defined]
-        "reviews": [r.pk for r in a.reviews.all()],
-    }
-
-
-STEP_EVENTS = (
-    "application.created",
-    "application.review_started",
-    "application.review_supported",
-    "application.review_not_supported",
-    "application.submitted",
-    "application.approved",
-    "application.rejected",
-    "application.withdrawn",
-)
-
-
-def application_detail_out(a: Application, on: dt.date | None) -> dict[str, Any]:
-    day = on or a.submitted_on or timezone.localdate()  # as the page: the day asked for, the submission's, today
-    found = checklist(a, day)
-    events = AuditEvent.objects.filter(
-        target_type=Application._meta.label_lower, target_id=str(a.pk), event__in=STEP_EVENTS
-    ).order_by("occurred_at", "id")
-    return {
-        **application_out(a),
-        "checklist": {
-            "on": found.on,
-            "met": found.met,
-            "items": [
-                {"key": i.key, "title": str(i.title), "met": i.met, "figure": i.figure, "sentence": i.sentence}
-                for i in found.items
-            ],
-        },
-        "documents": [
-            {
-                "id": d.pk,
-                "kind": d.kind,
-                "name": d.original_name,
-                "size": d.size,
-                "sha256": d.sha256,
-                "uploaded_at": d.uploaded_at,
-            }
-            for d in a.documents.order_by("kind", "uploaded_at", "id")
-        ],
-        "steps": [
-            {
-                "event": e.event,
-                "label": str(EVENT_LABELS.get(e.event, e.event)),
-                "occurred_at": e.occurred_at,
-                "actor": e.actor_label,
-                "note": e.note,
-            }
-            for e in events
-        ],
-    }
-
-
-# Inputs ---------------------------------------------------------------------------------------
-
-
-class ApplicationFilters(Schema):
-    year: int | None = Field(None, ge=1900, le=2200, description="the round's year")
-    status: ApplicationStatusValue | None = None
-    discipline: str | None = text(None, max_length=10, description="discipline code")
-
-
-class ChecklistDay(Schema):
-    on: Day | None = Field(None, description="compute the checklist for this day (default: submission day, or today)")
-
-
-class ApplicationIn(RequestBody):
-    model_config = example(
-        {
-            "discipline": "1001",
-            "unit": "C-BM",
-            "applicants": ["T-BM1"],
-            "enrolled_phd_students": 12,
-            "facilities": "国家重点实验室一个",
-            "facilities_attested": True,
-        }
-    )
-
-    discipline: str = text(..., max_length=10, description="first-level discipline code")
-    unit: str = text(..., max_length=30, description="applying unit's code")
-    applicants: list[StaffNo] = Field(
-        default_factory=list, max_length=MAX_APPLICANTS, description="the applicants' staff numbers"
-    )
-    enrolled_phd_students: int = Field(0, ge=0, le=1_000_000)
-    facilities: str = text("", max_length=20000)
-    facilities_attested: bool = False
-
-
-class ApplicationReviewIn(RequestBody):
-    model_config = example({"deadline": "2030-06-30"})
-
-    deadline: Day = Field(description="the experts' deadline")
-    title: str = text("", max_length=200)
-    on: Day | None = Field(None, description="a past day the review started (an application kept on paper)")
-
-
-class ApplicationSubmitIn(RequestBody):
-    model_config = example({"on": "2025-03-01"})
-
-    on: Day
-
-
-class ApplicationDecideIn(RequestBody):
-    model_config = example(
-        {
-            "decision": "approved",
-            "on": "2025-11-15",
-            "approval_no": "人社部发〔2025〕1号",
-            "station_code": "S1001",
-            "name_zh": "基础医学博士后科研流动站",
-        }
-    )
-
-    decision: Literal["approved", "rejected"]
-    on: Day
-    approval_no: str = text("", max_length=100)
-    station_code: str = text("", max_length=30, description="the new station's code, for an approval")
-    name_zh: str = text("", max_length=200, description="the new station's Chinese name, for an approval")
-    name_en: str = text("", max_length=200)
-
-
-class ApplicationWithdrawIn(RequestBody):
-    model_config = example({"reason": "The team moved to another university"})
-
-    reason: str = text(..., max_length=5000)
 
 
 # Helpers --------------------------------------------------------------------------------------
@@ -376,7 +110,7 @@ def rounds(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
         queryset = Round.objects.filter(institution_id=user.institution_id)
     queryset = queryset.annotate(
         application_count=Count("applications"),
-        approved_count=Count("applications", filter=Q(applications__status=AppStatus.APPROVED)),
+        approved_count=Count("applications", filter=Q(applications__status=Application.Status.APPROVED)),
     ).order_by("-year", "-id")
     count = queryset.count()
     return {"count": count, "items": [round_out(r) for r in queryset[paging.offset : paging.offset + paging.limit]]}
@@ -468,7 +202,7 @@ def application_review(
     user = _user(request)
     application = _application_to_change(request, application_id)
     with transaction.atomic():
-        if application.status != AppStatus.INTERNAL_REVIEW:
+        if application.status != Application.Status.INTERNAL_REVIEW:
             application = services.application_start_review(application=application, on=payload.on, by=user)
         try:
             review_services.review_create(

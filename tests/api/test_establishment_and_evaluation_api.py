@@ -589,14 +589,14 @@ def test_every_list_takes_as_many_queries_for_a_page_as_for_one_row(
 def test_the_choice_types_mirror_the_models() -> None:
     from typing import get_args
 
-    from establishment import api as establishment_api
+    from establishment import schemas as establishment_schemas
     from establishment.checklist import TITLES
     from establishment.models import Document
     from stations import schemas as stations_schemas
 
-    assert set(get_args(establishment_api.ApplicationStatusValue)) == set(Application.Status.values)
-    assert set(get_args(establishment_api.DocumentKindValue)) == set(Document.Kind.values)
-    item_keys = establishment_api.ChecklistItemOut.model_fields["key"].annotation
+    assert set(get_args(establishment_schemas.ApplicationStatusValue)) == set(Application.Status.values)
+    assert set(get_args(establishment_schemas.DocumentKindValue)) == set(Document.Kind.values)
+    item_keys = establishment_schemas.ChecklistItemOut.model_fields["key"].annotation
     assert set(get_args(item_keys)) == set(TITLES)
     assert set(get_args(stations_schemas.EvaluationKindValue)) == set(Evaluation.Kind.values)
     assert set(get_args(stations_schemas.ActionValue)) == set(Evaluation.Action.values) - {""}
