@@ -3,7 +3,7 @@ changing and removing one through the same services as the pages (`outputs.servi
 references as the import page does: upload it for a preview of each entry (importable, duplicate or refused) with a
 signed token, then confirm the token (`outputs.importing`).
 
-Who sees what is the pages' rule (`outputs.views.visible_outputs`): the outputs of the stays one sees; one
+Who sees what is the pages' rule (`outputs.access.visible_outputs`): the outputs of the stays one sees; one
 outside the scope is a 404. Those who manage the stay (the office, the station's secretary) and the postdoc
 on their own record write; everyone else who sees it is told they may not (403).
 """
@@ -22,8 +22,8 @@ from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Pa
 from core.errors import DomainError
 from outputs import identifiers, importing, parsers, services
 from outputs import schemas as s
+from outputs.access import get_output_for_user, visible_outputs
 from outputs.models import Output
-from outputs.views import get_output_for_user, visible_outputs
 
 router = Router(tags=["outputs"])
 
