@@ -5,3 +5,26 @@ from django.utils.translation import gettext_lazy as _
 class AppointmentsConfig(AppConfig):
     name = "appointments"
     verbose_name = _("Appointments")
+
+    def ready(self) -> None:
+        # Imported here, as Django asks of ready(): models may be imported only once the registry is.
+        from appointments import services
+        from appointments.models import Assessment
+        from core.review_subjects import ReviewSubject, register
+
+        # What a decided review of an appointment means (the review engine stands above this app,
+        # so it asks here rather than this app importing it): an assessment of each kind, and an
+        # extension ("extension", the engine's name for that kind of review).
+        for kind in Assessment.Kind.values:
+            register(
+                kind,
+                ReviewSubject(
+                    field="appointment", take=services.appointment_review_take, apply=services.assessment_review_apply
+                ),
+            )
+        register(
+            "extension",
+            ReviewSubject(
+                field="appointment", take=services.appointment_review_take, apply=services.extension_review_apply
+            ),
+        )

@@ -27,6 +27,7 @@ from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import validation_message
 from core.errors import DomainError
 from core.errors import require as _require
+from core.review_subjects import DecidedReview
 from establishment.checklist import Checklist, checklist
 from establishment.models import Application, Document, Round
 from people.models import Supervisor
@@ -473,6 +474,25 @@ def application_review_decided(*, application: Application, supported: bool, by:
     event = "application.review_supported" if supported else "application.review_not_supported"
     _record(by, event, application, before)
     return application
+
+
+def application_review_take(subject: Any) -> tuple[Application, int]:
+    """The application a station application review examines, as it is now: in its internal review.
+    (Registered in apps.py with `core.review_subjects`.)"""
+    _require(isinstance(subject, Application), _("This review needs an establishment application."), "subject")
+    subject = Application.objects.get(pk=subject.pk)
+    _require(
+        subject.status == Application.Status.INTERNAL_REVIEW,
+        _("Start the application's internal review first: the panel reviews an application that is ready."),
+        "subject",
+    )
+    return subject, subject.institution_id
+
+
+def application_review_apply(decided: DecidedReview, *, by: Any) -> str:
+    """The review's recommendation is the internal review's result (`application_review_decided`)."""
+    application_review_decided(application=decided.subject, supported=decided.supported, by=by)
+    return "application.review_decided"
 
 
 @transaction.atomic

@@ -13,7 +13,8 @@ from audit.services import record_event, snapshot
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from catalogue.services import save_reference, validation_message
 from core.dates import add_years
-from core.errors import DomainError
+from core.errors import DomainError, require
+from core.review_subjects import DecidedReview
 from stations.evaluation import station_appointments, station_indicators
 from stations.models import Evaluation, Station
 
@@ -360,6 +361,21 @@ def evaluation_graded(*, evaluation: Evaluation, grade: str, on: dt.date | None,
         station_set_status(station=station, status=Station.Status.WARNED, note=_warning_note(evaluation), by=by)
     _evaluation_event(by, "evaluation.graded", evaluation, before)
     return evaluation
+
+
+def evaluation_review_take(subject: Any) -> tuple[Evaluation, int]:
+    """The evaluation a station evaluation review grades, as it is now: not graded yet. (Registered
+    in apps.py with `core.review_subjects`.)"""
+    require(isinstance(subject, Evaluation), _("A station evaluation reviews an evaluation."), "subject")
+    subject = Evaluation.objects.select_related("station").get(pk=subject.pk)
+    require(not subject.grade, _("This evaluation has been graded already."), "subject")
+    return subject, subject.station.institution_id
+
+
+def evaluation_review_apply(decided: DecidedReview, *, by: Any) -> str:
+    """The review's grade is the evaluation's (`evaluation_graded`)."""
+    evaluation_graded(evaluation=decided.subject, grade=decided.decision, on=decided.decided_on, by=by)
+    return "evaluation.graded"
 
 
 def _warning_note(evaluation: Evaluation) -> str:

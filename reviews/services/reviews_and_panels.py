@@ -7,10 +7,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment
 from audit.services import record_event, snapshot
 from core.errors import require as _require
-from reviews.models import POSTDOC_KINDS, Expert, Form, Kind, KindRules, Member, Relation, Review
+from core.review_subjects import subject_of
+from reviews.models import Expert, Form, Kind, KindRules, Member, Relation, Review
 from reviews.panels import (
     Profile,
     conflicts,
@@ -29,28 +29,12 @@ from reviews.tasks import send_invitations
 
 
 def _subject_fields(kind: str, subject: Any) -> dict[str, Any]:
-    from establishment.models import Application
-    from stations.models import Evaluation
-
-    if kind in POSTDOC_KINDS:
-        _require(isinstance(subject, Appointment), _("A postdoc assessment reviews an appointment."), "subject")
-        subject = Appointment.objects.select_related("station", "person").get(pk=subject.pk)  # as it is now
-        _require(subject.is_live, _("Assessments are held for postdocs in station."), "subject")
-        return {"appointment": subject, "institution_id": subject.institution_id}
-    if kind == Kind.STATION_APPLICATION:
-        _require(isinstance(subject, Application), _("This review needs an establishment application."), "subject")
-        subject = Application.objects.get(pk=subject.pk)
-        _require(
-            subject.status == Application.Status.INTERNAL_REVIEW,
-            _("Start the application's internal review first: the panel reviews an application that is ready."),
-            "subject",
-        )
-        return {"application": subject, "institution_id": subject.institution_id}
-    _require(kind == Kind.STATION_EVALUATION, _("Choose the kind of review."), "kind")
-    _require(isinstance(subject, Evaluation), _("A station evaluation reviews an evaluation."), "subject")
-    subject = Evaluation.objects.select_related("station").get(pk=subject.pk)
-    _require(not subject.grade, _("This evaluation has been graded already."), "subject")
-    return {"evaluation": subject, "institution_id": subject.station.institution_id}
+    """The review's subject as the app that registered its kind takes it (`core.review_subjects`):
+    the review's field that holds it, and the subject's institution."""
+    _require(kind in Kind.values, _("Choose the kind of review."), "kind")
+    entry = subject_of(kind)
+    subject, institution_id = entry.take(subject)
+    return {entry.field: subject, "institution_id": institution_id}
 
 
 @transaction.atomic

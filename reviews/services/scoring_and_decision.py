@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, Policy
 from audit.services import record_event, snapshot
 from core.errors import DomainError
 from core.errors import require as _require
+from core.review_subjects import DecidedReview, subject_of
 from reviews.models import Criterion, Form, Kind, Member, Review, Score
 from reviews.services.common import _day, _event, _lock, _require_manager, is_the_expert
 
@@ -143,61 +143,29 @@ def review_decide(
 
 
 def _apply(review: Review, *, by: Any, new_exit_date: dt.date | None) -> str:
-    """Applies a decision to the subject; returns what was done, for the audit event."""
-    from appointments import services as appointments
-    from appointments.models import Assessment
-    from appointments.rules import policy_for
+    """Applies a decision to the subject through the app that registered the review's kind
+    (`core.review_subjects`); returns what was done, for the audit event."""
+    entry = subject_of(review.kind)
+    subject = getattr(review, entry.field)
+    assert subject is not None and review.decided_on is not None
+    decided = DecidedReview(
+        subject=subject,
+        kind=review.kind,
+        decision=review.decision,
+        supported=review.decision == Review.Decision.SUPPORT,
+        reason=review.decision_reason,
+        decided_on=review.decided_on,
+        attempt=review.attempt,
+        panel=lambda: _panel(review),
+        new_exit_date=new_exit_date,
+    )
+    return entry.apply(decided, by=by)
 
-    if review.kind == Kind.STATION_APPLICATION:
-        from establishment.services import application_review_decided
 
-        assert review.application is not None
-        application_review_decided(
-            application=review.application, supported=review.decision == Review.Decision.SUPPORT, by=by
-        )
-        return "application.review_decided"
-    if review.kind == Kind.STATION_EVALUATION:
-        from stations.services import evaluation_graded
-
-        assert review.evaluation is not None
-        evaluation_graded(evaluation=review.evaluation, grade=review.decision, on=review.decided_on, by=by)
-        return "evaluation.graded"
-    appointment = review.appointment
-    assert appointment is not None
+def _panel(review: Review) -> str:
     # Not the experts' names: the assessment is seen by the postdoc and the supervisor, who have a
     # conflict in this review; the review itself keeps its panel.
-    panel = _("Expert review no. %(id)s (%(count)s experts)") % {
+    return _("Expert review no. %(id)s (%(count)s experts)") % {
         "id": review.pk,
         "count": sum(1 for m in review.members.all() if m.status == Member.Status.SUBMITTED),
     }
-    if review.kind == Kind.EXTENSION:
-        if review.decision != Review.Decision.SUPPORT:
-            return "extension.refused"
-        _require(new_exit_date is not None, _("Give the new planned exit of the extension."), "new_exit_date")
-        assert new_exit_date is not None
-        appointments.appointment_extend(
-            appointment=appointment, until=new_exit_date, reason=review.decision_reason, by=by
-        )
-        return "appointment.extended"
-    appointments.assessment_record(
-        appointment=appointment,
-        kind=Assessment.Kind(review.kind),
-        held_on=review.decided_on,  # type: ignore[arg-type]
-        grade=review.decision,
-        panel=panel,
-        comments=review.decision_reason,
-        by=by,
-    )
-    if review.decision != Review.Decision.FAIL or review.kind not in (Kind.MIDTERM, Kind.EXIT):
-        return "assessment.recorded"
-    policy = policy_for(appointment.institution_id)
-    if policy.failed_assessment == Policy.FailedAssessment.WITHDRAWAL or review.attempt >= 2:
-        appointments.appointment_withdraw(
-            appointment=appointment,
-            on=review.decided_on,  # type: ignore[arg-type]
-            ground=Appointment.WithdrawalGround.FAILED_ASSESSMENT,
-            note=review.decision_reason,
-            by=by,
-        )
-        return "appointment.withdrawn"
-    return "assessment.recorded; a second attempt follows"
