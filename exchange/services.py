@@ -27,7 +27,7 @@ from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
 from core.sheets.cells import Problem
-from exchange.importer import Report
+from exchange.import_rows import Report
 from exchange.models import ImportJob
 
 logger = logging.getLogger(__name__)

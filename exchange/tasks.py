@@ -26,7 +26,8 @@ from core.errors import DomainError
 from core.sheets.cells import Problem
 from exchange import isolation
 from exchange.annotated import write_error_workbook
-from exchange.importer import Report, import_workbook
+from exchange.import_rows import Report
+from exchange.importer import import_workbook
 from exchange.models import ImportJob
 from exchange.services import (
     ImportWaits,

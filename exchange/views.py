@@ -27,7 +27,7 @@ from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from exchange import appendix
 from exchange.exporter import export_workbook
 from exchange.forms import JobFilterForm, UploadForm
-from exchange.importer import Report
+from exchange.import_rows import Report
 from exchange.layout import SHEET_BY_NAME, SHEETS
 from exchange.models import ImportJob
 from exchange.retention import removed_on

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from audit.models import AuditEvent
 from core.sheets.cells import parse_code_list
 from exchange.exporter import export_workbook
-from exchange.importer import Report, import_workbook
+from exchange.import_rows import Report
+from exchange.importer import import_workbook
 from exchange.layout import parse_enum
 from people.models import Supervisor
 from reviews.models import Expert, Rank

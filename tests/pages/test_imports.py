@@ -17,7 +17,7 @@ from appointments.models import Appointment
 from audit.models import AuditEvent
 from core.sheets.cells import Problem
 from exchange import tasks
-from exchange.importer import Report
+from exchange.import_rows import Report
 from exchange.models import ImportJob
 from exchange.services import import_job_create, import_job_finish, import_job_start
 from exchange.tasks import ProgressRecorder, read_progress
