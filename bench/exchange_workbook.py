@@ -10,7 +10,7 @@ own:
    status, and their research outputs: the generated dataset has awarded and completed projects
    and no outputs) to .xlsx;
 2. baseline: openpyxl alone (read-only, values only) reading every row of that file;
-3. reader: our streaming reader (exchange.xlsx) reading every row of the same file;
+3. reader: our streaming reader (core.sheets.xlsx) reading every row of the same file;
 4. import: `import_workbook` of the file into a new, empty SQLite database, as its administrator
    (its large sheets read by a second process, whose peak memory is reported beside it); then the
    records and the headline figures of both databases are compared. Policy exceptions differ: the
@@ -256,7 +256,7 @@ def main() -> None:
     lines = [
         ("export_workbook (target: peak < 200 MB)", export),
         ("openpyxl alone, read-only (baseline)", baseline),
-        ("exchange.xlsx reader alone", reader),
+        ("core.sheets.xlsx reader alone", reader),
         ("import_workbook into an empty database", imported),
     ]
     for label, result in lines:

@@ -1,6 +1,6 @@
 """The uploaded workbook again, with an error column: what to correct, on the row to correct.
 
-Streams: the upload is read row by row (`exchange.xlsx`, or the CSV text, within the limits the
+Streams: the upload is read row by row (`core.sheets.xlsx`, or the CSV text, within the limits the
 importer reads it by) and written row by row (openpyxl write-only), always as .xlsx. Every exchange sheet gets a last column `errors`
 (错误 in Chinese) holding the sentences of that row's problems; rows without problems keep it
 empty. Problems that belong to no data row (the file, a sheet, the header row) go to a first

@@ -106,7 +106,7 @@ def _cell_problems(
                 heading,
             )
         elif isinstance(value, Oversized):
-            # Only the cell's first characters were kept while reading (exchange.xlsx).
+            # Only the cell's first characters were kept while reading (core.sheets.xlsx).
             yield Problem(
                 title,
                 number,
