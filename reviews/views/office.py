@@ -23,10 +23,10 @@ from appointments.models import Appointment
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.forms import ServiceForm
+from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from establishment.models import Application
-from exchange import exporter
 from reviews import services
 from reviews.access import (
     get_review_for_user,
@@ -186,12 +186,12 @@ def review_list(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def review_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     """The reviews the list's filters select, every page, within the user's scope: `.xlsx` or `.csv`."""
-    if fmt not in exporter.FORMATS:
+    if fmt not in writers.FORMATS:
         raise Http404
     reviews = listed_reviews(request).reviews
     panel_ids = panel_review_ids(request.user, reviews)
     sheet = reviews_sheet(reviews, panel_ids)
-    return exporter.export_response([sheet], fmt=fmt, basename="reviews")
+    return writers.export_response([sheet], fmt=fmt, basename="reviews")
 
 
 # ---------------------------------------------------------------------------------------------
