@@ -1,5 +1,6 @@
-"""Station evaluations (综合评估 / 新设站评估) in the REST API: the evaluations in the caller's scope with
-their indicators, and the office's steps through the same services as the pages.
+"""Stations in the REST API: the list of the stations in the caller's scope, and station evaluations
+(综合评估 / 新设站评估): the evaluations in the caller's scope with their indicators, and the office's steps
+through the same services as the pages.
 
 Who sees what is the pages' rule (`stations.access`): administrators and leadership see every evaluation of
 their institution, a station secretary those of their stations; for the other roles evaluations are outside
@@ -44,17 +45,6 @@ reference_router = Router()
 router = Router(tags=["evaluations"])
 
 
-# Stations ---------------------------------------------------------------------------------------
-
-
-@reference_router.get(
-    "/stations", response={200: Page[StationOut], **READ_ERRORS}, tags=["reference"], operation_id="api_api_stations"
-)
-def stations(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
-    queryset = visible_stations(_user(request)).select_related("discipline", "unit").order_by("code")
-    return page(queryset, paging, station_out)
-
-
 # Helpers --------------------------------------------------------------------------------------
 
 
@@ -92,7 +82,18 @@ def _fresh(request: HttpRequest, evaluation: Evaluation) -> dict[str, Any]:
     return evaluation_detail_out(_evaluation(request, evaluation.pk))
 
 
-# The operations -------------------------------------------------------------------------------
+# Stations ---------------------------------------------------------------------------------------
+
+
+@reference_router.get(
+    "/stations", response={200: Page[StationOut], **READ_ERRORS}, tags=["reference"], operation_id="api_api_stations"
+)
+def stations(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
+    queryset = visible_stations(_user(request)).select_related("discipline", "unit").order_by("code")
+    return page(queryset, paging, station_out)
+
+
+# Evaluations ------------------------------------------------------------------------------------
 
 
 @router.get("/stations/evaluations", response={200: Page[EvaluationOut], **READ_ERRORS})
