@@ -1,4 +1,4 @@
-"""The REST API under /api/v1/: typed schemas, OpenAPI from the same types, the same services as the pages."""
+"""The REST API under /api/v1/, assembled: auth, the docs, the error handlers and each app's router (`<app>/api.py`)."""
 
 from typing import Any
 
