@@ -25,13 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import sees_whole_institution
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.forms import ServiceForm
 from core.sheets import writers
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from establishment import services
+from establishment.access import get_application_for_user, require_reader
 from establishment.checklist import checklist
 from establishment.export import applications_sheet
 from establishment.forms import (
@@ -54,28 +54,9 @@ Status = Application.Status
 # Who may see and change what
 
 
-def _require_reader(user: Any) -> int:
-    """Office administrators and leadership read their institution's applications; others get 403."""
-    if not sees_whole_institution(user):
-        raise PermissionDenied
-    institution_id: int = user.institution_id
-    return institution_id
-
-
 def _require_manager(user: Any, institution_id: int) -> None:
     if not services.may_manage(user, institution_id):
         raise PermissionDenied
-
-
-def get_application_for_user(user: Any, pk: Any) -> Application:
-    """The application if the user may read it: 403 without the role, 404 outside the institution."""
-    institution_id = _require_reader(user)
-    try:
-        return Application.objects.select_related("round", "discipline", "unit", "institution", "station").get(
-            pk=pk, institution_id=institution_id
-        )
-    except Application.DoesNotExist as exc:
-        raise Http404 from exc
 
 
 def _document_for(application: Application, pk: Any) -> Document:
@@ -100,7 +81,7 @@ class Listed:
 
 def listed_applications(request: SignedInRequest) -> Listed:
     """The applications the list's search and filters select, in its order: the page and its exports."""
-    institution_id = _require_reader(request.user)
+    institution_id = require_reader(request.user)
     rounds = Round.objects.filter(institution_id=institution_id)
     form = ApplicationFilterForm(request.GET or None, rounds=rounds)
     form.is_valid()  # invalid filters are shown with their error and left out
@@ -159,7 +140,7 @@ def application_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
 @login_required
 @require_GET
 def round_list(request: SignedInRequest) -> HttpResponse:
-    institution_id = _require_reader(request.user)
+    institution_id = require_reader(request.user)
     rounds = (
         Round.objects.filter(institution_id=institution_id)
         .annotate(
@@ -191,7 +172,7 @@ def _round_form_page(request: SignedInRequest, round: Round | None) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_new(request: SignedInRequest) -> HttpResponse:
-    institution_id = _require_reader(request.user)
+    institution_id = require_reader(request.user)
     _require_manager(request.user, institution_id)
     return _round_form_page(request, None)
 
@@ -199,7 +180,7 @@ def round_new(request: SignedInRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    institution_id = _require_reader(request.user)
+    institution_id = require_reader(request.user)
     try:
         round = Round.objects.get(pk=pk, institution_id=institution_id)
     except Round.DoesNotExist as exc:
@@ -216,7 +197,7 @@ def round_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def application_new(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    institution_id = _require_reader(user)
+    institution_id = require_reader(user)
     _require_manager(user, institution_id)
     rounds = Round.objects.filter(institution_id=institution_id).order_by("-year")
     form = ApplicationForm(

@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import get_appointment_for_user, sees_whole_institution, visible_appointments, visible_stations
+from accounts.access import get_appointment_for_user, visible_stations
 from appointments.models import Appointment
 from core.errors import DomainError
 from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
 from outputs import identifiers, importing, parsers, services
+from outputs.access import get_output_for_user, visible_outputs
 from outputs.export import outputs_sheet
 from outputs.forms import OutputFilterForm, OutputForm, RemoveForm, UploadForm
 from outputs.models import Output
@@ -38,22 +39,6 @@ MAX_SKIPPED_MESSAGES = 20
 
 # ---------------------------------------------------------------------------------------------
 # Who sees what
-
-
-def visible_outputs(user: Any) -> QuerySet[Output]:
-    """The outputs of the stays the user may see."""
-    if getattr(user, "institution_id", None) is None:
-        return Output.objects.none()
-    if sees_whole_institution(user):
-        return Output.objects.filter(institution_id=user.institution_id)
-    return Output.objects.filter(appointment__in=visible_appointments(user).order_by().values("pk"))
-
-
-def get_output_for_user(user: Any, pk: Any) -> Output:
-    try:
-        return visible_outputs(user).select_related("appointment__person", "appointment__station").get(pk=pk)
-    except Output.DoesNotExist as exc:
-        raise Http404 from exc
 
 
 def _require_writer(user: Any, appointment: Appointment) -> None:

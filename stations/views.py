@@ -34,7 +34,7 @@ from exchange import exporter
 from funding.access import visible_projects
 from funding.figures import STATUS_COLUMNS, station_figures
 from funding.models import Project
-from outputs.views import visible_outputs
+from outputs.access import visible_outputs
 from reports.views import coverage_context
 from reviews.models import Review
 from stations import services
