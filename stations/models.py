@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import BilingualName
@@ -72,6 +73,14 @@ class Station(BilingualName, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_mobile(self) -> bool:
+        return self.kind == self.Kind.MOBILE
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == self.Status.REVOKED
+
 
 class Evaluation(models.Model):
     """A station's five-yearly evaluation (综合评估) or new-station evaluation (新设站评估): indicators
@@ -118,3 +127,23 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station} · {self.cycle} · {self.get_kind_display()}"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.action == self.Action.WARNING
+
+    @property
+    def is_revocation(self) -> bool:
+        return self.action == self.Action.REVOCATION
+
+    @property
+    def rectification_overdue(self) -> bool:
+        """The station was warned to rectify (整改) by a deadline, the deadline has passed and the station
+        is still warned: reinstating a warned station lifts the warning, so its passed deadline no longer
+        counts. The evaluations' "overdue" filter (stations.views, stations.api) selects the same ones."""
+        return (
+            self.is_warning
+            and self.rectify_by is not None
+            and self.rectify_by < timezone.localdate()
+            and self.station.status == Station.Status.WARNED
+        )
