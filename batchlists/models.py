@@ -137,6 +137,10 @@ class BatchList(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.CHECKED
 
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
 
 class BatchRow(models.Model):
     """A row of the institution's in a list, as read, with its match and the office's decision."""
@@ -238,3 +242,11 @@ class BatchRow(models.Model):
     @property
     def to_award(self) -> bool:
         return self.decision == self.Decision.ACCEPT and self.appointment_id is not None
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.decision == self.Decision.ACCEPT
+
+    @property
+    def is_skipped(self) -> bool:
+        return self.decision == self.Decision.SKIP

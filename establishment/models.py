@@ -144,6 +144,14 @@ class Application(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_in_internal_review(self) -> bool:
+        return self.status == self.Status.INTERNAL_REVIEW
+
 
 def document_upload_to(document: "Document", filename: str) -> str:
     """establishment/<application>/<random>.pdf: never the uploaded name, which is kept apart."""

@@ -127,6 +127,22 @@ class ImportJob(models.Model):
         self.problem_count = len(report.get("problems") or [])
         self.warning_count = len(report.get("warnings") or [])
 
+    @property
+    def is_previewed(self) -> bool:
+        return self.state == self.State.PREVIEWED
+
+    @property
+    def is_preview_failed(self) -> bool:
+        return self.state == self.State.PREVIEW_FAILED
+
+    @property
+    def is_importing(self) -> bool:
+        return self.state == self.State.IMPORTING
+
+    @property
+    def is_imported(self) -> bool:
+        return self.state == self.State.IMPORTED
+
 
 class ImportUndo(models.Model):
     """One statement that reverses a row an import wrote on SQLite (exchange.isolation)."""

@@ -382,3 +382,19 @@ class Project(models.Model):
     @property
     def is_awarded(self) -> bool:
         return self.status in self.AWARDED_STATUSES
+
+    @property
+    def is_participant(self) -> bool:
+        return self.role == self.Role.PARTICIPANT
+
+    @property
+    def badge(self) -> str:
+        """The CSS modifier of the status badge: awarded and completed green, applied blue, terminated
+        amber, not funded grey."""
+        badges = {
+            self.Status.AWARDED: "ok",
+            self.Status.APPLIED: "info",
+            self.Status.COMPLETED: "ok",
+            self.Status.TERMINATED: "warn",
+        }
+        return badges.get(self.Status(self.status), "muted")

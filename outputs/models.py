@@ -143,3 +143,7 @@ class Output(models.Model):
     @property
     def author_list(self) -> list[str]:
         return [name for name in self.authors.splitlines() if name.strip()]
+
+    @property
+    def is_in_station(self) -> bool:
+        return self.phase == self.Phase.IN_STATION

@@ -187,6 +187,10 @@ class Form(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def gives_recommendation(self) -> bool:
+        return self.outcome == self.Outcome.RECOMMENDATION
+
 
 class Criterion(BilingualName, models.Model):
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("form"))
@@ -361,6 +365,25 @@ class Review(PanelRules):
     def subject(self) -> models.Model:
         return self.appointment or self.application or self.evaluation  # type: ignore[return-value]
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_extension(self) -> bool:
+        return self.kind == Kind.EXTENSION
+
+    @property
+    def badge(self) -> str:
+        """The CSS modifier of the status badge: open blue, decided green, closed amber, a draft grey."""
+        return {self.Status.OPEN: "info", self.Status.DECIDED: "ok", self.Status.CLOSED: "warn"}.get(
+            self.Status(self.status), "muted"
+        )
+
 
 def new_link_key() -> str:
     return secrets.token_urlsafe(16)
@@ -411,6 +434,18 @@ class Member(models.Model):
     def counts(self) -> bool:
         """Whether this member is part of the panel (a declined expert is not)."""
         return self.status != self.Status.DECLINED
+
+    @property
+    def is_invited(self) -> bool:
+        return self.status == self.Status.INVITED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == self.Status.DECLINED
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
 
 
 class Score(models.Model):
