@@ -16,17 +16,10 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from accounts.access import (
-    Perm,
-    can_manage_appointment,
-    can_manage_station,
-    get_appointment_for_user,
-    has_perm,
-    visible_appointments,
-    visible_stations,
-)
+from accounts.access import Perm, has_perm
 from appointments import schemas as s
 from appointments import services
+from appointments.access import can_manage_appointment, get_appointment_for_user, visible_appointments
 from appointments.models import Appointment
 from appointments.selectors import search
 from audit.models import AuditEvent
@@ -34,6 +27,7 @@ from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Pa
 from core.errors import DomainError
 from people.models import Person, Supervisor
 from people.services import person_create
+from stations.access import can_manage_station, visible_stations
 from stations.models import Station
 
 router = Router()

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import Perm, can_manage_appointment, can_manage_station, has_perm
+from accounts.access import Perm, has_perm
+from appointments.access import can_manage_appointment
 from appointments.models import Appointment, Assessment, Extension, Grade, Policy, PolicyException
 from appointments.rules import (
     entry_fact_violations,
@@ -37,6 +38,7 @@ from people.access import may_manage_person
 from people.models import Person, Supervisor
 from people.services import ALREADY_REGISTERED, check_identity, registered_ids
 from people.validity import check_person_dates
+from stations.access import can_manage_station
 from stations.models import Station
 
 Status = Appointment.Status

@@ -23,16 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import (
-    Perm,
-    can_manage_appointment,
-    can_manage_station,
-    get_appointment_for_user,
-    has_perm,
-    visible_appointments,
-    visible_stations,
-)
+from accounts.access import Perm, has_perm
 from appointments import services
+from appointments.access import can_manage_appointment, get_appointment_for_user, visible_appointments
 from appointments.forms import (
     AssessmentForm,
     EnterForm,
@@ -59,6 +52,7 @@ from funding.views import project_card_context
 from outputs.views import card_context as outputs_card_context
 from people.models import Supervisor
 from people.services import person_create, person_reveal_id
+from stations.access import can_manage_station, visible_stations
 from stations.models import Station
 
 Status = Appointment.Status

@@ -18,7 +18,8 @@ from typing import Any
 from django.db.models import OuterRef, Q, QuerySet, StringAgg, Subquery, Value
 from django.utils.translation import gettext as _
 
-from accounts.access import Perm, has_perm, sees_whole_institution, visible_appointments
+from accounts.access import Perm, has_perm, sees_whole_institution
+from appointments.access import visible_appointments
 from appointments.models import Appointment, PolicyException
 from audit.exports import record_full_id_export
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit

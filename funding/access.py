@@ -1,5 +1,5 @@
 """Who sees and changes which funding records: projects are seen as their holders are
-(`accounts.access.visible_appointments`, a project outside the user's scope is a 404) and written by
+(`appointments.access.visible_appointments`, a project outside the user's scope is a 404) and written by
 who may manage the holder (403); the institution's funders, level mapping and rules are kept by its
 office administrators; the mapping is read by whoever sees the whole institution."""
 
@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.access import Perm, can_manage_appointment, has_perm, sees_whole_institution, visible_appointments
+from accounts.access import Perm, has_perm, sees_whole_institution
+from appointments.access import can_manage_appointment, visible_appointments
 from funding.models import Project
 
 

@@ -22,7 +22,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from accounts.access import can_manage_appointment, get_appointment_for_user, sees_whole_institution
+from accounts.access import sees_whole_institution
+from appointments.access import can_manage_appointment, get_appointment_for_user
 from appointments.models import Appointment
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging, page
 from core.errors import DomainError

@@ -20,11 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.access import (
-    can_manage_appointment,
-    get_appointment_for_user,
-    visible_stations,
-)
+from appointments.access import can_manage_appointment, get_appointment_for_user
 from appointments.models import Appointment
 from audit.timeline import timeline
 from core.forms import ServiceForm
@@ -47,6 +43,7 @@ from funding.forms import (
     submit,
 )
 from funding.models import Level, Project
+from stations.access import visible_stations
 
 Status = Project.Status
 AWARDED = [str(status) for status in Project.AWARDED_STATUSES]

@@ -5,7 +5,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.access import sees_whole_institution, visible_appointments
+from accounts.access import sees_whole_institution
+from appointments.access import visible_appointments
 from outputs.models import Output
 
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
 
-from accounts.access import get_appointment_for_user
+from appointments.access import get_appointment_for_user
 from appointments.models import Appointment
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from core.errors import DomainError

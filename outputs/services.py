@@ -2,7 +2,7 @@
 function takes the actor (`by`), checks who may write and the rules, locks the postdoc, writes in
 one transaction and one audit event per written output.
 
-Who may write: those who manage the appointment (`accounts.access.can_manage_appointment`: the
+Who may write: those who manage the appointment (`appointments.access.can_manage_appointment`: the
 office, the station's secretary) and the postdoc on their own record. Everyone else is refused.
 
 Rules (docs/decisions/0014): a DOI reads 10.<4–9 digits>/<suffix> and is kept lower-case; ISSN and
@@ -23,8 +23,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from accounts.access import can_manage_appointment, role_names
+from accounts.access import role_names
 from accounts.models import Role
+from appointments.access import can_manage_appointment
 from appointments.models import Appointment
 from audit.services import EventBatch, record_event, snapshot
 from core.bulk import insert_many
@@ -81,7 +82,7 @@ SNAPSHOT_FIELDS = [f.name for f in Output._meta.concrete_fields if f.name not in
 
 
 def is_own_record(user: Any, appointment: Appointment) -> bool:
-    """A postdoc's own stay, decided as `accounts.access.appointment_scope` decides it."""
+    """A postdoc's own stay, decided as `appointments.access.appointment_scope` decides it."""
     return (
         Role.POSTDOC in role_names(user)
         and appointment.institution_id == getattr(user, "institution_id", None)

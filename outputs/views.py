@@ -2,7 +2,7 @@
 a postdoc's page, adding, changing and removing one output, and importing a file of references
 (upload → preview → confirm).
 
-Everyone reads the outputs of the stays in their scope (`accounts.access.visible_appointments`);
+Everyone reads the outputs of the stays in their scope (`appointments.access.visible_appointments`);
 a stay or output outside it is a 404. Those who manage the stay and the postdoc on their own record
 write (`outputs.services.may_record`); everyone else who sees it gets 403. Writes go to
 `outputs.services`; their refusals come back next to the field they name, with the input kept.
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import get_appointment_for_user, visible_stations
+from appointments.access import get_appointment_for_user
 from appointments.models import Appointment
 from core.errors import DomainError
 from core.sheets import writers
@@ -34,6 +34,7 @@ from outputs.access import get_output_for_user, visible_outputs
 from outputs.export import outputs_sheet
 from outputs.forms import OutputFilterForm, OutputForm, RemoveForm, UploadForm
 from outputs.models import Output
+from stations.access import visible_stations
 
 MAX_SKIPPED_MESSAGES = 20
 

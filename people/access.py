@@ -7,7 +7,7 @@ record. Deleting one and linking one to a login stay with office administrators,
 accounts. Everything outside a user's scope answers 404.
 
 A postdoc's identity (personal details, ID number) is managed by whoever may manage one of the
-person's appointments (accounts.access.can_manage_appointment).
+person's appointments (appointments.access.can_manage_appointment).
 """
 
 from typing import Any
@@ -15,16 +15,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.access import (
-    INSTITUTION_WIDE_ROLES,
-    Perm,
-    can_manage_appointment,
-    has_perm,
-    role_names,
-    secretary_station_ids,
-    visible_appointments,
-)
+from accounts.access import INSTITUTION_WIDE_ROLES, Perm, has_perm, role_names, secretary_station_ids
 from accounts.models import Role
+from appointments.access import can_manage_appointment, visible_appointments
 from people.models import Person, Supervisor
 from stations.models import Station
 

@@ -15,13 +15,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from accounts.access import Perm, has_perm, sees_whole_institution, visible_appointments, visible_stations
+from accounts.access import Perm, has_perm, sees_whole_institution
+from appointments.access import visible_appointments
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging, page
 from core.errors import DomainError
 from people import schemas as s
 from people.access import get_person_for_user, may_manage_person
 from people.models import Person, Supervisor
 from people.services import person_correct_id, person_update
+from stations.access import visible_stations
 
 # Two routers, registered where their operations stood in the document before they moved here from
 # api/api.py (the supervisors, among the reference data) and api/people.py (the people, last).

@@ -8,9 +8,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import Perm, has_perm, visible_appointments
+from accounts.access import Perm, has_perm
 from accounts.models import Role, User
 from accounts.services import account_link, role_assign, user_create
+from appointments.access import visible_appointments
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution, Unit
 from catalogue.services import _check_may_change, save_reference, validation_message

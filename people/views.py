@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import Perm, has_perm, visible_appointments
+from accounts.access import Perm, has_perm
 from accounts.models import User
 from appointments import services as appointment_services
+from appointments.access import visible_appointments
 from appointments.models import Appointment
 from appointments.views import manageable_stations
 from audit.timeline import timeline

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from accounts.access import Perm, figures_scope, has_perm
+from accounts.access import Perm, has_perm
+from appointments.access import figures_scope
 from core.api_schemas import READ_ERRORS, Day, MessageOut
 from reports.schemas import StatsOut
 from reports.selectors import headline_figures

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import Perm, can_manage_appointment, has_perm, role_names, visible_appointments
+from accounts.access import Perm, has_perm, role_names
 from accounts.models import Role
+from appointments.access import can_manage_appointment, visible_appointments
 from appointments.models import Appointment, Policy
 from appointments.selectors import DueItem, due_items
 from appointments.views import STEPS

@@ -9,14 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.access import (
-    Perm,
-    figures_scope,
-    has_perm,
-    role_names,
-    visible_appointments,
-)
+from accounts.access import Perm, has_perm, role_names
 from accounts.models import Role
+from appointments.access import figures_scope, visible_appointments
 from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import DUE_FILTERS, due_counts

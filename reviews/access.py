@@ -14,8 +14,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.access import INSTITUTION_WIDE_ROLES, appointment_scope, role_names, secretary_station_ids
+from accounts.access import INSTITUTION_WIDE_ROLES, role_names, secretary_station_ids
 from accounts.models import Role
+from appointments.access import appointment_scope
 from appointments.models import Appointment
 from reviews.models import Expert, Member, Review
 from reviews.panels import Profile, conflicts, subject_parties

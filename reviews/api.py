@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from accounts.access import can_manage_appointment, get_appointment_for_user, sees_whole_institution
+from accounts.access import sees_whole_institution
+from appointments.access import can_manage_appointment, get_appointment_for_user
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from reviews import services
 from reviews.access import get_review_for_user, visible_reviews

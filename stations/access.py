@@ -4,9 +4,18 @@ other roles see none. Pages, exports and the API ask here."""
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
-from accounts.access import Perm, has_perm, role_names, secretary_station_ids, sees_whole_institution
+from accounts.access import (
+    INSTITUTION_WIDE_ROLES,
+    NOTHING,
+    Perm,
+    has_perm,
+    role_names,
+    secretary_station_ids,
+    sees_whole_institution,
+)
 from accounts.models import Role
 from stations.models import Evaluation, Station
 
@@ -37,3 +46,39 @@ def visible_evaluations(user: Any) -> QuerySet[Evaluation]:
     if Role.SECRETARY in role_names(user):
         return evaluations.filter(station_id__in=secretary_station_ids(user))
     return evaluations.none()
+
+
+def station_scope(user: Any) -> Q:
+    roles = role_names(user)
+    if not roles or user.institution_id is None:
+        return NOTHING
+    if roles & INSTITUTION_WIDE_ROLES:
+        return Q(institution_id=user.institution_id)
+    scope = NOTHING
+    if Role.SECRETARY in roles:
+        scope |= Q(pk__in=secretary_station_ids(user))
+    if Role.SUPERVISOR in roles:
+        scope |= Q(supervisors__user=user)
+    if Role.POSTDOC in roles:
+        scope |= Q(appointments__person__user=user)
+    return scope & Q(institution_id=user.institution_id)
+
+
+def visible_stations(user: Any) -> QuerySet[Station]:
+    return Station.objects.filter(station_scope(user)).distinct()
+
+
+def get_station_for_user(user: Any, pk: Any) -> Station:
+    try:
+        return visible_stations(user).select_related("discipline", "unit", "institution").get(pk=pk)
+    except (ValueError, TypeError) as exc:
+        raise Http404 from exc
+    except visible_stations(user).model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def can_manage_station(user: Any, station: Station) -> bool:
+    if station.institution_id != getattr(user, "institution_id", None):
+        return False
+    roles = role_names(user)
+    return Role.ADMIN in roles or (Role.SECRETARY in roles and station.pk in secretary_station_ids(user))

@@ -18,13 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 
-from accounts.access import visible_stations
 from core.api_schemas import CHANGE_ERRORS, NO_NUL_PATTERN, READ_ERRORS, RECORD_ERRORS, Page, Paging, page
 from core.errors import DomainError
 from reviews import services as review_services
 from reviews.models import Kind, Review
 from stations import services
-from stations.access import may_manage_evaluations, visible_evaluations
+from stations.access import may_manage_evaluations, visible_evaluations, visible_stations
 from stations.models import Evaluation, Station
 from stations.schemas import (
     EvaluationActIn,

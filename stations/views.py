@@ -17,14 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import (
-    Perm,
-    can_manage_station,
-    get_station_for_user,
-    has_perm,
-    visible_appointments,
-    visible_stations,
-)
+from accounts.access import Perm, has_perm
+from appointments.access import visible_appointments
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.sheets import writers
@@ -38,7 +32,15 @@ from outputs.access import visible_outputs
 from reports.views import coverage_context
 from reviews.models import Review
 from stations import services
-from stations.access import may_manage_evaluations, may_manage_station, may_view_evaluations, visible_evaluations
+from stations.access import (
+    can_manage_station,
+    get_station_for_user,
+    may_manage_evaluations,
+    may_manage_station,
+    may_view_evaluations,
+    visible_evaluations,
+    visible_stations,
+)
 from stations.evaluation import INDICATORS, indicator_rows, readable_timeline
 from stations.export import evaluations_sheet
 from stations.forms import EvaluationActForm, EvaluationFilterForm, EvaluationStartForm, StationFilterForm

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import can_manage_appointment
+from appointments.access import can_manage_appointment
 from audit.services import EventBatch, snapshot
 from core.bulk import insert_many
 from core.errors import DomainError, require

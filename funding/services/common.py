@@ -8,7 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import Perm, can_manage_appointment, has_perm
+from accounts.access import Perm, has_perm
+from appointments.access import can_manage_appointment
 from appointments.models import Appointment
 from catalogue.models import Institution
 from catalogue.services import validation_message

@@ -6,7 +6,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import Perm, can_manage_appointment, has_perm
+from accounts.access import Perm, has_perm
+from appointments.access import can_manage_appointment
 from audit.services import record_event, snapshot
 from core.errors import require as _require
 from reviews.access import user_conflicts

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.access import Perm, can_manage_appointment, get_appointment_for_user, has_perm, role_names
+from accounts.access import Perm, has_perm, role_names
 from accounts.models import Role
+from appointments.access import can_manage_appointment, get_appointment_for_user
 from appointments.models import Appointment
 from audit.timeline import timeline
 from core.errors import DomainError

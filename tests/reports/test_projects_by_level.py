@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from accounts.access import figures_scope
+from appointments.access import figures_scope
 from audit.models import AuditEvent
 from funding.models import Level
 from funding.services import level_rule_save, project_apply, project_record

@@ -1,4 +1,4 @@
-from accounts.access import visible_appointments
+from appointments.access import visible_appointments
 
 
 def test_each_persona_sees_only_its_scope(world):

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.access import visible_appointments
 from accounts.models import User
+from appointments.access import visible_appointments
 from appointments.models import Appointment
 from core.errors import DomainError
 from outputs import importing, parsers, services

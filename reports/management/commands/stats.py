@@ -5,8 +5,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from accounts.access import Perm, figures_scope, has_perm
+from accounts.access import Perm, has_perm
 from accounts.models import User
+from appointments.access import figures_scope
 from catalogue.models import Institution
 from reports.selectors import headline_figures
 
