@@ -33,6 +33,7 @@ from accounts.forms import (
     UserChangeForm,
     UserFilterForm,
 )
+from accounts.http import SignedInRequest
 from accounts.models import RoleAssignment, SignInSession, User
 from accounts.throttle import account_locked_until
 from appointments.models import Appointment
@@ -41,7 +42,7 @@ from audit.timeline import EVENT_LABELS, timeline
 from catalogue.models import Institution
 from core.errors import DomainError
 from core.sorting import SortColumn, Sorting
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from people.models import Person, Supervisor
 
 

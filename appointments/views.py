@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Perm, has_perm
+from accounts.http import SignedInRequest
 from appointments import services
 from appointments.access import can_manage_appointment, get_appointment_for_user, visible_appointments
 from appointments.forms import (
@@ -45,7 +46,7 @@ from audit.timeline import timeline
 from core.errors import DomainError, RuleViolation
 from core.forms import ServiceForm
 from core.sheets import writers
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from funding.selectors import extension_commitments
 from funding.views import project_card_context

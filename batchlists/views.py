@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Perm, has_perm
+from accounts.http import SignedInRequest
 from appointments.models import Appointment
 from batchlists import services
 from batchlists.forms import ConfirmForm, HostNameForm, ListFilterForm, UploadForm
@@ -26,7 +27,7 @@ from batchlists.matching import institution_key, likely_forms
 from batchlists.models import BatchList, BatchRow, HostName
 from catalogue.models import Institution
 from core.errors import DomainError
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 
 OTHER_INSTITUTIONS_SHOWN = 12
 CHANGED = "batchlist-changed"  # the htmx event after which the check is asked again

@@ -1,21 +1,12 @@
 """Helpers the staff pages' views share."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-
-if TYPE_CHECKING:
-    from accounts.models import User
-
-
-class SignedInRequest(HttpRequest):
-    """The request of a view behind `login_required`: its user is an account, never anonymous."""
-
-    user: "User"
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.forms import ServiceForm
 from core.sheets import writers
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from establishment import services
 from establishment.access import get_application_for_user, require_reader
 from establishment.checklist import checklist

@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Perm, has_perm
+from accounts.http import SignedInRequest
 from catalogue.models import Institution
 from core.errors import DomainError
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from exchange import appendix
 from exchange.exporter import export_workbook
 from exchange.forms import JobFilterForm, UploadForm

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import SignedInRequest
 from audit.models import AuditEvent
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.forms import ServiceForm
-from core.views import SignedInRequest, is_htmx, redirect_after_post
+from core.views import is_htmx, redirect_after_post
 from funding import access, services
 from funding.forms import (
     AmountStyleForm,

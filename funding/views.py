@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import SignedInRequest
 from appointments.access import can_manage_appointment, get_appointment_for_user
 from appointments.models import Appointment
 from audit.timeline import timeline
@@ -27,7 +28,7 @@ from core.forms import ServiceForm
 from core.sheets import writers
 from core.sheets.specs import Column, SheetSpec
 from core.sorting import SortColumn, Sorting, choice_rank
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from funding import access, services
 from funding.figures import success_rates
 from funding.forms import (

@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
 from appointments.access import get_appointment_for_user
 from appointments.models import Appointment
 from core.errors import DomainError
 from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from outputs import identifiers, importing, parsers, services
 from outputs.access import get_output_for_user, visible_outputs
 from outputs.export import outputs_sheet

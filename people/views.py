@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Perm, has_perm
+from accounts.http import SignedInRequest
 from accounts.models import User
 from appointments import services as appointment_services
 from appointments.access import visible_appointments
@@ -28,7 +29,7 @@ from audit.timeline import timeline
 from catalogue.models import Unit
 from core.errors import DomainError, RuleViolation
 from core.sheets import writers
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from people import services
 from people.access import (

@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.access import Perm, has_perm, role_names
+from accounts.http import SignedInRequest
 from accounts.models import Role
 from appointments.access import figures_scope, visible_appointments
 from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import DUE_FILTERS, due_counts
 from catalogue.models import Discipline
-from core.views import SignedInRequest, is_htmx
+from core.views import is_htmx
 from funding.figures import OutputCounts, outputs_by_phase_and_kind
 from funding.models import Level
 from outputs.models import Output

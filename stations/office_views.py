@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import Perm, has_perm
+from accounts.http import SignedInRequest
 from catalogue.models import Institution
 from core.errors import DomainError
-from core.views import SignedInRequest, redirect_after_post
+from core.views import redirect_after_post
 from stations import services
 from stations.access import get_station_for_user, may_manage_station
 from stations.forms import StationCreateForm, StationEditForm, StationStatusForm

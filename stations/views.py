@@ -18,12 +18,13 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Perm, has_perm
+from accounts.http import SignedInRequest
 from appointments.access import visible_appointments
 from audit.timeline import timeline
 from core.errors import DomainError
 from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from exchange import exporter
 from funding.access import visible_projects
 from funding.figures import STATUS_COLUMNS, station_figures

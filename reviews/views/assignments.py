@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import SignedInRequest
 from catalogue.models import Discipline
 from core.errors import DomainError
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from reviews import services
 from reviews.access import assignments, get_assignment_for_user, sees_fellow_members, sees_subject_identity
 from reviews.forms import ExpertDeclineForm, ScoreForm

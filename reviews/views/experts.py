@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import SignedInRequest
 from appointments.models import Appointment
 from audit.timeline import timeline
 from catalogue.models import Discipline, Institution, Unit
 from core.errors import DomainError
 from core.sorting import SortColumn, Sorting
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from people.models import Supervisor
 from reviews import services
 from reviews.access import conflicted_review_ids

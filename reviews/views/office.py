@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import Perm, has_perm, role_names
+from accounts.http import SignedInRequest
 from accounts.models import Role
 from appointments.access import can_manage_appointment, get_appointment_for_user
 from appointments.models import Appointment
@@ -26,7 +27,7 @@ from core.errors import DomainError
 from core.forms import ServiceForm
 from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
-from core.views import SignedInRequest, is_htmx, paginate, redirect_after_post
+from core.views import is_htmx, paginate, redirect_after_post
 from establishment.models import Application
 from reviews import services
 from reviews.access import (

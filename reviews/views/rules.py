@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import SignedInRequest
 from catalogue.models import Institution
 from core.errors import DomainError
-from core.views import SignedInRequest, is_htmx, redirect_after_post
+from core.views import is_htmx, redirect_after_post
 from reviews import services
 from reviews.forms import FormCreateForm, KindRulesForm
 from reviews.models import Criterion, Form, Kind, KindRules
