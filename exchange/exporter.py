@@ -32,6 +32,7 @@ from outputs.models import Output
 from outputs.services import given_fields
 from people.models import Supervisor
 from reviews.models import Expert, Rank
+from stations.export import station_rows
 from stations.models import Station
 
 RANK_WORDS: dict[int, str] = {Rank.FULL: "full", Rank.ASSOCIATE: "associate", Rank.INTERMEDIATE: "intermediate"}
@@ -58,21 +59,6 @@ def unit_rows(units: QuerySet[Unit]) -> Iterator[Row]:
 def doctoral_right_rows(rights: QuerySet[DoctoralRight]) -> Iterator[Row]:
     for r in rights.select_related("discipline").iterator(chunk_size=CHUNK_SIZE):
         yield {"discipline_code": r.discipline.code, "since": r.since}
-
-
-def station_rows(stations: QuerySet[Station]) -> Iterator[Row]:
-    for s in stations.select_related("discipline", "unit").iterator(chunk_size=CHUNK_SIZE):
-        yield {
-            "code": s.code,
-            "kind": s.kind,
-            "discipline_code": s.discipline.code if s.discipline else "",
-            "name": s.name_zh,
-            "unit_code": s.unit.code,
-            "established_on": s.established_on,
-            "approval_no": s.approval_no,
-            "status": s.status,
-            "revoked_on": s.revoked_on,
-        }
 
 
 def supervisor_rows(supervisors: QuerySet[Supervisor]) -> Iterator[Row]:

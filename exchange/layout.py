@@ -11,7 +11,7 @@ from core.sheets.cells import cell_text, normalise
 from core.sheets.specs import Column, SheetSpec
 from establishment.export import APPLICATIONS_SHEET
 from reviews.export import REVIEWS_SHEET
-from stations.export import EVALUATIONS_SHEET
+from stations.export import EVALUATIONS_SHEET, STATIONS_SHEET
 
 C = Column
 SHEETS: tuple[SheetSpec, ...] = (
@@ -38,22 +38,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         "discipline_code",
         (C("discipline_code", "学科代码", True), C("since", "获批时间", True)),
     ),
-    SheetSpec(
-        "Stations",
-        "博士后站",
-        "code",
-        (
-            C("code", "站点编号", True),
-            C("kind", "类型", True),
-            C("discipline_code", "学科代码"),
-            C("name", "名称", True),
-            C("unit_code", "依托单位代码", True),
-            C("established_on", "设站时间", True),
-            C("approval_no", "批准文号"),
-            C("status", "状态"),
-            C("revoked_on", "撤销时间"),
-        ),
-    ),
+    STATIONS_SHEET,
     SheetSpec(
         "Supervisors",
         "合作导师",

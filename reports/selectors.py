@@ -1,23 +1,14 @@
 """The headline figures (design.md, "Definitions the figures use"), for any date and window."""
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
 
 from appointments.models import Appointment
-from catalogue.models import DoctoralRight
 from core.dates import add_years
 from funding.models import Level, Project
-from stations.models import Station
-
-
-@dataclass(frozen=True)
-class Coverage:
-    with_station: int
-    doctoral_disciplines: int
-    missing: list[str] = field(default_factory=list)  # codes, sorted
+from stations.coverage import coverage
 
 
 def entered_by(day: dt.date) -> Q:
@@ -37,19 +28,6 @@ def window_start(as_of: dt.date, years: int) -> dt.date:
 
 def recruited_in(as_of: dt.date, years: int) -> Q:
     return entered_by(as_of) & Q(entry_date__gt=window_start(as_of, years))
-
-
-def coverage(institution_id: int, as_of: dt.date) -> Coverage:
-    """First-level doctoral disciplines with a live mobile station, over all doctoral disciplines."""
-    rights = DoctoralRight.objects.filter(institution_id=institution_id, since__lte=as_of).filter(
-        Q(until__isnull=True) | Q(until__gt=as_of)
-    )
-    doctoral = set(rights.values_list("discipline__code", flat=True))
-    stations = Station.objects.filter(
-        institution_id=institution_id, kind=Station.Kind.MOBILE, established_on__lte=as_of
-    ).filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=as_of))
-    covered = set(stations.values_list("discipline__code", flat=True)) & doctoral
-    return Coverage(with_station=len(covered), doctoral_disciplines=len(doctoral), missing=sorted(doctoral - covered))
 
 
 def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: Q | None = None) -> dict[str, Any]:

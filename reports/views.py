@@ -16,32 +16,16 @@ from appointments.access import figures_scope, visible_appointments
 from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import DUE_FILTERS, due_counts
-from catalogue.models import Discipline
 from core.views import is_htmx
 from funding.figures import OutputCounts, outputs_by_phase_and_kind
 from funding.models import Level
 from outputs.models import Output
 from reports.forms import FiguresForm
-from reports.selectors import coverage, headline_figures, window_start
+from reports.selectors import headline_figures, window_start
 from reports.todo import todo_for
+from stations.coverage import coverage_context
 
 DEFAULT_YEARS = 3
-
-
-def coverage_context(institution_id: int, as_of: dt.date, cover: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Coverage "8 of 8" with the missing disciplines as records (named in the page's language)."""
-    if cover is None:
-        found = coverage(institution_id, as_of)
-        cover = {"with_station": found.with_station, "doctoral_disciplines": found.doctoral_disciplines}
-        cover["missing"] = found.missing
-    missing = list(Discipline.objects.filter(code__in=cover["missing"])) if cover["missing"] else []
-    total = cover["doctoral_disciplines"]
-    return {
-        "with_station": cover["with_station"],
-        "doctoral_disciplines": total,
-        "percent": round(100 * cover["with_station"] / total) if total else 0,
-        "missing": missing,
-    }
 
 
 def level_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:

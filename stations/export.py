@@ -1,6 +1,7 @@
-"""The station evaluations as a sheet: the list page's export and the whole-institution workbook
-write the same rows, the evaluation and then its indicators (definitions: stations.evaluation).
-Nothing imports this sheet (docs/decisions/0012)."""
+"""The stations as sheets: the exchange workbook's Stations sheet (its columns and rows: the list
+page's export and the whole-institution workbook), and the station evaluations, the evaluation
+and then its indicators (definitions: stations.evaluation). Nothing imports the evaluations sheet
+(docs/decisions/0012)."""
 
 from collections.abc import Iterator
 
@@ -9,7 +10,48 @@ from django.db.models import QuerySet
 from core.sheets import writers
 from core.sheets.specs import Column, SheetSpec
 from stations.evaluation import INDICATORS
-from stations.models import Evaluation
+from stations.models import Evaluation, Station
+
+# ---- the Stations sheet of the exchange workbook --------------------------------------------------
+
+STATIONS_SHEET = SheetSpec(
+    "Stations",
+    "博士后站",
+    "code",
+    (
+        Column("code", "站点编号", True),
+        Column("kind", "类型", True),
+        Column("discipline_code", "学科代码"),
+        Column("name", "名称", True),
+        Column("unit_code", "依托单位代码", True),
+        Column("established_on", "设站时间", True),
+        Column("approval_no", "批准文号"),
+        Column("status", "状态"),
+        Column("revoked_on", "撤销时间"),
+    ),
+)
+
+
+def station_rows(stations: QuerySet[Station]) -> Iterator[writers.Row]:
+    for s in stations.select_related("discipline", "unit").iterator(chunk_size=writers.CHUNK_SIZE):
+        yield {
+            "code": s.code,
+            "kind": s.kind,
+            "discipline_code": s.discipline.code if s.discipline else "",
+            "name": s.name_zh,
+            "unit_code": s.unit.code,
+            "established_on": s.established_on,
+            "approval_no": s.approval_no,
+            "status": s.status,
+            "revoked_on": s.revoked_on,
+        }
+
+
+def stations_sheet(stations: QuerySet[Station]) -> writers.Sheet:
+    return writers.Sheet("Stations", station_rows(stations), STATIONS_SHEET)
+
+
+# ---- station evaluations --------------------------------------------------------------------------
 
 # The export's one sheet: the evaluation, then its indicators (definitions: stations.evaluation).
 _EXPORTED_INDICATORS = [i.key for i in INDICATORS]

@@ -25,12 +25,10 @@ from core.errors import DomainError
 from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import is_htmx, paginate, redirect_after_post
-from exchange import exporter
 from funding.access import visible_projects
 from funding.figures import STATUS_COLUMNS, station_figures
 from funding.models import Project
 from outputs.access import visible_outputs
-from reports.views import coverage_context
 from reviews.models import Review
 from stations import services
 from stations.access import (
@@ -42,8 +40,9 @@ from stations.access import (
     visible_evaluations,
     visible_stations,
 )
+from stations.coverage import coverage_context
 from stations.evaluation import INDICATORS, indicator_rows, readable_timeline
-from stations.export import evaluations_sheet
+from stations.export import evaluations_sheet, stations_sheet
 from stations.forms import EvaluationActForm, EvaluationFilterForm, EvaluationStartForm, StationFilterForm
 from stations.models import Evaluation, Station
 from stations.selectors import in_station_count, in_station_now, joint_training_count
@@ -115,8 +114,7 @@ def station_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     if fmt not in writers.FORMATS:
         raise Http404
     _form, stations = listed_stations(request)
-    sheets = [exporter.workbook_sheet("Stations", exporter.station_rows(stations))]
-    return writers.export_response(sheets, fmt=fmt, basename="stations")
+    return writers.export_response([stations_sheet(stations)], fmt=fmt, basename="stations")
 
 
 STATION_TABS = ("overview", "supervisors", "postdocs", "funding", "evaluations", "history")

@@ -12,7 +12,8 @@ from catalogue.services import unit_save
 from core.errors import DomainError
 from establishment import services
 from establishment.models import Application, Document, Round
-from reports.selectors import coverage, headline_figures
+from reports.selectors import headline_figures
+from stations.coverage import coverage
 from stations.models import Station
 from stations.services import station_create
 from tests.establishment.conftest import Setup, fresh, make_doctoral, pdf, today

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from core.errors import DomainError
-from reports.selectors import coverage
+from stations.coverage import coverage
 from stations.evaluation import station_indicators
 from stations.models import Evaluation, Station
 from stations.services import (

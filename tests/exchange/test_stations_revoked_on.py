@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from exchange.exporter import export_workbook
 from exchange.importer import import_workbook
-from reports.selectors import coverage
+from stations.coverage import coverage
 from stations.models import Station
 from stations.services import station_set_status
 from tests.exchange.test_workbook import HEADERS, problems_text, valid_sheets, write_xlsx

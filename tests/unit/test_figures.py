@@ -11,7 +11,8 @@ from appointments.models import Appointment, Assessment, Grade
 from appointments.services import appointment_exit, appointment_withdraw, assessment_record
 from catalogue.services import doctoral_right_grant
 from funding.services import project_record
-from reports.selectors import coverage, headline_figures
+from reports.selectors import headline_figures
+from stations.coverage import coverage
 from stations.models import Station
 from stations.services import station_set_status
 from tests.factories import make_appointment, make_discipline
