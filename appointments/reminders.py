@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
 from accounts.models import Role, RoleAssignment
+from appointments.due import live_commitments
 from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import DueItem, due_items
 from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
-from funding.selectors import live_extension_commitments
 
 NOTIFY_STATES = ("overdue", "due_soon")
 
@@ -54,7 +54,7 @@ def due_digests(institution: Institution, today: dt.date) -> dict[str, list[str]
         .select_related("person", "station", "primary_supervisor__user")
         .order_by("station__code", "postdoc_no")
     )
-    commitments = live_extension_commitments(institution.pk)  # one query for every appointment
+    commitments = live_commitments(institution.pk)  # one query for every appointment
     for appointment in live.iterator(chunk_size=2000):
         lines = [
             _line(appointment, item)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.access import Perm, has_perm
 from appointments.access import can_manage_appointment
 from appointments.models import Appointment, Assessment, Extension, Grade, Policy, PolicyException
+from appointments.reactions import dates_changed
 from appointments.rules import (
     entry_fact_violations,
     entry_violations,
@@ -33,7 +34,6 @@ from core.errors import DomainError, RuleViolation, Violation
 from core.errors import require as _require
 from core.fieldcheck import check_fields
 from core.review_subjects import DecidedReview
-from outputs.phases import rephase
 from people.access import may_manage_person
 from people.models import Person, Supervisor
 from people.services import ALREADY_REGISTERED, check_identity, registered_ids
@@ -256,7 +256,7 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: Any, excepti
         # A PhD awarded before entry was shown at entry: nothing left to wait for.
         appointment.phd_certificate_on = on
     appointment.save(update_fields=["entry_date", "planned_exit_date", "status", "phd_certificate_on"])
-    rephase(appointment)
+    dates_changed(appointment)
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(by=by, event="appointment.entered", appointment=appointment, before=before, exceptions=exceptions)
     return appointment
@@ -361,7 +361,7 @@ def _end(
     appointment.ended_on = on
     appointment.end_note = note.strip()
     appointment.save(update_fields=["status", "ended_on", "end_note", *(extra_fields or [])])
-    rephase(appointment)
+    dates_changed(appointment)
     exceptions = _record_exceptions(appointment, accepted or [], by=by, reason=exception_reason)
     _audit(
         by=by, event=f"appointment.{status}", appointment=appointment, before=before, exceptions=exceptions, note=note

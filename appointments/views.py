@@ -27,6 +27,7 @@ from accounts.access import Perm, has_perm
 from accounts.http import SignedInRequest
 from appointments import services
 from appointments.access import can_manage_appointment, get_appointment_for_user, visible_appointments
+from appointments.due import commitments_of
 from appointments.forms import (
     AssessmentForm,
     EnterForm,
@@ -43,14 +44,12 @@ from appointments.rules import policy_for
 from appointments.selectors import due_items, filter_due, search
 from audit.exports import record_full_id_export
 from audit.timeline import timeline
+from core import page_parts
 from core.errors import DomainError, RuleViolation
 from core.forms import ServiceForm
 from core.sheets import writers
 from core.views import is_htmx, paginate, redirect_after_post
 from exchange import exporter
-from funding.selectors import extension_commitments
-from funding.views import project_card_context
-from outputs.views import card_context as outputs_card_context
 from people.models import Supervisor
 from people.services import person_create, person_reveal_id
 from stations.access import can_manage_station, visible_stations
@@ -274,8 +273,7 @@ def detail_context(request: SignedInRequest, appointment: Appointment) -> dict[s
     policy = policy_for(appointment.station.institution_id)
     steps = [step for step in STEPS.values() if may_manage and step.available(appointment)]
     extensions = list(appointment.extensions.all())
-    projects = list(appointment.projects.select_related("funder_ref", "programme_ref"))
-    commitments = extension_commitments(projects)
+    commitments = commitments_of(appointment)
     return {
         "appointment": appointment,
         "person": appointment.person,
@@ -283,8 +281,8 @@ def detail_context(request: SignedInRequest, appointment: Appointment) -> dict[s
         "assessments": list(appointment.assessments.all()),
         "extensions": extensions,
         "exceptions": list(appointment.policy_exceptions.all()),
-        **project_card_context(user, appointment, projects),
-        **outputs_card_context(user, appointment),
+        # The projects and outputs cards, from the apps above this one (core.page_parts).
+        **page_parts.context_for("postdoc", request, appointment),
         "timeline": timeline(appointment, appointment.person),
         "steps": [
             {"name": step.name, "title": step.title, "url": _step_url(appointment, step), "ending": step.ending}

@@ -1,5 +1,5 @@
 """Reads about projects that other apps show: the extension commitments an appointment's due items
-include (appointments.selectors.due_items)."""
+include (appointments.selectors.due_items), given to it through `appointments.due` (funding.apps)."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -26,6 +26,11 @@ def extension_commitments(projects: Iterable[Project]) -> list[ExtensionCommitme
             code = project.funder_ref.code if project.funder_ref else None
             found.append(ExtensionCommitment(project.project_no, _funder_label(code, project.funder), until))
     return found
+
+
+def appointment_extension_commitments(appointment: Appointment) -> list[ExtensionCommitment]:
+    """The commitments among one appointment's projects: one query."""
+    return extension_commitments(appointment.projects.select_related("funder_ref"))
 
 
 def live_extension_commitments(institution_id: int) -> dict[int, list[ExtensionCommitment]]:

@@ -394,14 +394,3 @@ def project_new(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
     }
     template = "funding/project_form.html#form" if is_htmx(request) else "funding/project_form.html"
     return render(request, template, context)
-
-
-def project_card_context(user: Any, appointment: Appointment, projects: list[Project]) -> dict[str, Any]:
-    """The Projects card of a postdoc's page: the projects (read by the caller with
-    `select_related("funder_ref", "programme_ref")`), each with its steps, and the actions."""
-    may_manage = can_manage_appointment(user, appointment)
-    return {
-        "projects": projects,
-        "project_rows": [{"project": p, "steps": project_steps(p, may_manage)} for p in projects],
-        "can_record_projects": may_manage,
-    }

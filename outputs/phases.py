@@ -2,7 +2,7 @@
 
 The phase is stored with each output (the counts and the evaluation read it), so it is put right
 whenever the stay's dates change: `rephase` is called by the appointment services that record an
-entry or an end.
+entry or an end, through `appointments.reactions` (registered in outputs.apps).
 """
 
 import datetime as dt

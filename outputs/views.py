@@ -52,17 +52,6 @@ def _postdoc_url(appointment: Appointment) -> str:
     return reverse("postdoc-detail", kwargs={"pk": appointment.pk}) + "#outputs"
 
 
-def card_context(user: Any, appointment: Appointment) -> dict[str, Any]:
-    """The outputs card of a postdoc's page: one query, whatever the number of outputs."""
-    outputs = list(appointment.outputs.order_by("-dated_on", "-id"))
-    counts = {phase: sum(1 for o in outputs if o.phase == phase) for phase in Output.Phase.values}
-    return {
-        "outputs": outputs,
-        "outputs_by_phase": [(label, counts[value]) for value, label in Output.Phase.choices if counts[value]],
-        "outputs_may_record": services.may_record(user, appointment),
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # The list and its export
 
