@@ -28,6 +28,7 @@ from accounts.http import SignedInRequest
 from appointments import services
 from appointments.access import can_manage_appointment, get_appointment_for_user, visible_appointments
 from appointments.due import commitments_of
+from appointments.export import postdoc_list_sheets
 from appointments.forms import (
     AssessmentForm,
     EnterForm,
@@ -49,7 +50,6 @@ from core.errors import DomainError, RuleViolation
 from core.forms import ServiceForm
 from core.sheets import writers
 from core.views import is_htmx, paginate, redirect_after_post
-from exchange import exporter
 from people.models import Supervisor
 from people.services import person_create, person_reveal_id
 from stations.access import can_manage_station, visible_stations
@@ -131,10 +131,7 @@ def postdoc_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     user = request.user
     appointments = listed_postdocs(request).appointments
     reveal = has_perm(user, Perm.REVEAL_ID)
-    sheets = [
-        exporter.workbook_sheet("Postdocs", exporter.postdoc_rows(appointments, reveal=reveal)),
-        exporter.workbook_sheet("Projects", exporter.project_rows(exporter.projects_of(appointments))),
-    ]
+    sheets = postdoc_list_sheets(appointments, reveal=reveal)
 
     def audit(counts: dict[str, int]) -> None:
         if reveal and user.institution is not None:

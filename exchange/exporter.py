@@ -15,21 +15,21 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, StringAgg, Subquery, Value
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm, sees_whole_institution
 from appointments.access import visible_appointments
-from appointments.models import Appointment, PolicyException
+from appointments.export import postdoc_rows
 from audit.exports import record_full_id_export
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from core.errors import DomainError
-from core.idnumbers import mask_id
 from core.sheets.writers import CHUNK_SIZE, Row, Sheet, write_xlsx
-from exchange.layout import SHEET_BY_NAME, SHEETS
-from funding.models import Project
+from exchange.layout import SHEETS
+from funding.export import project_rows, projects_of
 from outputs.models import Output
 from outputs.services import given_fields
+from people.export import supervisor_rows
 from people.models import Supervisor
 from reviews.models import Expert, Rank
 from stations.export import station_rows
@@ -61,19 +61,6 @@ def doctoral_right_rows(rights: QuerySet[DoctoralRight]) -> Iterator[Row]:
         yield {"discipline_code": r.discipline.code, "since": r.since}
 
 
-def supervisor_rows(supervisors: QuerySet[Supervisor]) -> Iterator[Row]:
-    for v in supervisors.select_related("unit", "station").iterator(chunk_size=CHUNK_SIZE):
-        yield {
-            "staff_no": v.staff_no,
-            "name": v.name,
-            "unit_code": v.unit.code,
-            "station_code": v.station.code if v.station else "",
-            "title": v.title,
-            "external": _yes_no(v.is_external),
-            "doctoral_supervisor": _yes_no(v.is_doctoral_supervisor),
-        }
-
-
 def expert_rows(experts: QuerySet[Expert]) -> Iterator[Row]:
     query = experts.select_related("unit", "supervisor").prefetch_related("disciplines")
     for e in query.iterator(chunk_size=CHUNK_SIZE):
@@ -96,76 +83,6 @@ def expert_rows(experts: QuerySet[Expert]) -> Iterator[Row]:
         }
 
 
-def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterator[Row]:
-    """Appointments as Postdocs rows; the ID number in full, and the birth date, only when `reveal`."""
-    reasons = (
-        PolicyException.objects.filter(appointment=OuterRef("pk"))
-        .values("appointment")
-        .annotate(joined=StringAgg("reason", delimiter=Value("\n")))
-        .values("joined")
-    )
-    query = appointments.select_related("person", "station", "workstation", "primary_supervisor").annotate(
-        exception_reasons=Subquery(reasons)
-    )
-    for a in query.iterator(chunk_size=CHUNK_SIZE):
-        p = a.person
-        yield {
-            "postdoc_no": a.postdoc_no,
-            "name": p.name,
-            "gender": p.gender,
-            # A masked ID with the birth date beside it narrows a person to a few hundred candidates
-            # (docs/decisions/0019): the birth date goes only with the full number.
-            "birth_date": p.birth_date if reveal else None,
-            "id_type": p.id_type,
-            "id_number": p.id_number if reveal else mask_id(p.id_number),
-            "nationality": p.nationality,
-            "phd_institution": p.phd_institution,
-            "phd_date": p.phd_date,
-            "station_code": a.station.code,
-            "supervisor_staff_no": a.primary_supervisor.staff_no,
-            "workstation_code": a.workstation.code if a.workstation else "",
-            "route": a.route,
-            "entry_date": a.entry_date,
-            "planned_exit_date": a.planned_exit_date,
-            "exit_date": a.ended_on,
-            "status": a.status if a.status in Appointment.ENDED_STATUSES else "in_station",
-            # The reasons given for the policy exceptions of this appointment, so that an import
-            # records them again (docs/decisions/0010).
-            "exception_reason": "; ".join(r for r in dict.fromkeys((a.exception_reasons or "").split("\n")) if r),
-        }
-
-
-def project_rows(projects: QuerySet[Project]) -> Iterator[Row]:
-    """Every project, from application to end, with its status and the dates of its life cycle.
-    `level` is the level each counts at, which is its own level when it has one: an import takes a
-    level the mapping also gives as following the mapping and any other as the project's own, so
-    export → import keeps every counted level and every project's own level (one equal to the
-    mapping's is not needed, and comes back as following it). Applications and refused ones are
-    never counted (reports.selectors counts awarded projects by award date), so carrying them
-    changes no figure."""
-    for j in projects.select_related("holder").iterator(chunk_size=CHUNK_SIZE):
-        yield {
-            "project_no": j.project_no,
-            "title": j.title,
-            "funder": j.funder,
-            "programme": j.programme,
-            "level": j.level,
-            "amount": j.amount,
-            "awarded_on": j.awarded_on,
-            "postdoc_no": j.holder.postdoc_no,
-            "status": j.status,
-            "applied_on": j.applied_on,
-            "rejected_on": j.rejected_on,
-            "ended_on": j.ended_on,
-            "role": j.role,
-            "grade": j.grade,
-            "batch": j.batch,
-            "period_start": j.period_start,
-            "period_end": j.period_end,
-            "extension_commitment_until": j.extension_commitment_until,
-        }
-
-
 def output_rows(outputs: QuerySet[Output]) -> Iterator[Row]:
     """Research outputs as Outputs rows: the authors one name after another, separated by "; "
     (a name never holds one), the postdoc by the number of the stay the output is recorded on."""
@@ -176,16 +93,6 @@ def output_rows(outputs: QuerySet[Output]) -> Iterator[Row]:
             "authors": "; ".join(o.author_list),
             "corresponding": _yes_no(o.corresponding),
         }
-
-
-def projects_of(appointments: QuerySet[Appointment]) -> QuerySet[Project]:
-    """The projects held by these appointments (one subquery, whatever the filters), by number."""
-    return Project.objects.filter(holder__in=appointments.order_by().values("pk")).order_by("project_no")
-
-
-def workbook_sheet(name: str, rows: Iterable[Row]) -> Sheet:
-    """A sheet of the exchange workbook (its columns those of SHEETS), for a list page's export."""
-    return Sheet(name, rows, SHEET_BY_NAME[name])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,9 +7,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from appointments.export import POSTDOCS_SHEET
 from core.sheets.cells import cell_text, normalise
 from core.sheets.specs import Column, SheetSpec
 from establishment.export import APPLICATIONS_SHEET
+from funding.export import PROJECTS_SHEET
+from people.export import SUPERVISORS_SHEET
 from reviews.export import REVIEWS_SHEET
 from stations.export import EVALUATIONS_SHEET, STATIONS_SHEET
 
@@ -39,22 +42,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         (C("discipline_code", "学科代码", True), C("since", "获批时间", True)),
     ),
     STATIONS_SHEET,
-    SheetSpec(
-        "Supervisors",
-        "合作导师",
-        "staff_no",
-        (
-            C("staff_no", "工号", True),
-            C("name", "姓名", True),
-            C("unit_code", "单位代码", True),
-            C("station_code", "站点编号"),
-            C("title", "职称"),
-            C("external", "校外"),
-            # Not in the spec's table: whether the supervisor is a doctoral supervisor (博导), which
-            # the review engine's panel rules ask about (docs/decisions/0010).
-            C("doctoral_supervisor", "博导"),
-        ),
-    ),
+    SUPERVISORS_SHEET,
     # Not in the spec's table: the institution's pool of review experts (docs/decisions/0010). After
     # Supervisors, since an internal expert may be linked to a supervisor's staff record.
     SheetSpec(
@@ -79,64 +67,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             C("active", "在库"),
         ),
     ),
-    SheetSpec(
-        "Postdocs",
-        "博士后",
-        "postdoc_no",
-        (
-            C("postdoc_no", "博士后编号", True),
-            C("name", "姓名", True),
-            C("gender", "性别", True),
-            C("birth_date", "出生日期", True),
-            C("id_type", "证件类型", True),
-            C("id_number", "证件号码", True),
-            C("nationality", "国籍"),
-            C("phd_institution", "博士毕业院校"),
-            C("phd_date", "博士学位获得时间"),
-            C("station_code", "站点编号", True),
-            C("supervisor_staff_no", "合作导师工号", True),
-            # Not in the spec's table: the supervisor's name, as offices' rosters give it instead of
-            # the staff number. Read only where it names one supervisor (REQUIRED_UNLESS below).
-            C("supervisor_name", "合作导师姓名"),
-            C("workstation_code", "联合培养工作站编号"),
-            C("route", "招收方式"),
-            C("entry_date", "进站时间", True),
-            C("planned_exit_date", "计划出站时间"),
-            C("exit_date", "出站时间"),
-            C("status", "状态", True),
-            # Not in the spec's table: the reason an administrator gives for a record that breaks a
-            # policy rule, recorded as a policy exception (docs/decisions/0010).
-            C("exception_reason", "例外说明"),
-        ),
-    ),
-    SheetSpec(
-        "Projects",
-        "项目",
-        "project_no",
-        (
-            C("project_no", "项目编号", True),
-            C("title", "项目名称", True),
-            C("funder", "资助机构", True),
-            C("programme", "项目类别"),
-            C("level", "项目级别"),
-            C("amount", "金额(元)"),
-            C("awarded_on", "立项时间", True),
-            C("postdoc_no", "负责人博士后编号", True),
-            C("status", "状态"),
-            # Added with the project's life cycle (issue 5): optional, so that a workbook without
-            # them imports as before (a blank status is awarded) and a re-import leaves what they
-            # would say as it is recorded.
-            C("applied_on", "申请时间"),
-            C("rejected_on", "未获资助时间"),
-            C("ended_on", "结束时间"),
-            C("role", "本人角色"),
-            C("grade", "资助等级"),
-            C("batch", "批次"),
-            C("period_start", "执行期起"),
-            C("period_end", "执行期止"),
-            C("extension_commitment_until", "承诺延期至"),
-        ),
-    ),
+    POSTDOCS_SHEET,
+    PROJECTS_SHEET,
     # Research outputs (docs/decisions/0014), after Postdocs and Projects. No single key column: an
     # output is matched by its postdoc's person and its DOI, or its kind and normalised title.
     SheetSpec(

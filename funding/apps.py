@@ -8,9 +8,10 @@ class FundingConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, as Django asks of ready(): models may be imported only once the registry is.
-        from appointments import due
+        from appointments import due, export
         from core import page_parts
         from funding import selectors
+        from funding.export import postdoc_list_projects
         from funding.page_parts import POSTDOC_PROJECTS
 
         # The due items of a postdoc (appointments, below this app) include the extensions the
@@ -22,3 +23,5 @@ class FundingConfig(AppConfig):
             )
         )
         page_parts.register("postdoc", POSTDOC_PROJECTS)
+        # The postdoc list's export carries the listed postdocs' projects after them.
+        export.register_list_sheet(postdoc_list_projects)

@@ -29,8 +29,8 @@ from audit.timeline import timeline
 from catalogue.models import Unit
 from core.errors import DomainError, RuleViolation
 from core.sheets import writers
+from core.sheets.writers import Sheet
 from core.views import is_htmx, paginate, redirect_after_post
-from exchange import exporter
 from people import services
 from people.access import (
     get_person_for_user,
@@ -42,6 +42,7 @@ from people.access import (
     supervisor_stations,
     visible_supervisors,
 )
+from people.export import SUPERVISORS_SHEET, supervisor_rows
 from people.forms import (
     LinkLoginForm,
     PersonDetailsForm,
@@ -124,7 +125,7 @@ def supervisor_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
     if fmt not in writers.FORMATS:
         raise Http404
     _form, supervisors = listed_supervisors(request)
-    sheets = [exporter.workbook_sheet("Supervisors", exporter.supervisor_rows(supervisors))]
+    sheets = [Sheet(SUPERVISORS_SHEET.name, supervisor_rows(supervisors), SUPERVISORS_SHEET)]
     return writers.export_response(sheets, fmt=fmt, basename="supervisors")
 
 

@@ -406,11 +406,13 @@ def test_export_queries_do_not_grow_with_the_rows(signed_in, world, monkeypatch)
 
 
 def test_a_column_the_rows_do_not_give_is_an_empty_cell(signed_in, world, monkeypatch):
+    import appointments.export
     from core.sheets.specs import Column
 
     spec = SHEET_BY_NAME["Postdocs"]
     wider = dataclasses.replace(spec, columns=(*spec.columns, Column("not_given_by_rows", "未提供")))
     monkeypatch.setitem(SHEET_BY_NAME, "Postdocs", wider)
+    monkeypatch.setattr(appointments.export, "POSTDOCS_SHEET", wider)  # the list's export writes the sheet
     client = signed_in("admin")
     workbook = _xlsx(_export(client, "postdoc-export", "xlsx"))
     assert _column(workbook["Postdocs"], "Postdocs", "not_given_by_rows") == [None, None]

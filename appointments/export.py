@@ -1,0 +1,98 @@
+"""The Postdocs sheet of the exchange workbook (its columns and its rows), and the postdoc list's
+export, to which apps above this one add their sheets (funding's Projects) in their `AppConfig.ready()`."""
+
+from collections.abc import Callable, Iterator
+
+from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
+
+from appointments.models import Appointment, PolicyException
+from core.idnumbers import mask_id
+from core.sheets.specs import Column, SheetSpec
+from core.sheets.writers import CHUNK_SIZE, Row, Sheet
+
+POSTDOCS_SHEET = SheetSpec(
+    "Postdocs",
+    "博士后",
+    "postdoc_no",
+    (
+        Column("postdoc_no", "博士后编号", True),
+        Column("name", "姓名", True),
+        Column("gender", "性别", True),
+        Column("birth_date", "出生日期", True),
+        Column("id_type", "证件类型", True),
+        Column("id_number", "证件号码", True),
+        Column("nationality", "国籍"),
+        Column("phd_institution", "博士毕业院校"),
+        Column("phd_date", "博士学位获得时间"),
+        Column("station_code", "站点编号", True),
+        Column("supervisor_staff_no", "合作导师工号", True),
+        # Not in the spec's table: the supervisor's name, as offices' rosters give it instead of
+        # the staff number. Read only where it names one supervisor (exchange.layout.REQUIRED_UNLESS).
+        Column("supervisor_name", "合作导师姓名"),
+        Column("workstation_code", "联合培养工作站编号"),
+        Column("route", "招收方式"),
+        Column("entry_date", "进站时间", True),
+        Column("planned_exit_date", "计划出站时间"),
+        Column("exit_date", "出站时间"),
+        Column("status", "状态", True),
+        # Not in the spec's table: the reason an administrator gives for a record that breaks a
+        # policy rule, recorded as a policy exception (docs/decisions/0010).
+        Column("exception_reason", "例外说明"),
+    ),
+)
+
+
+def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterator[Row]:
+    """Appointments as Postdocs rows; the ID number in full, and the birth date, only when `reveal`."""
+    reasons = (
+        PolicyException.objects.filter(appointment=OuterRef("pk"))
+        .values("appointment")
+        .annotate(joined=StringAgg("reason", delimiter=Value("\n")))
+        .values("joined")
+    )
+    query = appointments.select_related("person", "station", "workstation", "primary_supervisor").annotate(
+        exception_reasons=Subquery(reasons)
+    )
+    for a in query.iterator(chunk_size=CHUNK_SIZE):
+        p = a.person
+        yield {
+            "postdoc_no": a.postdoc_no,
+            "name": p.name,
+            "gender": p.gender,
+            # A masked ID with the birth date beside it narrows a person to a few hundred candidates
+            # (docs/decisions/0019): the birth date goes only with the full number.
+            "birth_date": p.birth_date if reveal else None,
+            "id_type": p.id_type,
+            "id_number": p.id_number if reveal else mask_id(p.id_number),
+            "nationality": p.nationality,
+            "phd_institution": p.phd_institution,
+            "phd_date": p.phd_date,
+            "station_code": a.station.code,
+            "supervisor_staff_no": a.primary_supervisor.staff_no,
+            "workstation_code": a.workstation.code if a.workstation else "",
+            "route": a.route,
+            "entry_date": a.entry_date,
+            "planned_exit_date": a.planned_exit_date,
+            "exit_date": a.ended_on,
+            "status": a.status if a.status in Appointment.ENDED_STATUSES else "in_station",
+            # The reasons given for the policy exceptions of this appointment, so that an import
+            # records them again (docs/decisions/0010).
+            "exception_reason": "; ".join(r for r in dict.fromkeys((a.exception_reasons or "").split("\n")) if r),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# The postdoc list's export: the Postdocs sheet, then the sheets the apps above add
+
+ListSheet = Callable[[QuerySet[Appointment]], Sheet]
+_list_sheets: list[ListSheet] = []
+
+
+def register_list_sheet(sheet: ListSheet) -> None:
+    if sheet not in _list_sheets:
+        _list_sheets.append(sheet)
+
+
+def postdoc_list_sheets(appointments: QuerySet[Appointment], *, reveal: bool) -> list[Sheet]:
+    postdocs = Sheet(POSTDOCS_SHEET.name, postdoc_rows(appointments, reveal=reveal), POSTDOCS_SHEET)
+    return [postdocs, *(sheet(appointments) for sheet in _list_sheets)]
