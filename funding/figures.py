@@ -1,17 +1,15 @@
-"""Funding and research output figures of a set of projects and outputs (a station's, what a user
-sees): projects by level and status, success rates per programme, outputs by phase and kind. Each
-is one grouped query over the rows given, whatever their number; the caller scopes the querysets
-(`funding.access.visible_projects`, `outputs.views.visible_outputs`)."""
+"""Funding figures of a set of projects (a station's, what a user sees): projects by level and
+status, success rates per programme. Each is one grouped query over the rows given, whatever their
+number; the caller scopes the queryset (`funding.access.visible_projects`). The figures that add
+research outputs are in outputs.figures, above this app."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core.i18n import pick_language
 from funding.models import Level, Project
-from outputs.models import Output
 
 Status = Project.Status
 AWARDED = [str(status) for status in Project.AWARDED_STATUSES]
@@ -103,54 +101,3 @@ def success_rates(projects: QuerySet[Project]) -> list[SuccessRate]:
             label = f"{row['programme_ref__funder__code']} · {name}"
         rates.append(SuccessRate(row["programme_ref"], label, row["awarded"], row["decided"], row["pending"]))
     return sorted(rates, key=lambda rate: (-rate.applications, rate.label))
-
-
-@dataclass(frozen=True)
-class OutputCounts:
-    by_phase: list[tuple[str, str, int]]  # (phase, label, count) in the order of Output.Phase
-    by_kind: list[tuple[str, str, int]]  # (kind, label, count), kinds with none left out
-    in_station_by_kind: list[tuple[str, str, int]]  # the same, of the outputs made in station only
-
-    @property
-    def total(self) -> int:
-        return sum(n for _phase, _label, n in self.by_phase)
-
-    def count(self, phase: str) -> int:
-        return next((n for value, _label, n in self.by_phase if value == phase), 0)
-
-    @property
-    def in_station(self) -> int:
-        return self.count(Output.Phase.IN_STATION)
-
-    @property
-    def before_entry(self) -> int:
-        return self.count(Output.Phase.BEFORE_ENTRY)
-
-
-def outputs_by_phase_and_kind(outputs: QuerySet[Output]) -> OutputCounts:
-    """Research outputs counted by phase (every phase, zeros included) and by kind: one query."""
-    found: dict[tuple[str, str], int] = {
-        (phase, kind): n for phase, kind, n in outputs.order_by().values_list("phase", "kind").annotate(n=Count("pk"))
-    }
-    by_phase = [
-        (str(phase), str(label), sum(n for (p, _k), n in found.items() if p == phase))
-        for phase, label in Output.Phase.choices
-    ]
-
-    def by_kind(phases: set[str]) -> list[tuple[str, str, int]]:
-        return [
-            (str(kind), str(label), total)
-            for kind, label in Output.Kind.choices
-            if (total := sum(n for (p, k), n in found.items() if k == kind and p in phases))
-        ]
-
-    return OutputCounts(by_phase, by_kind(set(Output.Phase.values)), by_kind({Output.Phase.IN_STATION}))
-
-
-def station_figures(projects: QuerySet[Project], outputs: QuerySet[Output]) -> dict[str, Any]:
-    """A station's card: three queries whatever the number of its postdocs, projects or outputs."""
-    return {
-        "levels": projects_by_level_and_status(projects),
-        "rates": success_rates(projects),
-        "outputs": outputs_by_phase_and_kind(outputs),
-    }

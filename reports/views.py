@@ -17,8 +17,8 @@ from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import DUE_FILTERS, due_counts
 from core.views import is_htmx
-from funding.figures import OutputCounts, outputs_by_phase_and_kind
 from funding.models import Level
+from outputs.figures import OutputCounts, outputs_by_phase_and_kind
 from outputs.models import Output
 from reports.forms import FiguresForm
 from reports.selectors import headline_figures, window_start
