@@ -28,3 +28,13 @@ class AppointmentsConfig(AppConfig):
                 field="appointment", take=services.appointment_review_take, apply=services.extension_review_apply
             ),
         )
+        register_supervisor_parts()
+
+
+def register_supervisor_parts() -> None:
+    """The supervisor page's postdocs."""
+    # Imported here, as Django asks of ready(): models may be imported only once the registry is.
+    from appointments.supervisor_parts import SUPERVISOR_POSTDOCS
+    from core import page_parts
+
+    page_parts.register("supervisor", SUPERVISOR_POSTDOCS)

@@ -27,6 +27,7 @@ from appointments.models import Appointment
 from appointments.views import manageable_stations
 from audit.timeline import timeline
 from catalogue.models import Unit
+from core import page_parts
 from core.errors import DomainError, RuleViolation
 from core.sheets import writers
 from core.sheets.writers import Sheet
@@ -179,17 +180,12 @@ def supervisor_new(request: SignedInRequest) -> HttpResponse:
 def supervisor_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     user = request.user
     supervisor = get_supervisor_for_user(user, pk)
-    appointments = (
-        visible_appointments(user)
-        .filter(Q(primary_supervisor=supervisor) | Q(co_supervisor=supervisor))
-        .select_related("person", "station")
-        .order_by("-entry_date", "postdoc_no")
-    )
     may_manage = may_manage_supervisor(user, supervisor)
     is_admin = has_perm(user, Perm.MANAGE_REFERENCE) and supervisor.institution_id == user.institution_id
     context = {
         "supervisor": supervisor,
-        **paginate(request, appointments),  # their postdocs, newest entry first, a page at a time
+        # Their postdocs, from the apps above this one (core.page_parts).
+        **page_parts.context_for("supervisor", request, supervisor),
         "can_manage": may_manage,
         "can_link": is_admin,
         "can_delete": is_admin and not services.supervisor_has_records(supervisor),
