@@ -179,7 +179,7 @@ MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", "media")
 MEDIA_URL = "media/"
 # The largest workbook an office administrator may upload, in megabytes.
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 100)
-# What reading an upload may hold, whatever the file expands to (exchange/xlsx.py): a small zip can
+# What reading an upload may hold, whatever the file expands to (core/sheets/xlsx.py): a small zip can
 # hold a 1 GiB cell or line. A cell's characters (Excel's own limit), a line's (a CSV record, a line
 # of a reference file), what an archive (.xlsx, .zip) may expand to, and the workbook's shared strings.
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_767)
