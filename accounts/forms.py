@@ -6,12 +6,11 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import Role, User, station_model
 from accounts.signals import client_address
 from accounts.throttle import lockout_ends
 from audit.timeline import EVENT_LABELS
 from core.forms import DateInput, ServiceForm
-from stations.models import Station
 
 
 class SignInForm(AuthenticationForm):
@@ -60,8 +59,8 @@ class UserFilterForm(forms.Form):
         widget=forms.SearchInput(attrs={"placeholder": _("user name, name or email")}),
     )
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("every role"))] + list(Role.choices))
-    station = forms.ModelChoiceField(
-        label=_("Station"), required=False, queryset=Station.objects.none(), empty_label=_("every station")
+    station: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Station"), required=False, queryset=None, empty_label=_("every station")
     )
     active = forms.ChoiceField(
         label=_("Status"),
@@ -76,7 +75,7 @@ class UserFilterForm(forms.Form):
 
 def _stations(institution_id: int | None) -> Any:
     """The stations of the institution (none for an account of no institution)."""
-    return Station.objects.filter(institution__pk=institution_id or 0).order_by("kind", "code")
+    return station_model()._default_manager.filter(institution__pk=institution_id or 0).order_by("kind", "code")
 
 
 class AccountForm(ServiceForm):
@@ -95,10 +94,10 @@ class AccountForm(ServiceForm):
         help_text=_("The link to set a password is mailed here (at most 254 characters)."),
     )
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("no role yet"))] + list(Role.choices))
-    station = forms.ModelChoiceField(
+    station: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Station"),
         required=False,
-        queryset=Station.objects.none(),
+        queryset=None,
         help_text=_("Only for a station secretary: the station they keep."),
     )
 
@@ -120,34 +119,16 @@ class UserChangeForm(ServiceForm):
 
 class RoleForm(ServiceForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    station = forms.ModelChoiceField(
+    station: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Station"),
         required=False,
-        queryset=Station.objects.none(),
+        queryset=None,
         help_text=_("Only for a station secretary: the station they keep."),
     )
 
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = _stations(institution_id)  # type: ignore[attr-defined]
-
-
-class LinkForm(ServiceForm):
-    """The supervisor (by staff number) or the postdoc (by postdoc number) the account belongs to."""
-
-    supervisor = forms.CharField(label=_("Supervisor's staff number"), max_length=30, required=False)
-    postdoc = forms.CharField(
-        label=_("Postdoc number"),
-        max_length=30,
-        required=False,
-        help_text=_("A postdoc's number of any of their stays links the account to the person."),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if bool(cleaned.get("supervisor", "").strip()) == bool(cleaned.get("postdoc", "").strip()):
-            raise forms.ValidationError(_("Give either a supervisor's staff number or a postdoc number."))
-        return cleaned
 
 
 class OwnPasswordForm(PasswordChangeForm):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -88,3 +90,30 @@ class SignInSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.address or '?'} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# ---- the records above accounts that an account names -------------------------------------------
+# An account's institution (catalogue) and a secretary's station (stations) stand above accounts
+# (docs/decisions/0028): the foreign keys name them by label, and the code finds their models
+# through those keys instead of importing them.
+
+
+# To the type checker any value; to the reader the record it is.
+type InstitutionRecord = Any
+type StationRecord = Any
+
+
+def institution_model() -> type[models.Model]:
+    """catalogue's Institution, as `User.institution` names it."""
+    return _related_model(User, "institution")
+
+
+def station_model() -> type[models.Model]:
+    """stations' Station, as a secretary's `RoleAssignment.station` names it."""
+    return _related_model(RoleAssignment, "station")
+
+
+def _related_model(model: type[models.Model], field: str) -> type[models.Model]:
+    related = model._meta.get_field(field).related_model
+    assert isinstance(related, type)  # resolved once the apps are loaded
+    return related

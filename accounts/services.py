@@ -15,13 +15,10 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
-from accounts.models import Role, RoleAssignment, SignInSession, User
+from accounts.models import InstitutionRecord, Role, RoleAssignment, SignInSession, StationRecord, User
 from accounts.throttle import failed_attempts
 from audit.services import record_event, snapshot
-from catalogue.models import Institution
 from core.errors import DomainError, require
-from people.models import Person, Supervisor
-from stations.models import Station
 
 
 @transaction.atomic
@@ -29,7 +26,7 @@ def user_create(
     *,
     username: str,
     password: str | None,
-    institution: Institution | None,
+    institution: InstitutionRecord | None,
     by: Any,
     is_staff: bool = False,
     is_superuser: bool = False,
@@ -57,7 +54,7 @@ def user_create(
 
 
 @transaction.atomic
-def role_assign(*, user: User, role: str, station: Station | None = None, by: Any) -> RoleAssignment:
+def role_assign(*, user: User, role: str, station: StationRecord | None = None, by: Any) -> RoleAssignment:
     if by is not None and not (getattr(by, "is_superuser", False) or by.roles.filter(role=Role.ADMIN).exists()):
         raise DomainError(_("Only an office administrator can assign roles."))
     if by is not None and not getattr(by, "is_superuser", False) and by.institution_id != user.institution_id:
@@ -82,36 +79,12 @@ def role_assign(*, user: User, role: str, station: Station | None = None, by: An
     return assignment
 
 
-@transaction.atomic
-def account_link(*, user: User, by: Any, supervisor: Any = None, person: Any = None) -> User:
-    """Links a sign-in account to the supervisor or postdoc record it belongs to."""
-    if by is not None and not (getattr(by, "is_superuser", False) or by.roles.filter(role=Role.ADMIN).exists()):
-        raise DomainError(_("Only an office administrator can link accounts."))
-    record = supervisor if supervisor is not None else person
-    if record is None or (supervisor is not None and person is not None):
-        raise DomainError(_("Link the account to one supervisor or one postdoc."))
-    if record.institution_id != user.institution_id:
-        raise DomainError(_("The account and the record belong to different institutions."))
-    before = {"user": record.user_id}
-    record.user = user
-    record.save(update_fields=["user"])
-    record_event(
-        actor=by or user,
-        event="account.linked",
-        target=record,
-        before=before,
-        after={"user": user.pk},
-        institution=user.institution,
-    )
-    return user
-
-
 # ---- accounts run in the app (issue 11) ------------------------------------------------------------
 # Each write below is one transaction with one audit event. An office administrator acts on the
 # accounts of their own institution only; the pages answer 404 for any other account before asking.
 
 
-def _require_account_admin(by: Any, user: User) -> None:
+def require_account_admin(by: Any, user: User) -> None:
     """The actor administers the account's institution (a superuser: any account)."""
     if getattr(by, "is_superuser", False):
         return
@@ -133,13 +106,13 @@ def _other_active_administrators(user: User) -> int:
 @transaction.atomic
 def account_create(
     *,
-    institution: Institution,
+    institution: InstitutionRecord,
     username: str,
     email: str,
     by: Any,
     first_name: str = "",
     last_name: str = "",
-    roles: list[tuple[str, Station | None]] | None = None,
+    roles: list[tuple[str, StationRecord | None]] | None = None,
     send_link: bool = True,
 ) -> User:
     """A new person's account in the actor's institution, with its roles, and (by default) a mail with
@@ -174,7 +147,7 @@ def account_create(
 @transaction.atomic
 def user_change(*, user: User, by: Any, first_name: str, last_name: str, email: str) -> User:
     """The account's name and address (its user name never changes: the audit trail names it)."""
-    _require_account_admin(by, user)
+    require_account_admin(by, user)
     fields = ["first_name", "last_name", "email"]
     before = snapshot(user, fields)
     user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email.strip()
@@ -195,7 +168,7 @@ def role_remove(*, assignment: RoleAssignment, by: Any) -> None:
     """Takes a role from an account. An institution always keeps an office administrator, and an
     administrator does not remove their own administration (another administrator must)."""
     user = User.objects.select_for_update().get(pk=assignment.user_id)
-    _require_account_admin(by, user)
+    require_account_admin(by, user)
     if assignment.role == Role.ADMIN:
         require(
             getattr(by, "pk", None) != user.pk,
@@ -214,31 +187,10 @@ def role_remove(*, assignment: RoleAssignment, by: Any) -> None:
 
 
 @transaction.atomic
-def account_unlink(*, user: User, by: Any) -> User:
-    """Unlinks the account from the supervisor or postdoc record it was linked to; the record and
-    everything the account did stay as they are."""
-    _require_account_admin(by, user)
-    records: list[Any] = [*Supervisor.objects.filter(user=user), *Person.objects.filter(user=user)]
-    require(bool(records), _("The account is not linked to a supervisor or a postdoc."))
-    for record in records:
-        record.user = None
-        record.save(update_fields=["user"])
-    record_event(
-        actor=by,
-        event="account.unlinked",
-        target=user,
-        before={"records": [str(record) for record in records]},
-        after={"records": []},
-        institution=user.institution,
-    )
-    return user
-
-
-@transaction.atomic
 def user_deactivate(*, user: User, by: Any) -> User:
     """The account can no longer sign in nor use its API tokens; its sessions end. Nothing it did is
     lost, and reactivating it gives it back as it was."""
-    _require_account_admin(by, user)
+    require_account_admin(by, user)
     require(getattr(by, "pk", None) != user.pk, _("You cannot deactivate your own account."))
     require(user.is_active, _("The account is deactivated already."))
     if user.roles.filter(role=Role.ADMIN).exists():
@@ -262,7 +214,7 @@ def user_deactivate(*, user: User, by: Any) -> User:
 
 @transaction.atomic
 def user_reactivate(*, user: User, by: Any) -> User:
-    _require_account_admin(by, user)
+    require_account_admin(by, user)
     require(not user.is_active, _("The account is active already."))
     user.is_active = True
     user.save(update_fields=["is_active"])
@@ -306,7 +258,7 @@ def _password_mail(user: User, *, new_account: bool) -> tuple[str, str]:
 @transaction.atomic
 def password_link_send(*, user: User, by: Any, new_account: bool = False) -> User:
     """Mails the account a link to set its password (a new account's first, or a reset)."""
-    _require_account_admin(by, user)
+    require_account_admin(by, user)
     require(user.is_active, _("The account is deactivated: reactivate it before sending a link."))
     require(bool(user.email), _("The account has no email address to send the link to."), "email")
     subject, body = _password_mail(user, new_account=new_account)
@@ -394,7 +346,7 @@ def sessions_end_all(*, user: User, by: Any) -> int:
 @transaction.atomic
 def lockout_lift(*, user: User, by: Any) -> int:
     """Lifts the lock that failed sign-ins put on the account, before its time runs out."""
-    _require_account_admin(by, user)
+    require_account_admin(by, user)
     attempts = failed_attempts(user.username)
     count = attempts.count()
     require(count > 0, _("The account has no failed sign-ins to forget."))

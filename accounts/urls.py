@@ -12,7 +12,8 @@ urlpatterns = [
     # The page a mailed link opens (a new account's first password, or a reset).
     path("account/set-password/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password-set"),
     path("account/set-password/done/", views.PasswordSetDoneView.as_view(), name="password-set-done"),
-    # The institution's accounts (office administrators).
+    # The institution's accounts (office administrators); linking one to a supervisor or a postdoc is
+    # people's (people/account_pages.py, routed in config/urls.py).
     path("users/", views.user_list, name="user-list"),
     path("users/new/", views.user_new, name="user-new"),
     path("users/sign-ins/", views.sign_in_log, name="user-sign-ins"),
@@ -20,8 +21,6 @@ urlpatterns = [
     path("users/<int:pk>/change/", views.user_change, name="user-change"),
     path("users/<int:pk>/roles/", views.role_add, name="user-role-add"),
     path("users/<int:pk>/roles/<int:role_pk>/remove/", views.role_remove, name="user-role-remove"),
-    path("users/<int:pk>/link/", views.account_link, name="user-link"),
-    path("users/<int:pk>/unlink/", views.account_unlink, name="user-unlink"),
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
     path("users/<int:pk>/reactivate/", views.user_reactivate, name="user-reactivate"),
     path("users/<int:pk>/password-link/", views.password_link_send, name="user-password-link"),

@@ -1,6 +1,7 @@
 """Signing in and out (Django's own views with the office's templates); the users page, where an
-office administrator runs their institution's accounts; every person's "My account" page; and the
-page a mailed link opens to set one's password."""
+office administrator runs their institution's accounts (linking one to its supervisor or postdoc
+record is people's: people/account_pages.py); every person's "My account" page; and the page a
+mailed link opens to set one's password."""
 
 from typing import Any
 
@@ -24,7 +25,6 @@ from accounts.access import Perm, has_perm
 from accounts.forms import (
     SIGN_IN_EVENTS,
     AccountForm,
-    LinkForm,
     LinkPasswordForm,
     OwnPasswordForm,
     RoleForm,
@@ -34,16 +34,14 @@ from accounts.forms import (
     UserFilterForm,
 )
 from accounts.http import SignedInRequest
-from accounts.models import RoleAssignment, SignInSession, User
+from accounts.models import RoleAssignment, SignInSession, User, institution_model
 from accounts.throttle import account_locked_until
-from appointments.models import Appointment
 from audit.models import AuditEvent
 from audit.timeline import EVENT_LABELS, timeline
-from catalogue.models import Institution
+from core import page_parts
 from core.errors import DomainError
 from core.sorting import SortColumn, Sorting
 from core.views import is_htmx, paginate, redirect_after_post
-from people.models import Person, Supervisor
 
 
 class SignInView(auth_views.LoginView):
@@ -60,7 +58,7 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         # A fresh database: no account can sign in yet, so say how an installation begins.
-        context["no_institution"] = not Institution.objects.exists()
+        context["no_institution"] = not institution_model()._default_manager.exists()
         return context
 
 
@@ -81,7 +79,7 @@ def _accounts(user: Any) -> QuerySet[User]:
     return User.objects.filter(institution_id=user.institution_id)
 
 
-def _get_account(request: SignedInRequest, pk: int) -> User:
+def get_account(request: SignedInRequest, pk: int) -> User:
     """The account if it belongs to the administrator's institution; 404 for any other."""
     _require_account_admin(request.user)
     try:
@@ -218,37 +216,40 @@ def user_new(request: SignedInRequest) -> HttpResponse:
 
 
 def _detail_context(request: SignedInRequest, account: User, **forms: Any) -> dict[str, Any]:
+    """The account's page; `forms` are refused forms shown again with their sentences (its own, or a
+    part's: the link form of people.account_pages)."""
     institution_id = request.user.institution_id
-    return {
+    context = {
         "account": account,
         "assignments": account.roles.select_related("station").order_by("role", "station__code"),
-        "supervisor": Supervisor.objects.filter(user=account).select_related("station").first(),
-        "person": Person.objects.filter(user=account).first(),
         "locked_until": account_locked_until(account.username),
         "sessions": _open_sessions(account)[:10],
-        "change_form": forms.get("change_form")
-        or UserChangeForm(
+        "change_form": UserChangeForm(
             initial={"first_name": account.first_name, "last_name": account.last_name, "email": account.email}
         ),
-        "role_form": forms.get("role_form") or RoleForm(institution_id=institution_id),
-        "link_form": forms.get("link_form") or LinkForm(),
+        "role_form": RoleForm(institution_id=institution_id),
         "is_self": account.pk == request.user.pk,
         "timeline": timeline(account)[:50],
     }
+    # The parts other apps add (the record the account is linked to: people), then the refused forms
+    # in place of their empty ones.
+    context.update(page_parts.context_for("user", request, account))
+    context.update(forms)
+    return context
 
 
 @login_required
 @require_GET
 def user_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
+    account = get_account(request, pk)
     return render(request, "accounts/user_detail.html", _detail_context(request, account))
 
 
-def _detail_url(account: User, anchor: str = "") -> str:
+def detail_url(account: User, anchor: str = "") -> str:
     return reverse("user-detail", kwargs={"pk": account.pk}) + (f"#{anchor}" if anchor else "")
 
 
-def _detail_with_error(request: SignedInRequest, account: User, **forms: Any) -> HttpResponse:
+def detail_with_error(request: SignedInRequest, account: User, **forms: Any) -> HttpResponse:
     """The user's page again, the refused form showing its sentence and keeping what was typed."""
     return render(request, "accounts/user_detail.html", _detail_context(request, account, **forms))
 
@@ -256,7 +257,7 @@ def _detail_with_error(request: SignedInRequest, account: User, **forms: Any) ->
 @login_required
 @require_POST
 def user_change(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
+    account = get_account(request, pk)
     form = UserChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -265,14 +266,14 @@ def user_change(request: SignedInRequest, pk: int) -> HttpResponse:
             form.add_domain_error(error)
         else:
             messages.success(request, _("The account's details are saved."))
-            return redirect_after_post(request, _detail_url(account))
-    return _detail_with_error(request, account, change_form=form)
+            return redirect_after_post(request, detail_url(account))
+    return detail_with_error(request, account, change_form=form)
 
 
 @login_required
 @require_POST
 def role_add(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
+    account = get_account(request, pk)
     form = RoleForm(request.POST, institution_id=request.user.institution_id)
     if form.is_valid():
         try:
@@ -283,11 +284,11 @@ def role_add(request: SignedInRequest, pk: int) -> HttpResponse:
             form.add_domain_error(error)
         else:
             messages.success(request, _("The role is assigned."))
-            return redirect_after_post(request, _detail_url(account, "roles"))
-    return _detail_with_error(request, account, role_form=form)
+            return redirect_after_post(request, detail_url(account, "roles"))
+    return detail_with_error(request, account, role_form=form)
 
 
-def _confirm(
+def confirm(
     request: SignedInRequest, account: User, *, title: str, text: str, button: str, action: Any, done: str
 ) -> HttpResponse:
     """A destructive step: its page asks first (GET), the POST does it through the service."""
@@ -299,7 +300,7 @@ def _confirm(
             error = refused.message
         else:
             messages.success(request, done)
-            return redirect_after_post(request, _detail_url(account))
+            return redirect_after_post(request, detail_url(account))
     context = {"account": account, "title": title, "text": text, "button": button, "error": error}
     return render(request, "accounts/confirm.html", context, status=400 if error else 200)
 
@@ -307,13 +308,13 @@ def _confirm(
 @login_required
 @require_http_methods(["GET", "POST"])
 def role_remove(request: SignedInRequest, pk: int, role_pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
+    account = get_account(request, pk)
     try:
         assignment = account.roles.select_related("station").get(pk=role_pk)
     except RoleAssignment.DoesNotExist as exc:
         raise Http404 from exc
     label = assignment.get_role_display() + (f" · {assignment.station}" if assignment.station_id else "")
-    return _confirm(
+    return confirm(
         request,
         account,
         title=_("Remove a role"),
@@ -326,57 +327,10 @@ def role_remove(request: SignedInRequest, pk: int, role_pk: int) -> HttpResponse
 
 
 @login_required
-@require_POST
-def account_link(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
-    form = LinkForm(request.POST)
-    if form.is_valid():
-        staff_no, postdoc_no = form.cleaned_data["supervisor"].strip(), form.cleaned_data["postdoc"].strip()
-        institution = request.user.institution
-        supervisor = person = None
-        if staff_no:
-            supervisor = Supervisor.objects.filter(institution=institution, staff_no=staff_no).first()
-            if supervisor is None:
-                form.add_error("supervisor", _("No supervisor of your institution has the staff number %s.") % staff_no)
-        else:
-            stay = Appointment.objects.filter(institution=institution, postdoc_no=postdoc_no).first()
-            person = stay.person if stay is not None else None
-            if person is None:
-                form.add_error("postdoc", _("No postdoc of your institution has the number %s.") % postdoc_no)
-        if supervisor is not None or person is not None:
-            try:
-                services.account_link(user=account, supervisor=supervisor, person=person, by=request.user)
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, _("The account is linked to %s.") % (supervisor or person))
-                return redirect_after_post(request, _detail_url(account, "link"))
-    return _detail_with_error(request, account, link_form=form)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_unlink(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
-    return _confirm(
-        request,
-        account,
-        title=_("Unlink the account"),
-        text=_(
-            "%(user)s will no longer see the records of the supervisor or postdoc it is linked to. The records stay."
-        )
-        % {"user": account.username},
-        button=_("Unlink"),
-        action=lambda: services.account_unlink(user=account, by=request.user),
-        done=_("The account is unlinked."),
-    )
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def user_deactivate(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
-    return _confirm(
+    account = get_account(request, pk)
+    return confirm(
         request,
         account,
         title=_("Deactivate the account"),
@@ -398,13 +352,13 @@ def _post_action(request: SignedInRequest, account: User, action: Any, done: str
         messages.error(request, error.message)
     else:
         messages.success(request, done)
-    return redirect_after_post(request, _detail_url(account))
+    return redirect_after_post(request, detail_url(account))
 
 
 @login_required
 @require_POST
 def user_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
+    account = get_account(request, pk)
     return _post_action(
         request,
         account,
@@ -416,7 +370,7 @@ def user_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def password_link_send(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
+    account = get_account(request, pk)
     return _post_action(
         request,
         account,
@@ -428,7 +382,7 @@ def password_link_send(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lockout_lift(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = _get_account(request, pk)
+    account = get_account(request, pk)
     return _post_action(
         request,
         account,
@@ -453,8 +407,8 @@ def _account_context(request: SignedInRequest, form: OwnPasswordForm | None = No
         "sessions": _open_sessions(user),
         "current_key": request.session.session_key,
         "form": form or OwnPasswordForm(user),
-        "supervisor": Supervisor.objects.filter(user=user).first(),
-        "person": Person.objects.filter(user=user).first(),
+        # The records the account is linked to, from the apps that keep them (people).
+        **page_parts.context_for("my-account", request, user),
     }
 
 

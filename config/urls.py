@@ -2,9 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from people import account_pages
+
 urlpatterns = [
     path("", include("reports.urls")),
     path("", include("accounts.urls")),
+    # Linking an account to its supervisor or postdoc record: the users page's URLs, people's views.
+    path("users/<int:pk>/link/", account_pages.account_link_page, name="user-link"),
+    path("users/<int:pk>/unlink/", account_pages.account_unlink_page, name="user-unlink"),
     path("stations/", include("stations.urls")),
     path("postdocs/", include("appointments.urls")),
     path("", include("people.urls")),  # /supervisors/…, /people/<pk>/…

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.services import account_link, role_assign, user_create
+from accounts.services import role_assign, user_create
 from appointments.models import Appointment
 from appointments.services import (
     appointment_admit,
@@ -71,6 +71,7 @@ from funding.services import (
 from ops.checks import ADMIN_PASSWORD, DEMO_ACCOUNTS, DEMO_PASSWORD
 from ops.institutions import institution_set_up
 from outputs.services import output_record
+from people.accounts import account_link
 from people.models import Person, Supervisor
 from people.services import person_create, supervisor_save
 from stations.models import Station

@@ -10,4 +10,4 @@ class SupervisorAdmin(ReferenceAdmin):
     list_filter = ["is_external"]
     list_select_related = ["unit", "station"]
     search_fields = ["staff_no", "name", "name_en"]
-    exclude = ["user"]  # linking an account goes through accounts.services.account_link
+    exclude = ["user"]  # linking an account goes through people.accounts.account_link

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class PeopleConfig(AppConfig):
     name = "people"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        register_account_parts()
+
+
+def register_account_parts() -> None:
+    """The record an account is linked to, on the accounts' pages (which may not import people)."""
+    # Imported here, as Django asks of ready(): models may be imported only once the registry is.
+    from core import page_parts
+    from people.account_pages import MY_ACCOUNT_PART, USER_PAGE_PART
+
+    page_parts.register("user", USER_PAGE_PART)
+    page_parts.register("my-account", MY_ACCOUNT_PART)

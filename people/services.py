@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import Perm, has_perm
 from accounts.models import Role, User
-from accounts.services import account_link, role_assign, user_create
+from accounts.services import role_assign, user_create
 from appointments.access import visible_appointments
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution, Unit
@@ -20,6 +20,7 @@ from core.errors import DomainError, require
 from core.fieldcheck import check_fields
 from core.idnumbers import resident_id_problem
 from people.access import may_manage_person, may_manage_supervisor, may_place_supervisor
+from people.accounts import account_link
 from people.models import Person, Supervisor
 from people.validity import check_person_dates, check_stays
 from stations.models import Station

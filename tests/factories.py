@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Role, User
-from accounts.services import account_link, role_assign, user_create
+from accounts.services import role_assign, user_create
 from appointments.models import Appointment
 from appointments.services import appointment_admit, appointment_enter
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import discipline_save, doctoral_right_grant, unit_save
 from core.idnumbers import resident_id_check_char
 from ops.institutions import institution_set_up
+from people.accounts import account_link
 from people.models import Person, Supervisor
 from people.services import person_create, supervisor_save
 from stations.models import Station

@@ -102,19 +102,6 @@ def test_role_remove_and_its_refusals(world, events):
     assert events() > before
 
 
-def test_unlink_keeps_the_record_and_refuses_an_unlinked_account(world, events):
-    services.account_unlink(user=world.supervisor_user, by=world.admin)
-    world.supervisor.refresh_from_db()
-    assert world.supervisor.user is None and world.supervisor.pk
-    before = events()
-    with pytest.raises(DomainError, match="not linked"):
-        services.account_unlink(user=world.supervisor_user, by=world.admin)
-    for persona in OTHERS:
-        with pytest.raises(DomainError):
-            services.account_unlink(user=world.postdoc_user, by=world.personas()[persona])
-    assert events() == before
-
-
 def test_deactivate_refusals(world, events):
     before = events()
     with pytest.raises(DomainError, match="your own account"):

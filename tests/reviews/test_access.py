@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import account_link
 from core.errors import DomainError
+from people.accounts import account_link
 from reviews import services
 from reviews.access import conflicted_review_ids, sees_panel, user_conflicts, visible_reviews
 from reviews.models import Kind, Review

@@ -6,10 +6,11 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from accounts.models import Role
-from accounts.services import account_link, role_assign, user_create
+from accounts.services import role_assign, user_create
 from appointments.reminders import due_reminders_send
 from audit.models import AuditEvent
 from core.errors import DomainError
+from people.accounts import account_link
 
 pytestmark = pytest.mark.django_db
 
