@@ -64,3 +64,12 @@ def can_manage_appointment(user: Any, appointment: Appointment) -> bool:
         ids = secretary_station_ids(user)
         return appointment.station_id in ids or appointment.workstation_id in ids
     return False
+
+
+# ---- people, seen through their stays (registered in people.access by appointments.apps) -----
+
+
+def manages_a_stay_of(user: Any, person: Any) -> bool:
+    """Whether the user may manage one of the person's appointments."""
+    appointments = person.appointments.select_related("station")
+    return any(can_manage_appointment(user, appointment) for appointment in appointments)

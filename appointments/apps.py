@@ -29,6 +29,7 @@ class AppointmentsConfig(AppConfig):
             ),
         )
         register_supervisor_parts()
+        register_people_stays()
 
 
 def register_supervisor_parts() -> None:
@@ -38,3 +39,12 @@ def register_supervisor_parts() -> None:
     from core import page_parts
 
     page_parts.register("supervisor", SUPERVISOR_POSTDOCS)
+
+
+def register_people_stays() -> None:
+    """Who sees and manages a person (people, below this app) follows their appointments."""
+    # Imported here, as Django asks of ready(): models may be imported only once the registry is.
+    from appointments.access import manages_a_stay_of, visible_appointments
+    from people.access import StayScope, register_stay_scope
+
+    register_stay_scope(StayScope(seen=visible_appointments, manages_one=manages_a_stay_of))

@@ -6,18 +6,22 @@ between their own stations); leadership reads the institution's list; a supervis
 record. Deleting one and linking one to a login stay with office administrators, who manage the
 accounts. Everything outside a user's scope answers 404.
 
-A postdoc's identity (personal details, ID number) is managed by whoever may manage one of the
-person's appointments (appointments.access.can_manage_appointment).
+A postdoc's identity (personal details, ID number) is seen by whoever sees one of the person's
+stays and managed by whoever may manage one of them (appointments.access.can_manage_appointment).
+The stays are appointments', above this app: it registers how to read them here (`StayScope`, in
+its `AppConfig.ready()`; docs/decisions/0028).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.access import INSTITUTION_WIDE_ROLES, Perm, has_perm, role_names, secretary_station_ids
 from accounts.models import Role
-from appointments.access import can_manage_appointment, visible_appointments
 from people.models import Person, Supervisor
 from stations.models import Station
 
@@ -93,10 +97,39 @@ def may_add_supervisors(user: Any) -> bool:
 # ---- postdocs' identities -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StayScope:
+    """People's stays, as the app that records them (appointments) answers for a user."""
+
+    seen: Callable[[Any], QuerySet[Any]]  # the stays the user sees (a queryset of appointments)
+    manages_one: Callable[[Any, Person], bool]  # whether the user may manage one of the person's stays
+
+
+_stay_scopes: list[StayScope] = []
+
+
+def register_stay_scope(scope: StayScope) -> None:
+    """Called once, by appointments' ready(): the stays that decide who sees and manages a person."""
+    if _stay_scopes and _stay_scopes[0] != scope:
+        raise ValueError("People's stays are registered already.")
+    _stay_scopes[:] = [scope]
+
+
+def _stay_scope() -> StayScope:
+    if not _stay_scopes:
+        raise ImproperlyConfigured("No app registered people's stays (appointments does, in its ready()).")
+    return _stay_scopes[0]
+
+
+def stays_seen(user: Any) -> QuerySet[Any]:
+    """The stays (appointments) the user sees."""
+    return _stay_scope().seen(user)
+
+
 def get_person_for_user(user: Any, pk: Any) -> Person:
     """A person one of whose appointments the user sees, else 404."""
     try:
-        return Person.objects.filter(pk__in=visible_appointments(user).values("person_id")).get(pk=pk)
+        return Person.objects.filter(pk__in=stays_seen(user).values("person_id")).get(pk=pk)
     except (ValueError, TypeError, Person.DoesNotExist) as exc:
         raise Http404 from exc
 
@@ -107,5 +140,4 @@ def may_manage_person(user: Any, person: Person) -> bool:
         return False
     if Role.ADMIN in role_names(user):
         return True
-    appointments = person.appointments.select_related("station")
-    return any(can_manage_appointment(user, appointment) for appointment in appointments)
+    return _stay_scope().manages_one(user, person)

@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from accounts.access import Perm, has_perm, sees_whole_institution
-from appointments.access import visible_appointments
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging, page
 from core.errors import DomainError
 from people import schemas as s
-from people.access import get_person_for_user, may_manage_person
+from people.access import get_person_for_user, may_manage_person, stays_seen
 from people.models import Person, Supervisor
 from people.services import person_correct_id, person_update
 from stations.access import visible_stations
@@ -51,7 +50,7 @@ def supervisors(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     user = _user(request)
     queryset = Supervisor.objects.filter(institution_id=user.institution_id)
     if not sees_whole_institution(user):
-        appointments = visible_appointments(user)
+        appointments = stays_seen(user)
         queryset = queryset.filter(
             Q(station__in=visible_stations(user).values("pk"))
             | Q(pk__in=appointments.values("primary_supervisor_id"))

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Perm, has_perm
 from accounts.models import Role, User
 from accounts.services import role_assign, user_create
-from appointments.access import visible_appointments
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution, Unit
 from catalogue.services import _check_may_change, save_reference, validation_message
@@ -19,7 +18,7 @@ from core.bulk import insert_many
 from core.errors import DomainError, require
 from core.fieldcheck import check_fields
 from core.idnumbers import resident_id_problem
-from people.access import may_manage_person, may_manage_supervisor, may_place_supervisor
+from people.access import may_manage_person, may_manage_supervisor, may_place_supervisor, stays_seen
 from people.accounts import account_link
 from people.models import Person, Supervisor
 from people.validity import check_person_dates, check_stays
@@ -153,7 +152,7 @@ def person_update(*, person: Person, by: Any, note: str = "", **changes: Any) ->
 @transaction.atomic
 def person_reveal_id(*, person: Person, by: Any) -> str:
     """Shows a full ID number to someone allowed to see it, and records that they saw it."""
-    in_scope = visible_appointments(by).filter(person=person).exists() or person.institution_id == getattr(
+    in_scope = stays_seen(by).filter(person=person).exists() or person.institution_id == getattr(
         by, "institution_id", None
     )
     if not (has_perm(by, Perm.REVEAL_ID) and in_scope):

@@ -40,6 +40,7 @@ from people.access import (
     may_list_supervisors,
     may_manage_person,
     may_manage_supervisor,
+    stays_seen,
     supervisor_stations,
     visible_supervisors,
 )
@@ -337,7 +338,7 @@ def _managed_person(request: SignedInRequest, pk: int) -> Person:
 
 def _back_url(request: SignedInRequest, person: Person) -> str:
     """The postdoc page the user came from (?from=<appointment>), else the person's latest one they see."""
-    appointments = visible_appointments(request.user).filter(person=person)
+    appointments = stays_seen(request.user).filter(person=person)
     chosen = request.GET.get("from") or request.POST.get("from") or ""
     appointment = (appointments.filter(pk=chosen).first() if chosen.isdigit() else None) or appointments.order_by(
         "-entry_date"
