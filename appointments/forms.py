@@ -262,3 +262,7 @@ class NewPostdocForm(StayForm):
 
     def person_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.PERSON_FIELDS]
+
+
+class SecondAdmissionForm(StayForm):
+    """Admits a person already registered (in another station, or earlier) to a station."""

@@ -11,3 +11,8 @@ urlpatterns = [
     # Each step has its own URL (and name, `postdoc-<step>`).
     *(path(f"<int:pk>/{step}/", views.postdoc_step, {"step": step}, name=f"postdoc-{step}") for step in views.STEPS),
 ]
+
+# In people's namespace, beside the person's other pages (config.urls adds them to it).
+person_urlpatterns = [
+    path("people/<int:pk>/admit/", views.person_admit, name="person-admit"),
+]

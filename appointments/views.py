@@ -37,6 +37,7 @@ from appointments.forms import (
     NewPostdocForm,
     PhdCertificateForm,
     PostdocFilterForm,
+    SecondAdmissionForm,
     TransferForm,
     WithdrawForm,
 )
@@ -50,8 +51,10 @@ from core.errors import DomainError, RuleViolation
 from core.forms import ServiceForm
 from core.sheets import writers
 from core.views import is_htmx, paginate, redirect_after_post
+from people.access import get_person_for_user
 from people.models import Supervisor
 from people.services import person_create, person_reveal_id
+from people.views import person_context
 from stations.access import can_manage_station, visible_stations
 from stations.models import Station
 
@@ -414,3 +417,64 @@ def postdoc_new(request: SignedInRequest) -> HttpResponse:
         "ask_administrator": overridable and not may_except,
     }
     return render(request, "postdocs/new.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# A registered person admitted again (the person's pages are people's, at /people/<pk>/…)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_admit(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Admits an already registered person to another station, through `appointment_admit`."""
+    user = request.user
+    person = get_person_for_user(user, pk)
+    stations = manageable_stations(user)
+    if not stations.exists():
+        raise PermissionDenied
+    may_except = has_perm(user, Perm.GRANT_EXCEPTIONS)
+    form = SecondAdmissionForm(
+        request.POST if request.method == "POST" else None,
+        stations=stations,
+        supervisors=Supervisor.objects.filter(institution_id=person.institution_id, is_active=True).select_related(
+            "station"
+        ),
+        workstations=Station.objects.filter(institution_id=person.institution_id, kind=Station.Kind.WORKSTATION),
+        preselect=request.GET.get("station"),
+        regroup_url=reverse("people:person-admit", kwargs={"pk": person.pk}),
+    )
+    refusal: DomainError | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.appointment_admit(
+                person=person,
+                by=user,
+                exception_reason=data["exception_reason"] if may_except else "",
+                **{name: data[name] for name in SecondAdmissionForm.APPOINTMENT_FIELDS},
+            )
+        except DomainError as error:
+            refusal = error
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is admitted to %(station)s as postdoc %(no)s.")
+                % {"name": person.name, "station": appointment.station.name, "no": appointment.postdoc_no},
+            )
+            return redirect_after_post(request, reverse("postdoc-detail", kwargs={"pk": appointment.pk}))
+    overridable = isinstance(refusal, RuleViolation) and refusal.overridable
+    stays = list(
+        Appointment.objects.filter(person=person, pk__in=visible_appointments(user).values("pk"))
+        .select_related("station")
+        .order_by("-entry_date")
+    )
+    context = person_context(
+        request,
+        person,
+        form=form,
+        stays=stays,
+        show_exception=may_except and (overridable or bool(form.data.get("exception_reason"))),
+        ask_administrator=overridable and not may_except,
+    )
+    return render(request, "people/person_admit.html", context)

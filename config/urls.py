@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from appointments.urls import person_urlpatterns
 from people import account_pages
+from people import urls as people_urls
 
 urlpatterns = [
     path("", include("reports.urls")),
@@ -12,7 +14,8 @@ urlpatterns = [
     path("users/<int:pk>/unlink/", account_pages.account_unlink_page, name="user-unlink"),
     path("stations/", include("stations.urls")),
     path("postdocs/", include("appointments.urls")),
-    path("", include("people.urls")),  # /supervisors/…, /people/<pk>/…
+    # /supervisors/…, /people/<pk>/…: people's pages, and admitting a person again (appointments').
+    path("", include((people_urls.urlpatterns + person_urlpatterns, "people"))),
     path("api/", include("api.urls")),
     path("exchange/", include("exchange.urls")),
     path("reviews/", include("reviews.urls")),

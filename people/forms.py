@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
-from appointments.forms import StayForm
 from catalogue.models import Unit
 from core.forms import DateInput, ServiceForm
 from people.models import Person, Supervisor
@@ -207,7 +206,3 @@ class PersonIdForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept in the history, with both numbers masked."),
     )
-
-
-class SecondAdmissionForm(StayForm):
-    """Admits a person already registered (in another station, or earlier) to a station."""

@@ -4,6 +4,8 @@ from people import views
 
 app_name = "people"
 
+# Admitting a registered person again (people:person-admit) is appointments' view: config.urls adds it.
+
 urlpatterns = [
     path("supervisors/", views.supervisor_list, name="supervisor-list"),
     path("supervisors/new/", views.supervisor_new, name="supervisor-new"),
@@ -17,5 +19,4 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("people/<int:pk>/id/", views.person_correct_id, name="person-id"),
     path("people/<int:pk>/reveal-id/", views.person_reveal_id, name="person-reveal-id"),
-    path("people/<int:pk>/admit/", views.person_admit, name="person-admit"),
 ]

@@ -1,5 +1,6 @@
 """The people pages: supervisors (list, add, edit, move, deactivate, delete, link to a login) and a
-postdoc's identity (personal details, ID number, admission to another station).
+postdoc's identity (personal details, ID number). Admitting a person to another station, at
+people:person-admit, is appointments' view (appointments.views.person_admit).
 
 Records are fetched through people.access, so anything outside the user's scope is a 404; what a
 user may change is asked of the same module, and the services check it again. Refusals come back
@@ -21,14 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import Perm, has_perm
 from accounts.http import SignedInRequest
 from accounts.models import User
-from appointments import services as appointment_services
-from appointments.access import visible_appointments
-from appointments.models import Appointment
-from appointments.views import manageable_stations
 from audit.timeline import timeline
 from catalogue.models import Unit
 from core import page_parts
-from core.errors import DomainError, RuleViolation
+from core.errors import DomainError
 from core.sheets import writers
 from core.sheets.writers import Sheet
 from core.views import is_htmx, paginate, redirect_after_post
@@ -49,7 +46,6 @@ from people.forms import (
     LinkLoginForm,
     PersonDetailsForm,
     PersonIdForm,
-    SecondAdmissionForm,
     SupervisorActiveForm,
     SupervisorDeleteForm,
     SupervisorDetailsForm,
@@ -346,7 +342,8 @@ def _back_url(request: SignedInRequest, person: Person) -> str:
     return reverse("postdoc-detail", kwargs={"pk": appointment.pk}) if appointment else reverse("postdoc-list")
 
 
-def _person_context(request: SignedInRequest, person: Person, **extra: Any) -> dict[str, Any]:
+def person_context(request: SignedInRequest, person: Person, **extra: Any) -> dict[str, Any]:
+    """What a person's pages show around their form (also appointments' admission of the person)."""
     return {
         "person": person,
         "back_url": _back_url(request, person),
@@ -376,7 +373,7 @@ def person_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The personal details are saved."))
             return redirect_after_post(request, _back_url(request, person))
-    return render(request, "people/person_form.html", _person_context(request, person, form=form))
+    return render(request, "people/person_form.html", person_context(request, person, form=form))
 
 
 @login_required
@@ -395,7 +392,7 @@ def person_correct_id(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The ID number is corrected."))
             return redirect_after_post(request, _back_url(request, person))
-    return render(request, "people/person_id.html", _person_context(request, person, form=form))
+    return render(request, "people/person_id.html", person_context(request, person, form=form))
 
 
 @login_required
@@ -409,65 +406,8 @@ def person_reveal_id(request: SignedInRequest, pk: int) -> HttpResponse:
         revealed = services.person_reveal_id(person=person, by=request.user)
     except DomainError as error:
         raise PermissionDenied(error.message) from error
-    context = _person_context(request, person, revealed_id=revealed)
+    context = person_context(request, person, revealed_id=revealed)
     if is_htmx(request):
         return render(request, "people/_id_number.html", context)
     context["form"] = PersonIdForm(initial={"id_type": person.id_type})
     return render(request, "people/person_id.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def person_admit(request: SignedInRequest, pk: int) -> HttpResponse:
-    """Admits an already registered person to another station, through `appointment_admit`."""
-    user = request.user
-    person = get_person_for_user(user, pk)
-    stations = manageable_stations(user)
-    if not stations.exists():
-        raise PermissionDenied
-    may_except = has_perm(user, Perm.GRANT_EXCEPTIONS)
-    form = SecondAdmissionForm(
-        request.POST if request.method == "POST" else None,
-        stations=stations,
-        supervisors=Supervisor.objects.filter(institution_id=person.institution_id, is_active=True).select_related(
-            "station"
-        ),
-        workstations=Station.objects.filter(institution_id=person.institution_id, kind=Station.Kind.WORKSTATION),
-        preselect=request.GET.get("station"),
-        regroup_url=reverse("people:person-admit", kwargs={"pk": person.pk}),
-    )
-    refusal: DomainError | None = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            appointment = appointment_services.appointment_admit(
-                person=person,
-                by=user,
-                exception_reason=data["exception_reason"] if may_except else "",
-                **{name: data[name] for name in SecondAdmissionForm.APPOINTMENT_FIELDS},
-            )
-        except DomainError as error:
-            refusal = error
-            form.add_domain_error(error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is admitted to %(station)s as postdoc %(no)s.")
-                % {"name": person.name, "station": appointment.station.name, "no": appointment.postdoc_no},
-            )
-            return redirect_after_post(request, reverse("postdoc-detail", kwargs={"pk": appointment.pk}))
-    overridable = isinstance(refusal, RuleViolation) and refusal.overridable
-    stays = list(
-        Appointment.objects.filter(person=person, pk__in=visible_appointments(user).values("pk"))
-        .select_related("station")
-        .order_by("-entry_date")
-    )
-    context = _person_context(
-        request,
-        person,
-        form=form,
-        stays=stays,
-        show_exception=may_except and (overridable or bool(form.data.get("exception_reason"))),
-        ask_administrator=overridable and not may_except,
-    )
-    return render(request, "people/person_admit.html", context)
