@@ -19,6 +19,7 @@ from batchlists.api import router as batchlists_router
 from catalogue.api import router as catalogue_router
 from core.errors import DomainError, RuleViolation
 from establishment.api import router as establishment_router
+from establishment.evaluation_api import router as evaluations_router
 from funding.api import router as funding_router
 from funding.rules import RuleWarning
 from outputs.api import router as outputs_router
@@ -27,7 +28,6 @@ from people.api import router as people_router
 from reports.api import router as figures_router
 from reviews.api import router as reviews_router
 from stations.api import reference_router as stations_router
-from stations.api import router as evaluations_router
 
 
 class TokenAuth(HttpBearer):

@@ -28,8 +28,24 @@ class AppointmentsConfig(AppConfig):
                 field="appointment", take=services.appointment_review_take, apply=services.extension_review_apply
             ),
         )
+        register_station_parts()
         register_supervisor_parts()
         register_people_stays()
+
+
+def register_station_parts() -> None:
+    """The station page's "Postdocs" tab, its overview's postdocs in station, those in station on a
+    revocation's date, which its confirmation names, and the station list's count of them."""
+    # Imported here, as Django asks of ready(): models may be imported only once the registry is.
+    from appointments.selectors import stations_in_station_now
+    from appointments.station_parts import REVOCATION_STAYING, STATION_IN_STATION, STATION_POSTDOCS
+    from core import page_parts
+    from stations.selectors import count_in_station_by
+
+    page_parts.register("station", STATION_POSTDOCS)
+    page_parts.register("station-overview", STATION_IN_STATION)
+    page_parts.register("station-revocation", REVOCATION_STAYING)
+    count_in_station_by(stations_in_station_now)
 
 
 def register_supervisor_parts() -> None:

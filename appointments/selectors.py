@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Extension, Policy
 from core.dates import add_months
+from stations.models import Station
 
 
 @dataclass(frozen=True)
@@ -196,4 +198,49 @@ def search(queryset: QuerySet[Appointment], text: str) -> QuerySet[Appointment]:
         return queryset
     return queryset.filter(
         Q(person__name__icontains=text) | Q(person__name_en__icontains=text) | Q(postdoc_no__icontains=text)
+    )
+
+
+# ---- a station's postdocs (the station page's counts, the station evaluation's indicators) ----------
+
+
+def station_appointments(station: Station) -> QuerySet[Appointment]:
+    """The station's postdocs: its own appointments and those it trains jointly as workstation."""
+    return Appointment.objects.filter(Q(station_id=station.pk) | Q(workstation_id=station.pk))
+
+
+def stations_in_station_now() -> Coalesce:
+    """An annotation for a queryset of stations (the station list, through stations.selectors): how many of each one's postdocs (its own and, for a
+    workstation, its joint-training ones) are in station. One correlated subquery, so that the list's
+    scope joins never multiply it and an appointment is counted once per station."""
+    live = (
+        Appointment.objects.filter(
+            Q(station_id=OuterRef("pk")) | Q(workstation_id=OuterRef("pk")), status__in=Appointment.LIVE_STATUSES
+        )
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(live, output_field=IntegerField()), 0)
+
+
+def in_station_count(station: Station) -> int:
+    """A station's postdocs in station now: for a workstation, with its joint-training ones (the
+    office counts a joint-training postdoc at both the mobile station and the workstation)."""
+    return station_appointments(station).filter(status__in=Appointment.LIVE_STATUSES).count()
+
+
+def joint_training_count(station: Station) -> int:
+    """A workstation's joint-training postdocs in station (0 for any other kind)."""
+    return Appointment.objects.filter(workstation_id=station.pk, status__in=Appointment.LIVE_STATUSES).count()
+
+
+def postdocs_in_station_on(station: Station, on: dt.date) -> QuerySet[Appointment]:
+    """The stays of a station (for a workstation, with its joint-training postdocs) running on a
+    date: entered by then and not ended by then (reports.selectors.in_station_on, for one station)."""
+    return (
+        station_appointments(station)
+        .filter(entry_date__lte=on)
+        .exclude(status=Appointment.Status.ADMITTED)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
     )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("users/<int:pk>/link/", account_pages.account_link_page, name="user-link"),
     path("users/<int:pk>/unlink/", account_pages.account_unlink_page, name="user-unlink"),
     path("stations/", include("stations.urls")),
+    path("stations/", include("establishment.evaluation_urls")),  # the stations' evaluations
     path("postdocs/", include("appointments.urls")),
     # /supervisors/…, /people/<pk>/…: people's pages, and admitting a person again (appointments').
     path("", include((people_urls.urlpatterns + person_urlpatterns, "people"))),

@@ -1,5 +1,7 @@
 """Parts of a record's page that apps above the record's own contribute: the projects and outputs
-cards on a postdoc's page, the station page's "Projects and outputs" and "Evaluations" tabs.
+cards on a postdoc's page, the station page's tabs other than its overview and history
+("Supervisors", "Postdocs", "Projects and outputs", "Evaluations") and the counts its overview shows
+at a glance ("station-overview").
 
 The page belongs to the lower app (stations, appointments) and may not import the apps above it
 (docs/decisions/0028). Those apps register their parts here in `AppConfig.ready()`; the page asks
@@ -37,6 +39,9 @@ class PagePart:
     order: int = 0
     label: str | Promise = ""  # a tab's label; empty for a card
     shown: PartShown = field(default=_always)
+    # A partial of the template that an htmx request targeting the element of that id gets alone
+    # (a list's next page); empty for none.
+    partial: str = ""
 
 
 _REGISTRY: dict[str, dict[str, PagePart]] = {}

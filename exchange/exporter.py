@@ -103,12 +103,11 @@ def workbook_sheets(institution: Institution, user: Any, *, reveal: bool) -> lis
     """Every sheet of SHEETS with the institution's records the user may see (the expert pool only
     for those who see the whole institution: administrators and leadership), then the export-only
     sheets of the review engine (docs/decisions/0012) the user's role sees."""
-    from establishment.export import applications_sheet
+    from establishment.export import applications_sheet, evaluations_sheet
     from establishment.models import Application
     from reviews.access import panel_review_ids, review_subjects, visible_reviews
     from reviews.export import reviews_sheet
     from stations.access import may_view_evaluations, visible_evaluations
-    from stations.export import evaluations_sheet
 
     appointments = visible_appointments(user).filter(institution=institution)
     whole = sees_whole_institution(user)

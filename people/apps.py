@@ -7,7 +7,18 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
+        register_station_parts()
         register_account_parts()
+
+
+def register_station_parts() -> None:
+    """The station page's "Supervisors" tab and its overview's count of supervisors."""
+    # Imported here, as Django asks of ready(): models may be imported only once the registry is.
+    from core import page_parts
+    from people.station_parts import STATION_SUPERVISOR_COUNT, STATION_SUPERVISORS
+
+    page_parts.register("station", STATION_SUPERVISORS)
+    page_parts.register("station-overview", STATION_SUPERVISOR_COUNT)
 
 
 def register_account_parts() -> None:

@@ -84,7 +84,12 @@ class Station(BilingualName, models.Model):
 
 class Evaluation(models.Model):
     """A station's five-yearly evaluation (综合评估) or new-station evaluation (新设站评估): indicators
-    computed from the records, the panel's grade and the actions it leads to."""
+    computed from the records, the panel's grade and the actions it leads to.
+
+    The model stays in this app (moving a model needs migrations, out of scope of issue 14); the
+    meaning of its stored indicators is stations.indicators', while the evaluation's process (computing
+    the indicators, its steps, pages and API) is the establishment app's (establishment/evaluation*.py),
+    which reads appointments, projects and outputs above this app."""
 
     class Kind(models.TextChoices):
         COMPREHENSIVE = "comprehensive", _("comprehensive evaluation (综合评估)")
@@ -140,7 +145,8 @@ class Evaluation(models.Model):
     def rectification_overdue(self) -> bool:
         """The station was warned to rectify (整改) by a deadline, the deadline has passed and the station
         is still warned: reinstating a warned station lifts the warning, so its passed deadline no longer
-        counts. The evaluations' "overdue" filter (stations.views, stations.api) selects the same ones."""
+        counts. The evaluations' "overdue" filter (establishment.evaluation_views, establishment.evaluation_api)
+        selects the same ones."""
         return (
             self.is_warning
             and self.rectify_by is not None

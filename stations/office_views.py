@@ -4,6 +4,8 @@ revocation (confirmed, after seeing who is still in station) or a reinstatement.
 its service in stations.services; a refused step shows the sentence on the same page with the input
 kept. A station outside the user's scope answers 404, as every record does."""
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import Perm, has_perm
 from accounts.http import SignedInRequest
 from catalogue.models import Institution
+from core import page_parts
 from core.errors import DomainError
 from core.views import redirect_after_post
 from stations import services
@@ -25,8 +28,14 @@ from stations.access import get_station_for_user, may_manage_station
 from stations.forms import StationCreateForm, StationEditForm, StationStatusForm
 from stations.models import Station
 
-# How many of the postdocs still in station the revocation's confirmation names (the rest are counted).
-NAMED_ON_CONFIRMATION = 10
+
+@dataclass(frozen=True)
+class Revocation:
+    """A revocation being confirmed: the record the parts of its confirmation are given (the postdocs
+    still in station on its date are appointments', registered for "station-revocation")."""
+
+    station: Station
+    on: dt.date
 
 
 def _station_to_manage(user: Any, pk: int) -> Station:
@@ -113,12 +122,8 @@ def station_status(request: SignedInRequest, pk: int) -> HttpResponse:
             if revoking and not (data["confirm"] and "back" not in request.POST):
                 on = services.check_revocation(station=station, on=data["on"], revocation_no=data["revocation_no"])
                 if "back" not in request.POST:
-                    staying = services.postdocs_in_station_on(station, on).select_related("person")
-                    context.update(
-                        confirming=True,
-                        staying_count=staying.count(),
-                        staying=list(staying.order_by("entry_date", "postdoc_no")[:NAMED_ON_CONFIRMATION]),
-                    )
+                    context["confirming"] = True
+                    context.update(page_parts.context_for("station-revocation", request, Revocation(station, on)))
                 return render(request, "stations/status.html", context)
             services.station_set_status(
                 station=station,

@@ -16,6 +16,7 @@ from batchlists.models import BatchList
 from batchlists.services import batch_list_upload
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import doctoral_right_grant, unit_save
+from establishment import evaluation_services as evaluations
 from establishment import services as establishment
 from establishment.models import Application, Round
 from funding.models import Programme, Project
@@ -26,7 +27,6 @@ from people.models import Supervisor
 from people.services import supervisor_save
 from reviews import services as reviews
 from reviews.models import Form, Kind, KindRules, Rank
-from stations import services as stations
 from stations.models import Evaluation, Station
 from tests.batchlists.conftest import row, upload_file, xlsx_bytes
 
@@ -133,7 +133,7 @@ def application_at(institution: Institution, stage: str, by: Any) -> Application
 def evaluation_at(station: Station, stage: str, by: Any) -> Evaluation:
     """The station's 2025 evaluation at `stage` (one of EVALUATION_STAGES): `rules` has the institution's
     rules for its expert review; `graded` is graded fail (the station is warned)."""
-    evaluation = stations.evaluation_create(
+    evaluation = evaluations.evaluation_create(
         station=station, cycle=CYCLE, kind="comprehensive", period_start=PERIOD_START, period_end=PERIOD_END, by=by
     )
     if stage == "new":
@@ -141,7 +141,7 @@ def evaluation_at(station: Station, stage: str, by: Any) -> Evaluation:
     review_rules(station.institution, Kind.STATION_EVALUATION, by)
     if stage == "rules":
         return evaluation
-    return stations.evaluation_graded(evaluation=evaluation, grade="fail", on=today(), by=by)
+    return evaluations.evaluation_graded(evaluation=evaluation, grade="fail", on=today(), by=by)
 
 
 # Projects, award lists and research outputs (tests/api/test_funding_and_outputs_api.py and the matrix) -----

@@ -14,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEvent
 from catalogue.models import Discipline
 from establishment import services as establishment
+from establishment.evaluation_services import evaluation_create
 from establishment.models import Application, Round
 from people.services import supervisor_save
 from reviews import services as reviews
 from reviews.models import Kind, Review
 from stations.models import Evaluation, Station
-from stations.services import evaluation_create
 from tests.api.conftest import ApiClient
 from tests.api.subjects import application_at, evaluation_at, review_rules, the_round, today
 from tests.establishment.conftest import pdf
@@ -589,10 +589,10 @@ def test_every_list_takes_as_many_queries_for_a_page_as_for_one_row(
 def test_the_choice_types_mirror_the_models() -> None:
     from typing import get_args
 
+    from establishment import evaluation_schemas as stations_schemas
     from establishment import schemas as establishment_schemas
     from establishment.checklist import TITLES
     from establishment.models import Document
-    from stations import schemas as stations_schemas
 
     assert set(get_args(establishment_schemas.ApplicationStatusValue)) == set(Application.Status.values)
     assert set(get_args(establishment_schemas.DocumentKindValue)) == set(Document.Kind.values)

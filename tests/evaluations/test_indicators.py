@@ -1,6 +1,7 @@
 import datetime as dt
 
-from stations.evaluation import INDICATORS, default_period, station_indicators
+from establishment.evaluation import default_period, station_indicators
+from stations.indicators import INDICATORS
 from stations.services import station_create
 from tests.evaluations.conftest import END, EXPECTED, START, History, exit_on, postdoc, project
 

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from stations.export import EVALUATIONS_SHEET
+from establishment.evaluation_services import evaluation_act, evaluation_create, evaluation_graded
+from establishment.export import EVALUATIONS_SHEET
 from stations.models import Evaluation, Station
-from stations.services import evaluation_act, evaluation_create, evaluation_graded
 from tests.evaluations.conftest import END, START, postdoc
 from tests.factories import make_station
 from tests.pages.conftest import PERSONAS, count_queries

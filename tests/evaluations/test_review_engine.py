@@ -5,10 +5,10 @@ import datetime as dt
 from django.utils import timezone
 
 from catalogue.services import unit_save
+from establishment.evaluation_services import evaluation_create
 from reviews import services as reviews
 from reviews.models import Kind, Rank
 from stations.models import Evaluation
-from stations.services import evaluation_create
 from tests.evaluations.conftest import END, START
 
 

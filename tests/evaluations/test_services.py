@@ -5,16 +5,16 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from core.errors import DomainError
-from stations.coverage import coverage
-from stations.evaluation import station_indicators
-from stations.models import Evaluation, Station
-from stations.services import (
+from establishment.evaluation import station_indicators
+from establishment.evaluation_services import (
     evaluation_act,
     evaluation_create,
     evaluation_graded,
     evaluation_refresh,
-    station_set_status,
 )
+from stations.coverage import coverage
+from stations.models import Evaluation, Station
+from stations.services import station_set_status
 from tests.evaluations.conftest import END, START, postdoc
 
 

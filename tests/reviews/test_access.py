@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainError
+from establishment.evaluation_services import evaluation_create
 from people.accounts import account_link
 from reviews import services
 from reviews.access import conflicted_review_ids, sees_panel, user_conflicts, visible_reviews
 from reviews.models import Kind, Review
 from reviews.services import expert_save
 from stations.models import Station
-from stations.services import evaluation_create
 from tests.factories import World, make_appointment
 from tests.reviews.conftest import Pool
 

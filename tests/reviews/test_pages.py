@@ -228,7 +228,7 @@ def test_new_review_page_by_persona(signed_in, world, pool, persona, own, other,
     [("admin", 200), ("secretary", 403), ("supervisor", 403), ("postdoc", 403), ("leadership", 403), ("outsider", 404)],
 )
 def test_a_station_evaluation_review_is_started_by_an_administrator(signed_in, world, pool, persona, expected):
-    from stations.services import evaluation_create
+    from establishment.evaluation_services import evaluation_create
 
     evaluation = evaluation_create(
         station=world.station,

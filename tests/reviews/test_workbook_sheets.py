@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from establishment.evaluation_services import evaluation_create
 from exchange.exporter import export_workbook
 from exchange.importer import import_workbook
 from exchange.layout import EXPORT_ONLY_SHEETS
@@ -17,7 +18,6 @@ from reviews import services
 from reviews.models import Expert, Review
 from reviews.services import expert_save
 from stations.models import Evaluation
-from stations.services import evaluation_create
 from tests.establishment.conftest import make_setup
 from tests.factories import World
 from tests.reviews.conftest import Pool

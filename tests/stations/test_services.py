@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment
+from appointments.selectors import postdocs_in_station_on
 from appointments.services import appointment_exit, assessment_record
 from audit.models import AuditEvent
 from catalogue.models import Unit
@@ -14,7 +15,6 @@ from catalogue.services import unit_save
 from core.errors import DomainError
 from stations.models import Station
 from stations.services import (
-    postdocs_in_station_on,
     station_create,
     station_set_status,
     station_update,
