@@ -34,6 +34,7 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
+	@$(VENV)/bin/lint-imports --no-cache --no-logo
 	@$(PY) manage.py makemigrations --check --dry-run -v 0
 
 # Recompile the pinned requirements after editing requirements/*.in (needs uv on PATH).

@@ -37,8 +37,8 @@ class Navigation:
 
     @cached_property
     def shows_api_tokens(self) -> bool:
-        """"API tokens" is in the menu for office administrators, station secretaries and supervisors;
-        for anyone else only while they hold a token that is not revoked."""
+        """Whether "API tokens" is in the menu: for office administrators, station secretaries and
+        supervisors; for anyone else only while they hold a token that is not revoked."""
         if not self.signed_in:
             return False
         if role_names(self.user) & _API_ROLES:

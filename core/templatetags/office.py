@@ -1,6 +1,5 @@
 """Badges for states on the staff pages (who is signed in: `nav`, config/navigation.py)."""
 
-
 from django import template
 
 register = template.Library()

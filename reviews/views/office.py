@@ -28,7 +28,6 @@ from core.forms import ServiceForm
 from core.sheets import writers
 from core.sorting import SortColumn, Sorting, choice_rank
 from core.views import is_htmx, paginate, redirect_after_post
-from establishment.models import Application
 from reviews import services
 from reviews.access import (
     get_review_for_user,
@@ -200,6 +199,12 @@ def review_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
 # A new review
 
 
+def _applications() -> QuerySet[Any]:
+    """Station applications, which establishment (a layer above) declares; the review's foreign key
+    names their model (docs/decisions/0028)."""
+    return Review._meta.get_field("application").related_model._default_manager.all()
+
+
 def _subject_for(request: SignedInRequest) -> tuple[Any, list[tuple[str, Any]], str]:
     """The subject named by the query (`?appointment=`, `?evaluation=` or `?application=`), the kinds
     of review it takes and the query itself: 404 outside the user's scope, 403 for who may not start one."""
@@ -215,7 +220,7 @@ def _subject_for(request: SignedInRequest) -> tuple[Any, list[tuple[str, Any]], 
             Kind.STATION_EVALUATION,
             Evaluation.objects.filter(station__institution_id=user.institution_id or 0),
         ),
-        ("application", Kind.STATION_APPLICATION, Application.objects.filter(institution_id=user.institution_id or 0)),
+        ("application", Kind.STATION_APPLICATION, _applications().filter(institution_id=user.institution_id or 0)),
     )
     for name, kind, candidates in subjects:
         if name in request.GET:
