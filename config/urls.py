@@ -28,3 +28,6 @@ urlpatterns = [
     path("", include("ops.urls")),  # /healthz
     path("admin/", admin.site.urls),
 ]
+
+# A request refused before any view (an invalid Host header): JSON on the API, the 400 page elsewhere.
+handler400 = "core.views.bad_request"

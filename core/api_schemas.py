@@ -40,7 +40,7 @@ def text(default: Any, *, max_length: int, description: str | None = None) -> An
 class RequestBody(Schema):
     """The base of every request body (docs/decisions/0019): an object with the documented fields only
     (an unknown one is a 422 naming it, not silently dropped), and booleans written true or false
-    (pydantic alone counts 0, "no" or "off" as false). A body that is not a JSON object at all is
+    (pydantic alone counts 0, "no" or "off" as false) and never taken for numbers. A body that is not a JSON object at all is
     refused before it gets here (api/bodies.py): django-ninja's `Schema` reads whatever it is given
     through its attributes, so a JSON string's `.title` method became a title."""
 
@@ -52,10 +52,14 @@ class RequestBody(Schema):
         field = cls.model_fields.get(info.field_name or "")
         if field is not None and field.annotation in BOOLEANS and value is not None and not isinstance(value, bool):
             raise PydanticCustomError("bool_type", "Input should be true or false (a JSON boolean)")
+        # Nor is a boolean a number (pydantic alone reads true as the id 1).
+        if field is not None and field.annotation in INTEGERS and isinstance(value, bool):
+            raise PydanticCustomError("int_type", "Input should be a whole number, not true or false")
         return value
 
 
 BOOLEANS = (bool, bool | None)
+INTEGERS = (int, int | None)
 
 
 class Paging(Schema):

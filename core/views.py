@@ -6,7 +6,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -43,3 +45,12 @@ def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> dict[str, Any]:
         "page_obj": page,
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
     }
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refuses before any view (an invalid Host header, a body it cannot parse):
+    the API answers in its JSON shape, the pages with the 400 page."""
+    if request.path.startswith("/api/"):
+        message = _("The request could not be read: its Host header or its body is not valid.")
+        return JsonResponse({"message": message}, status=400)
+    return defaults.bad_request(request, exception)

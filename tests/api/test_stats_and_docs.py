@@ -84,3 +84,14 @@ def test_the_docs_assets_are_found():
 
 def test_personas_list(world):
     assert set(world.personas()) == set(PERSONAS)
+
+
+def test_a_request_refused_before_any_view_answers_in_the_api_s_shape(client: Client, world):
+    """An invalid Host header is refused by Django itself (400): on the API as JSON with a sentence,
+    as every other answer of the API is; on the pages with the 400 page."""
+    response = client.post("/api/v1/appointments/1/extend", {}, content_type="application/json", HTTP_HOST="w?=_e]TXw")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "Host header" in response.json()["message"]
+    page = client.get("/postdocs/", HTTP_HOST="w?=_e]TXw")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from appointments.export import postdoc_rows
 from core.idnumbers import mask_id
-from tests.api.subjects import output_for, project_at
+from tests.api.subjects import award_list_for, output_for, project_at
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +189,14 @@ def test_an_over_long_value_is_refused_on_the_same_page_with_the_input_kept(sign
     html = response.content.decode()
     assert "at most 100 characters" in html
     assert 'value="BH2025001"' in html
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_boolean_is_not_taken_for_an_id(api_as, world, value):
+    """pydantic alone reads true as 1: choosing the candidate "true" on an award list's row is refused."""
+    award_list = award_list_for([world.appointment], world.admin)
+    row = award_list.rows.first()
+    response = api_as("admin").post(f"/award-lists/{award_list.pk}/rows/{row.pk}/choose", {"appointment": value})
+    assert response.status_code == 422, response.json()
+    assert response.json()["errors"][0]["field"] == "appointment"
+    assert "whole number" in response.json()["errors"][0]["message"]
