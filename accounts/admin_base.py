@@ -12,7 +12,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 
 from accounts.access import Perm, has_perm
-from accounts.models import User
+from accounts.models import institution_model
 from core.errors import DomainError
 
 
@@ -34,10 +34,6 @@ def may_manage_reference(request: HttpRequest) -> bool:
     return bool(user.is_active and (user.is_superuser or has_perm(user, Perm.MANAGE_REFERENCE)))
 
 
-# The model of a user's institution (catalogue's, a layer above: docs/decisions/0028).
-_INSTITUTION = User._meta.get_field("institution").related_model
-
-
 class ScopedAdmin(admin.ModelAdmin):
     """Rows and choices limited to the user's institution (superusers see every institution)."""
 
@@ -54,7 +50,7 @@ class ScopedAdmin(admin.ModelAdmin):
         if not request.user.is_superuser:
             related = db_field.related_model
             institution_id = institution_id_of(request)
-            if related is _INSTITUTION:
+            if related is institution_model():  # catalogue's, a layer above (docs/decisions/0028)
                 kwargs["queryset"] = related._default_manager.filter(pk=institution_id)
             elif any(field.name == "institution" for field in related._meta.get_fields()):
                 kwargs["queryset"] = related._default_manager.filter(institution_id=institution_id)
