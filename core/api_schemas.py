@@ -110,7 +110,7 @@ class RefusalOut(Schema):
 
 
 # What an operation may answer besides its success. Declared on each, so that the OpenAPI document lists
-# every response a client can get and schema checks (tests/api/test_schema_conformance.py) hold for errors.
+# every response a client can get and schema checks (tests/schema/test_conformance.py) hold for errors.
 READ_ERRORS: dict[int, Any] = {401: MessageOut, 422: InvalidRequestOut}
 RECORD_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: MessageOut}
 CHANGE_ERRORS: dict[int, Any] = {**RECORD_ERRORS, 400: RefusalOut, 403: MessageOut}

@@ -116,7 +116,7 @@ def new_record[M: models.Model](model: type[M], /, **values: Any) -> M:
     `Model.__init__` resolves every keyword against every field and sends the init signals (which
     nothing in this project listens to); for 100,000s of records that is seconds. Here each field's
     default is known once per model, and a related record passed by its field name is stored as
-    its id and cached, as the model's descriptor would (tests/unit/test_bulk.py compares the two).
+    its id and cached, as the model's descriptor would (tests/core/test_bulk.py compares the two).
     """
     fixed, computed, related, attnames = _blueprint(model)
     record = model.__new__(model)

@@ -1,12 +1,16 @@
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test.client import Client
 from django.utils import translation
 
+from accounts.models import User
+from api.services import token_create
+from tests.clients import ApiClient
 from tests.factories import World, make_world
 
 
@@ -27,6 +31,43 @@ def english(settings):
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> Path:
+    """Uploads (funders' award lists, establishment documents, workbooks) go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def signed_in(client: Client, world: World) -> Callable[[str], Client]:
+    """The test client signed in as a persona of the world ("admin", "secretary", … tests.clients.PERSONAS)."""
+
+    def sign_in(persona: str) -> Client:
+        client.force_login(world.personas()[persona])
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_as(world: World) -> Callable[[str], ApiClient]:
+    """An API client with a fresh token of a persona of the world."""
+
+    def make(persona: str) -> ApiClient:
+        user = world.personas()[persona]
+        _, key = token_create(user=user, name=f"{persona} tests", by=user)
+        return ApiClient(Client(), key)
+
+    return make
+
+
+@pytest.fixture
+def staff(world: World) -> World:
+    """Every persona may open the admin site; what they see there is the admin's business."""
+    User.objects.filter(pk__in=[user.pk for user in world.personas().values()]).update(is_staff=True)
+    return world
 
 
 @pytest.fixture

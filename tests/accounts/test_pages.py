@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Role, RoleAssignment, User
 from audit.models import AuditEvent
-from tests.accounts.conftest import PERSONAS
+from tests.clients import PERSONAS
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from appointments.services import assessment_record
 from funding.services import project_record
-from tests.api.conftest import PERSONAS
+from tests.clients import PERSONAS
 from tests.factories import make_appointment
 
 VISIBLE = {

@@ -7,7 +7,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test.client import Client
 
-from tests.api.conftest import PERSONAS
+from tests.clients import PERSONAS
 
 
 @pytest.mark.parametrize("persona", ["admin", "leadership"])

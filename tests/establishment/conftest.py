@@ -3,14 +3,13 @@ rights since 2010) applied for by a new college with three doctoral supervisors,
 `world.supervisor`, whose postdoc (`world.appointment`) holds a provincial project."""
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test.client import Client
 from django.utils import timezone
 
 from catalogue.models import Discipline, Unit
@@ -115,15 +114,6 @@ def make_setup(world: World) -> Setup:
 @pytest.fixture
 def setup(world: World) -> Setup:
     return make_setup(world)
-
-
-@pytest.fixture
-def signed_in(client: Client, world: World) -> Callable[[str], Client]:
-    def sign_in(persona: str) -> Client:
-        client.force_login(world.personas()[persona])
-        return client
-
-    return sign_in
 
 
 def fresh(application: Application) -> Application:

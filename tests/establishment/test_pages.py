@@ -11,6 +11,7 @@ from catalogue.models import Discipline
 from establishment import services
 from establishment.models import Application, Document, Round
 from stations.models import Station
+from tests.clients import PERSONAS
 from tests.establishment.conftest import Setup, fresh, pdf, today
 
 pytestmark = pytest.mark.django_db
@@ -42,9 +43,6 @@ RECORD_PAGES = {
 
 def _expected(table: dict[str, int], persona: str) -> int:
     return table.get(persona, 403)
-
-
-PERSONAS = ["admin", "secretary", "supervisor", "postdoc", "leadership", "outsider"]
 
 
 @pytest.mark.parametrize("url_name", [*SECTION_PAGES, *RECORD_PAGES, "establishment:round-edit"])

@@ -112,7 +112,7 @@ def test_the_demos_research_outputs_have_valid_identifiers():
 
 @pytest.mark.django_db
 def test_the_loaded_demo_has_its_applications_and_outputs_through_the_services_and_the_same_figures():
-    """The load at an earlier today (as tests/unit/test_demo.py does, about 60 % of the records)."""
+    """The load at an earlier today (as tests/demo/test_demo.py does, about 60 % of the records)."""
     today = dt.date(2024, 6, 1)
     call_command("load_demo", "--today", today.isoformat(), stdout=StringIO())
     plan = build_plan(today=today)

@@ -70,7 +70,7 @@ def test_the_due_item_is_computed_from_the_dates():
 
 
 def test_the_page_reads_no_more_with_more_commitments(client, world):
-    from tests.pages.conftest import count_queries
+    from tests.clients import count_queries
 
     client.force_login(world.admin)
     url = reverse("postdoc-detail", kwargs={"pk": world.appointment.pk})

@@ -21,13 +21,13 @@ from openpyxl import load_workbook
 from funding.models import Funder, Project
 from funding.services import funder_save, programme_save
 from funding.views import PROJECTS_LIST_SHEET
+from tests.clients import PERSONAS
 from tests.factories import World, make_appointment, make_person
 from tests.funding.helpers import apply, programme, record, shipped
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-PERSONAS = ["admin", "secretary", "supervisor", "postdoc", "leadership", "outsider"]
 
 
 @dataclass

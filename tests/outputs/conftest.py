@@ -9,7 +9,6 @@ from appointments.models import Appointment
 from outputs.models import Output
 from outputs.services import output_record
 from tests.factories import World
-from tests.pages.conftest import signed_in  # noqa: F401 - persona clients for the page tests
 
 BIBTEX = r"""% Exported from Zotero
 @article{chen2024cells,

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from audit.models import AuditEvent
 from outputs.export import OUTPUTS_SHEET
 from outputs.models import Output
+from tests.clients import PERSONAS, count_queries
 from tests.outputs.conftest import BIBTEX, CSL_JSON, RIS, record
-from tests.pages.conftest import PERSONAS, count_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,8 @@ from django.urls import reverse
 from appointments.models import Appointment
 from audit.models import AuditEvent
 from people.models import Person
+from tests.clients import PERSONAS
 from tests.factories import World, resident_id
-
-from .conftest import PERSONAS
 
 MANAGE = {"admin": 200, "secretary": 200, "supervisor": 403, "postdoc": 403, "leadership": 403, "outsider": 404}
 MANAGE_OUTSIDE = {"admin": 200, "secretary": 404, "supervisor": 404, "postdoc": 404, "leadership": 403, "outsider": 404}

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.pages.test_list_exports import _body, _column, _csv_text, _xlsx
+from tests.core.test_list_exports import _body, _column, _csv_text, _xlsx
 
 EXPORT_ANSWERS = {"admin": 200, "secretary": 200, "leadership": 200, "outsider": 200, "supervisor": 403, "postdoc": 403}
 

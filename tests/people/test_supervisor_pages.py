@@ -13,9 +13,8 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from people.models import Supervisor
 from people.services import supervisor_create, supervisor_set_active
+from tests.clients import PERSONAS
 from tests.factories import World
-
-from .conftest import PERSONAS
 
 LIST = reverse("people:supervisor-list")
 NEW = reverse("people:supervisor-new")

@@ -11,7 +11,6 @@ from catalogue.models import Discipline, Unit
 from catalogue.services import unit_save
 from reviews.models import Expert, Form, Kind, KindRules, Rank, Review
 from reviews.services import expert_save, form_create, kind_rules_save, review_create
-from tests.api.conftest import api_as  # noqa: F401 - the API's persona clients, for test_api.py
 from tests.factories import World
 
 

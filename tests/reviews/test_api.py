@@ -6,7 +6,7 @@ import pytest
 
 from reviews import services
 from reviews.models import Review
-from tests.api.conftest import ApiClient
+from tests.clients import ApiClient
 from tests.factories import World
 from tests.reviews.conftest import Pool
 

@@ -6,12 +6,10 @@ import csv
 import datetime as dt
 import html as markup
 import io
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.test.client import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -24,25 +22,14 @@ from reviews.access import panel_review_ids, sees_panel
 from reviews.export import REVIEWS_PANEL_SHEET, REVIEWS_SHEET
 from reviews.models import Expert, Form, Kind, KindRules, Member, Relation, Review
 from reviews.services import ExpertActor
+from tests.clients import PERSONAS
 from tests.factories import World
-from tests.pages.conftest import PERSONAS
 from tests.reviews.conftest import Pool
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
 TODAY = timezone.localdate
-
-
-@pytest.fixture
-def signed_in(client: Client, world: World) -> Callable[[str], Client]:
-    """A client signed in as one of the world's personas (as in tests/pages)."""
-
-    def sign_in(persona: str) -> Client:
-        client.force_login(world.personas()[persona])
-        return client
-
-    return sign_in
 
 
 # ---- reviews at each stage ----------------------------------------------------------------------

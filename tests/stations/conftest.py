@@ -6,9 +6,6 @@ from catalogue.models import Unit
 from stations.models import Station
 from stations.services import station_create
 from tests.factories import World
-from tests.pages.conftest import signed_in  # noqa: F401  (the personas' signed-in client)
-
-PERSONAS = ["admin", "secretary", "supervisor", "postdoc", "leadership", "outsider"]
 
 
 def make_workstation(world: World, code: str = "W001", established_on: dt.date = dt.date(2015, 3, 1)) -> Station:

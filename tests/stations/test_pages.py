@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from stations.models import Station
 from stations.services import station_set_status
-from tests.stations.conftest import PERSONAS
+from tests.clients import PERSONAS
 
 
 def _urls(station: Station) -> list[str]:

@@ -19,8 +19,9 @@ from stations.services import (
     station_set_status,
     station_update,
 )
+from tests.clients import PERSONAS
 from tests.factories import make_appointment
-from tests.stations.conftest import PERSONAS, make_workstation
+from tests.stations.conftest import make_workstation
 
 NOT_ADMINS = [p for p in PERSONAS if p != "admin"]
 

@@ -6,8 +6,7 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from tests.pages.conftest import add_appointments
-from tests.stations.conftest import PERSONAS
+from tests.clients import PERSONAS, add_appointments
 
 TABS = ["overview", "supervisors", "postdocs", "funding", "evaluations", "history"]
 EVALUATION_READERS = {"admin", "secretary", "leadership"}

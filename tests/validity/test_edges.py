@@ -9,7 +9,7 @@ from django.utils import translation
 
 from appointments.export import postdoc_rows
 from core.idnumbers import mask_id
-from tests.api.subjects import award_list_for, output_for, project_at
+from tests.subjects import award_list_for, output_for, project_at
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_a_text_field_states_its_limit_and_keeps_to_it(signed_in):
 
 
 def test_an_over_long_value_is_refused_on_the_same_page_with_the_input_kept(signed_in, world):
-    from tests.pages.test_new_postdoc import _data
+    from tests.appointments.test_pages_new_postdoc import _data
 
     response = signed_in("admin").post("/postdocs/new/", _data(world, name="长" * 101))
     assert response.status_code == 200

@@ -12,9 +12,9 @@ from appointments.models import Appointment
 from exchange.importer import import_workbook
 from people.models import Person
 from stations.models import Station
+from tests.appointments.test_pages_new_postdoc import _data
 from tests.exchange.test_workbook import problems_text, valid_sheets, write_xlsx
 from tests.factories import resident_id
-from tests.pages.test_new_postdoc import _data
 
 pytestmark = pytest.mark.django_db
 
