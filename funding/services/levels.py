@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
 from core.errors import DomainError
-from funding.catalogue import default_levels
 from funding.models import Funder, Level, LevelRule, Programme, Project
 from funding.services.common import AWARDED, _id, _inst, _require_office
+from funding.shipped import default_levels
 
 # ---- levels -----------------------------------------------------------------------------------
 

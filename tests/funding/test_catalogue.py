@@ -13,9 +13,9 @@ from audit.models import AuditEvent
 from catalogue.models import Institution
 from catalogue.services import save_reference
 from core.errors import DomainError
-from funding.catalogue import CATALOGUE, default_levels, load_catalogue
 from funding.models import Funder, GradeAmount, Level, LevelRule, Programme
 from funding.services import funder_save, grade_amount_save, level_rules_default, programme_save
+from funding.shipped import CATALOGUE, default_levels, load_catalogue
 from ops.institutions import institution_set_up
 from tests.funding.helpers import programme, shipped, written
 
