@@ -10,7 +10,7 @@ from django.utils import timezone
 from appointments.models import Appointment, Assessment, Policy
 from appointments.rules import policy_for
 from audit.models import AuditEvent
-from catalogue.services import save_reference
+from catalogue.services import reference_save
 from core.errors import DomainError
 from reviews import services
 from reviews.models import Kind, Member, Relation, Review, Score
@@ -205,7 +205,7 @@ def test_a_failed_midterm_leads_to_a_second_attempt_then_withdrawal(world: World
 def test_policy_can_refuse_extension_after_a_failed_midterm(world: World, pool: Pool) -> None:
     policy = policy_for(world.institution.pk)
     policy.failed_assessment = Policy.FailedAssessment.REFUSE_EXTENSION
-    save_reference(instance=policy, by=world.admin)
+    reference_save(instance=policy, by=world.admin)
     _failed_midterm(world, world.appointment)
     from appointments.services import appointment_extend
 
