@@ -27,6 +27,7 @@ from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
 from core.sheets.cells import Problem
+from exchange import isolation
 from exchange.import_rows import Report
 from exchange.models import ImportJob
 
@@ -144,7 +145,7 @@ def import_job_create(*, institution: Institution, upload: UploadedFile, by: Any
     job.file.save(name, upload, save=False)
     job.save()
     _record(job, by, "import_job.created", None)
-    from exchange.tasks import preview_import_job
+    from exchange.tasks import preview_import_job  # tasks call these services back: decision 63
 
     transaction.on_commit(lambda: preview_import_job.enqueue(job.pk))
     return job
@@ -247,7 +248,7 @@ def import_job_confirm(*, job: ImportJob, by: Any, language: str = "") -> Import
     job.language = language or job.language
     job.save(update_fields=["state", "confirmed_by", "confirmed_at", "started_at", "finished_at", "language"])
     _record(job, by, "import_job.confirmed", before)
-    from exchange.tasks import run_import_job
+    from exchange.tasks import run_import_job  # tasks call these services back: decision 63
 
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job
@@ -263,8 +264,6 @@ def import_jobs_recover() -> int:
     Returns how many jobs were recovered."""
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
-
-    from exchange import isolation
 
     running_tasks = DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, task_path__startswith="exchange.tasks."
