@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from appointments.access import can_manage_appointment
 from appointments.models import Appointment
 from core.page_parts import PagePart
-from funding.views import project_steps
+from funding.steps import project_steps
 
 
 def postdoc_projects(request: HttpRequest, appointment: Appointment) -> dict[str, Any]:
