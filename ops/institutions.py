@@ -51,7 +51,7 @@ def institution_set_up(
         after={**snapshot(institution), "administrator": admin_username},
         institution=institution,
     )
-    # Every institution starts with the typical mapping of funders to levels (docs/decisions/0013).
+    # Every institution starts with the typical mapping of funders to levels (docs/decisions/0042).
     level_rules_default(institution=institution, by=admin)
     return institution, admin
 

@@ -264,7 +264,7 @@ def level_rules_default(*, institution: Institution, by: Any) -> list[LevelRule]
 
 def default_level_rules(institution_id: int) -> list[LevelRule]:
     """The default mapping as unsaved rules, for bulk loaders that write no per-record audit
-    (`core.dataset`); everything else calls `level_rules_default`."""
+    (`demo.dataset`); everything else calls `level_rules_default`."""
     defaults = default_levels()
     return [
         LevelRule(institution_id=institution_id, funder=funder, programme=None, level=defaults[funder.code])
