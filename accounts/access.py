@@ -9,9 +9,11 @@ Each app turns these into the scope of its own records in its `access.py` (`appo
 from enum import StrEnum
 from typing import Any, Self
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
+from django.http import Http404
 
-from accounts.models import Role
+from accounts.models import Role, User
 
 
 class Perm(StrEnum):
@@ -73,3 +75,25 @@ class AdministratorsOnlyQuerySet[M: Model](QuerySet[M]):
         if not has_perm(user, Perm.MANAGE_REFERENCE):
             return self.none()
         return self.filter(institution_id=user.institution_id)
+
+
+# ---- the users page's accounts (office administrators) -----------------------------------------
+
+
+def require_manages_accounts(user: Any) -> None:
+    """Office administrators of an institution run its accounts; every other role is refused (403)."""
+    if not has_perm(user, Perm.MANAGE_ACCOUNTS):
+        raise PermissionDenied
+
+
+def institution_accounts(user: Any) -> QuerySet[User]:
+    return User.objects.filter(institution_id=user.institution_id)
+
+
+def get_account_for_user(user: Any, pk: int) -> User:
+    """The account if it belongs to the administrator's institution; 404 for any other."""
+    require_manages_accounts(user)
+    try:
+        return institution_accounts(user).select_related("institution").get(pk=pk)
+    except User.DoesNotExist as exc:
+        raise Http404 from exc

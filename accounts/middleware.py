@@ -1,5 +1,5 @@
 """Keeps a signed-in person's session list ("My account") current: when each browser was last seen; and
-signs out a session idle for SESSION_IDLE_MINUTES (docs/decisions/0025).
+signs out a session idle for SESSION_IDLE_MINUTES (docs/decisions/0054).
 
 Both are bookkeeping in the session, throttled: the last activity is written at most once a minute, the
 session list once in SEEN_EVERY seconds. A write on every request (SESSION_SAVE_EVERY_REQUEST) would

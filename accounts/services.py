@@ -229,7 +229,7 @@ def user_reactivate(*, user: User, by: Any) -> User:
     return user
 
 
-def password_link(user: User) -> str:
+def _password_link(user: User) -> str:
     """The one-time link to set the account's password (Django's reset token: it stops working once
     the password is set, or after PASSWORD_RESET_TIMEOUT)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
@@ -241,7 +241,7 @@ def _password_mail(user: User, *, new_account: bool) -> tuple[str, str]:
     """Subject and body in both languages, Chinese first: the person may read either."""
     context = {
         "user": user,
-        "link": password_link(user),
+        "link": _password_link(user),
         "new_account": new_account,
         "days": settings.PASSWORD_RESET_TIMEOUT // (24 * 3600),
         "institution": user.institution,

@@ -9,19 +9,16 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services
-from accounts.access import Perm, has_perm
+from accounts.access import get_account_for_user, institution_accounts, require_manages_accounts
 from accounts.forms import (
     SIGN_IN_EVENTS,
     AccountForm,
@@ -34,10 +31,10 @@ from accounts.forms import (
     UserFilterForm,
 )
 from accounts.http import SignedInRequest
-from accounts.models import RoleAssignment, SignInSession, User, institution_model
-from accounts.throttle import account_locked_until
+from accounts.models import RoleAssignment, User, institution_model
+from accounts.user_page import confirm, detail_context, detail_url, detail_with_error, open_sessions
 from audit.models import AuditEvent
-from audit.timeline import EVENT_LABELS, timeline
+from audit.timeline import EVENT_LABELS
 from core import page_parts
 from core.errors import DomainError
 from core.sorting import SortColumn, Sorting
@@ -69,29 +66,10 @@ class SignOutView(auth_views.LogoutView):
 # ---- the users page (office administrators) ----------------------------------------------------
 
 
-def _require_account_admin(user: Any) -> None:
-    """Office administrators of an institution run its accounts; every other role is refused (403)."""
-    if not has_perm(user, Perm.MANAGE_ACCOUNTS):
-        raise PermissionDenied
-
-
-def _accounts(user: Any) -> QuerySet[User]:
-    return User.objects.filter(institution_id=user.institution_id)
-
-
-def get_account(request: SignedInRequest, pk: int) -> User:
-    """The account if it belongs to the administrator's institution; 404 for any other."""
-    _require_account_admin(request.user)
-    try:
-        return _accounts(request.user).select_related("institution").get(pk=pk)
-    except User.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 def listed_accounts(request: SignedInRequest) -> tuple[UserFilterForm, QuerySet[User], bool]:
     form = UserFilterForm(request.GET or None, institution_id=request.user.institution_id)
     accounts = (
-        _accounts(request.user)
+        institution_accounts(request.user)
         .prefetch_related(Prefetch("roles", queryset=RoleAssignment.objects.select_related("station")))
         .select_related("supervisor", "person")
     )
@@ -136,7 +114,7 @@ USER_SORTING = Sorting(
 @login_required
 @require_GET
 def user_list(request: SignedInRequest) -> HttpResponse:
-    _require_account_admin(request.user)
+    require_manages_accounts(request.user)
     form, accounts, filtered = listed_accounts(request)
     context = {
         "form": form,
@@ -155,7 +133,7 @@ def listed_sign_ins(request: SignedInRequest) -> tuple[SignInLogFilterForm, Quer
     institutions on one server nobody could say whose they are."""
     form = SignInLogFilterForm(request.GET or None)
     institution_id = request.user.institution_id
-    assert institution_id is not None  # an office administrator's (_require_account_admin)
+    assert institution_id is not None  # an office administrator's (require_manages_accounts)
     events = AuditEvent.objects.filter(institution_id=institution_id, event__in=SIGN_IN_EVENTS)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -175,7 +153,7 @@ def listed_sign_ins(request: SignedInRequest) -> tuple[SignInLogFilterForm, Quer
 @require_GET
 def sign_in_log(request: SignedInRequest) -> HttpResponse:
     """Who signed in, failed to, signed out or changed a password, and from where (office administrators)."""
-    _require_account_admin(request.user)
+    require_manages_accounts(request.user)
     form, events = listed_sign_ins(request)
     context: dict[str, Any] = {"form": form, **paginate(request, events)}
     context["rows"] = [(event, EVENT_LABELS.get(event.event, event.event)) for event in context["page_obj"]]
@@ -188,7 +166,7 @@ def sign_in_log(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_new(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    _require_account_admin(user)
+    require_manages_accounts(user)
     form = AccountForm(request.POST or None, institution_id=user.institution_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -215,49 +193,17 @@ def user_new(request: SignedInRequest) -> HttpResponse:
     return render(request, "accounts/user_new.html", {"form": form})
 
 
-def _detail_context(request: SignedInRequest, account: User, **forms: Any) -> dict[str, Any]:
-    """The account's page; `forms` are refused forms shown again with their sentences (its own, or a
-    part's: the link form of people.account_pages)."""
-    institution_id = request.user.institution_id
-    context = {
-        "account": account,
-        "assignments": account.roles.select_related("station").order_by("role", "station__code"),
-        "locked_until": account_locked_until(account.username),
-        "sessions": _open_sessions(account)[:10],
-        "change_form": UserChangeForm(
-            initial={"first_name": account.first_name, "last_name": account.last_name, "email": account.email}
-        ),
-        "role_form": RoleForm(institution_id=institution_id),
-        "is_self": account.pk == request.user.pk,
-        "timeline": timeline(account)[:50],
-    }
-    # The parts other apps add (the record the account is linked to: people), then the refused forms
-    # in place of their empty ones.
-    context.update(page_parts.context_for("user", request, account))
-    context.update(forms)
-    return context
-
-
 @login_required
 @require_GET
 def user_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
-    return render(request, "accounts/user_detail.html", _detail_context(request, account))
-
-
-def detail_url(account: User, anchor: str = "") -> str:
-    return reverse("user-detail", kwargs={"pk": account.pk}) + (f"#{anchor}" if anchor else "")
-
-
-def detail_with_error(request: SignedInRequest, account: User, **forms: Any) -> HttpResponse:
-    """The user's page again, the refused form showing its sentence and keeping what was typed."""
-    return render(request, "accounts/user_detail.html", _detail_context(request, account, **forms))
+    account = get_account_for_user(request.user, pk)
+    return render(request, "accounts/user_detail.html", detail_context(request, account))
 
 
 @login_required
 @require_POST
 def user_change(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     form = UserChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -273,7 +219,7 @@ def user_change(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def role_add(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     form = RoleForm(request.POST, institution_id=request.user.institution_id)
     if form.is_valid():
         try:
@@ -288,27 +234,10 @@ def role_add(request: SignedInRequest, pk: int) -> HttpResponse:
     return detail_with_error(request, account, role_form=form)
 
 
-def confirm(
-    request: SignedInRequest, account: User, *, title: str, text: str, button: str, action: Any, done: str
-) -> HttpResponse:
-    """A destructive step: its page asks first (GET), the POST does it through the service."""
-    error = None
-    if request.method == "POST":
-        try:
-            action()
-        except DomainError as refused:
-            error = refused.message
-        else:
-            messages.success(request, done)
-            return redirect_after_post(request, detail_url(account))
-    context = {"account": account, "title": title, "text": text, "button": button, "error": error}
-    return render(request, "accounts/confirm.html", context, status=400 if error else 200)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def role_remove(request: SignedInRequest, pk: int, role_pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     try:
         assignment = account.roles.select_related("station").get(pk=role_pk)
     except RoleAssignment.DoesNotExist as exc:
@@ -329,7 +258,7 @@ def role_remove(request: SignedInRequest, pk: int, role_pk: int) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_deactivate(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     return confirm(
         request,
         account,
@@ -358,7 +287,7 @@ def _post_action(request: SignedInRequest, account: User, action: Any, done: str
 @login_required
 @require_POST
 def user_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     return _post_action(
         request,
         account,
@@ -370,7 +299,7 @@ def user_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def password_link_send(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     return _post_action(
         request,
         account,
@@ -382,7 +311,7 @@ def password_link_send(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lockout_lift(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     return _post_action(
         request,
         account,
@@ -394,17 +323,11 @@ def lockout_lift(request: SignedInRequest, pk: int) -> HttpResponse:
 # ---- My account (every signed-in person) ---------------------------------------------------------
 
 
-def _open_sessions(user: User) -> QuerySet[SignInSession]:
-    """Sessions not ended and not yet expired (Django's session row still there)."""
-    alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
-    return SignInSession.objects.filter(user=user, ended_at__isnull=True, session_key__in=alive)
-
-
 def _account_context(request: SignedInRequest, form: OwnPasswordForm | None = None) -> dict[str, Any]:
     user = request.user
     return {
         "assignments": user.roles.select_related("station").order_by("role", "station__code"),
-        "sessions": _open_sessions(user),
+        "sessions": open_sessions(user),
         "current_key": request.session.session_key,
         "form": form or OwnPasswordForm(user),
         # The records the account is linked to, from the apps that keep them (people).
@@ -444,7 +367,7 @@ def sign_out_everywhere(request: SignedInRequest) -> HttpResponseBase:
         logout(request)
         messages.success(request, _("You are signed out everywhere, here too."))
         return HttpResponseRedirect(reverse("login"))
-    return render(request, "accounts/sign_out_everywhere.html", {"sessions": _open_sessions(request.user)})
+    return render(request, "accounts/sign_out_everywhere.html", {"sessions": open_sessions(request.user)})
 
 
 # ---- a password set through a mailed link -------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Request bodies are JSON objects, for every operation at once (docs/decisions/0019).
+"""Request bodies are JSON objects, for every operation at once (docs/decisions/0008).
 
 django-ninja hands whatever JSON arrives to the operation's schema: a string such as "drop table"
 was then read through its attributes (its `.title()` became the title) and `[null, null]` passed as

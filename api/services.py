@@ -16,7 +16,7 @@ from core.errors import DomainError
 PREFIX_LENGTH = 8
 
 
-def hash_key(key: str) -> str:
+def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -41,7 +41,7 @@ def token_create(*, user: Any, name: str, by: Any) -> tuple[ApiToken, str]:
     if len(name) > 100:
         raise DomainError(_("The name is too long (100 characters at most)."), field="name")
     key = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, key_prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key))
+    token = ApiToken.objects.create(user=user, name=name, key_prefix=key[:PREFIX_LENGTH], key_hash=_hash_key(key))
     record_event(actor=by, event="api_token.created", target=token, after=_public(token), institution=user.institution)
     return token, key
 
@@ -72,7 +72,7 @@ def token_user(key: str) -> Any:
     """The active user a key belongs to, or None. Looks up by prefix, compares hashes in constant time."""
     if len(key) < PREFIX_LENGTH:
         return None
-    digest = hash_key(key)
+    digest = _hash_key(key)
     candidates = ApiToken.objects.filter(key_prefix=key[:PREFIX_LENGTH], revoked_at__isnull=True).select_related("user")
     for token in candidates:
         if hmac.compare_digest(token.key_hash, digest):

@@ -36,7 +36,7 @@ POSTDOCS_SHEET = SheetSpec(
         Column("exit_date", "出站时间"),
         Column("status", "状态", True),
         # Not in the spec's table: the reason an administrator gives for a record that breaks a
-        # policy rule, recorded as a policy exception (docs/decisions/0010).
+        # policy rule, recorded as a policy exception (docs/decisions/0032).
         Column("exception_reason", "例外说明"),
     ),
 )
@@ -60,7 +60,7 @@ def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterat
             "name": p.name,
             "gender": p.gender,
             # A masked ID with the birth date beside it narrows a person to a few hundred candidates
-            # (docs/decisions/0019): the birth date goes only with the full number.
+            # (docs/decisions/0052): the birth date goes only with the full number.
             "birth_date": p.birth_date if reveal else None,
             "id_type": p.id_type,
             "id_number": p.id_number if reveal else mask_id(p.id_number),
@@ -76,7 +76,7 @@ def postdoc_rows(appointments: QuerySet[Appointment], *, reveal: bool) -> Iterat
             "exit_date": a.ended_on,
             "status": a.status if a.status in Appointment.ENDED_STATUSES else "in_station",
             # The reasons given for the policy exceptions of this appointment, so that an import
-            # records them again (docs/decisions/0010).
+            # records them again (docs/decisions/0032).
             "exception_reason": "; ".join(r for r in dict.fromkeys((a.exception_reasons or "").split("\n")) if r),
         }
 

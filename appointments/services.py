@@ -119,7 +119,7 @@ def _audit(
     )
 
 
-def check_admission(
+def _check_admission(
     *,
     may_admit: bool,
     station: Station,
@@ -169,7 +169,7 @@ def appointment_admit(
 ) -> Appointment:
     """Admits a person to a station (进站): the appointment starts as admitted."""
     postdoc_no = postdoc_no.strip()
-    check_admission(
+    _check_admission(
         may_admit=can_manage_station(by, station),
         station=station,
         postdoc_no=postdoc_no,
@@ -623,7 +623,7 @@ def appointments_import(
             station = entry.station
             if station.pk not in may_admit:
                 may_admit[station.pk] = can_manage_station(by, station)
-            check_admission(
+            _check_admission(
                 may_admit=may_admit[station.pk],
                 station=station,
                 postdoc_no=postdoc_no,

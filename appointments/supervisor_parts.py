@@ -23,4 +23,4 @@ def supervisor_postdocs(request: HttpRequest, supervisor: Supervisor) -> dict[st
     return paginate(request, appointments)
 
 
-SUPERVISOR_POSTDOCS = PagePart("postdocs", "postdocs/_supervisor_postdocs.html", supervisor_postdocs, order=10)
+SUPERVISOR_POSTDOCS = PagePart("postdocs", "appointments/_supervisor_postdocs.html", supervisor_postdocs, order=10)

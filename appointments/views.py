@@ -119,9 +119,9 @@ def postdoc_list(request: SignedInRequest) -> HttpResponse:
         **paginate(request, listed.appointments),
     }
     if is_htmx(request):
-        return render(request, "postdocs/list.html#rows", context)
+        return render(request, "appointments/list.html#rows", context)
     context["can_add"] = manageable_stations(request.user).exists()
-    return render(request, "postdocs/list.html", context)
+    return render(request, "appointments/list.html", context)
 
 
 @login_required
@@ -264,7 +264,7 @@ STEPS: dict[str, Step] = {
 @require_GET
 def postdoc_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     appointment = get_appointment_for_user(request.user, pk)
-    return render(request, "postdocs/detail.html", detail_context(request, appointment))
+    return render(request, "appointments/detail.html", detail_context(request, appointment))
 
 
 def detail_context(request: SignedInRequest, appointment: Appointment) -> dict[str, Any]:
@@ -313,7 +313,7 @@ def postdoc_reveal_id(request: SignedInRequest, pk: int) -> HttpResponse:
         return render(request, "people/_id_number.html", context)
     context = detail_context(request, appointment)
     context["revealed_id"] = revealed
-    return render(request, "postdocs/detail.html", context)
+    return render(request, "appointments/detail.html", context)
 
 
 @login_required
@@ -350,7 +350,7 @@ def postdoc_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
         "show_exception": may_except and (overridable or bool(form.data.get("exception_reason"))),
         "ask_administrator": overridable and spec.exceptions and not may_except,
     }
-    template = "postdocs/step.html#form" if is_htmx(request) else "postdocs/step.html"
+    template = "appointments/step.html#form" if is_htmx(request) else "appointments/step.html"
     return render(request, template, context)
 
 
@@ -416,7 +416,7 @@ def postdoc_new(request: SignedInRequest) -> HttpResponse:
         "show_exception": may_except and (overridable or bool(form.data.get("exception_reason"))),
         "ask_administrator": overridable and not may_except,
     }
-    return render(request, "postdocs/new.html", context)
+    return render(request, "appointments/new.html", context)
 
 
 # ---------------------------------------------------------------------------------------------

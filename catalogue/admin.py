@@ -6,14 +6,14 @@ from django.http import HttpRequest
 
 from accounts.admin_base import ServiceAdmin
 from catalogue.models import Discipline, DoctoralRight, Unit
-from catalogue.services import save_reference
+from catalogue.services import reference_save
 
 
 class ReferenceAdmin(ServiceAdmin):
-    """Writes through `catalogue.services.save_reference` (validation, permission, audit event)."""
+    """Writes through `catalogue.services.reference_save` (validation, permission, audit event)."""
 
     def save_through_service(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
-        save_reference(instance=obj, by=request.user)
+        reference_save(instance=obj, by=request.user)
 
 
 @admin.register(Discipline)

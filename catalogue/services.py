@@ -1,5 +1,5 @@
 """Writes to reference data: disciplines, institutions, units, doctoral rights (and, through
-`save_reference`, every other record an administrator keeps in the admin)."""
+`reference_save`, every other record an administrator keeps in the admin)."""
 
 import datetime as dt
 from typing import Any
@@ -44,7 +44,7 @@ def validation_message(error: ValidationError) -> tuple[str, str | None]:
 
 
 @transaction.atomic
-def save_reference(*, instance: models.Model, by: Any, note: str = "") -> models.Model:
+def reference_save(*, instance: models.Model, by: Any, note: str = "") -> models.Model:
     """Creates or updates one reference record after full validation, with its audit event."""
     _check_may_change(by, instance)
     try:
@@ -83,17 +83,17 @@ def discipline_save(
     discipline = Discipline.objects.filter(code=code).first() or Discipline(code=code)
     discipline.name_zh, discipline.name_en, discipline.edition = name_zh, name_en, edition
     discipline.source, discipline.source_marker = source, source_marker
-    return save_reference(instance=discipline, by=by)  # type: ignore[return-value]
+    return reference_save(instance=discipline, by=by)  # type: ignore[return-value]
 
 
 def unit_save(*, institution: Institution, code: str, name_zh: str, kind: str, name_en: str = "", by: Any) -> Unit:
     unit = Unit.objects.filter(institution=institution, code=code).first() or Unit(institution=institution, code=code)
     unit.name_zh, unit.name_en, unit.kind = name_zh, name_en, kind
-    return save_reference(instance=unit, by=by)  # type: ignore[return-value]
+    return reference_save(instance=unit, by=by)  # type: ignore[return-value]
 
 
 def doctoral_right_grant(*, institution: Institution, discipline: Discipline, since: dt.date, by: Any) -> DoctoralRight:
     right = DoctoralRight.objects.filter(institution=institution, discipline=discipline).first()
     right = right or DoctoralRight(institution=institution, discipline=discipline, since=since)
     right.since = since
-    return save_reference(instance=right, by=by)  # type: ignore[return-value]
+    return reference_save(instance=right, by=by)  # type: ignore[return-value]

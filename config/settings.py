@@ -199,7 +199,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # Nothing the app servers must share is cached: import progress lives in the job's row
-# (docs/decisions/0026). Each process keeps its own small in-memory cache for Django's own uses.
+# (docs/decisions/0056). Each process keeps its own small in-memory cache for Django's own uses.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {
@@ -208,7 +208,7 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-# The task worker (`manage.py worker`, docs/decisions/0027) writes its heartbeat this often, in seconds.
+# The task worker (`manage.py worker`, docs/decisions/0059) writes its heartbeat this often, in seconds.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 # /healthz answers 503 when no worker's heartbeat is younger than this; a worker silent this long
 # counts as stopped, and a starting worker marks the tasks it left running failed.
@@ -218,7 +218,7 @@ if not 0 < WORKER_HEARTBEAT_SECONDS < WORKER_STALE_SECONDS:
 
     raise ConfigurationError("WORKER_STALE_SECONDS must be longer than WORKER_HEARTBEAT_SECONDS, both above 0.")
 # The task worker runs this much nicer than the web server (os.nice): background work yields the CPU
-# to people's requests (0: the same priority).
+# to people's requests (0: the same priority; docs/decisions/0055).
 WORKER_NICE = env_int("WORKER_NICE", 10)
 # Where `manage.py backup` and `restore` find pg_dump and pg_restore (docs/decisions/0024); empty: on
 # PATH, or on Debian and Ubuntu in the folder of the server's major version.

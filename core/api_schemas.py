@@ -38,7 +38,7 @@ def text(default: Any, *, max_length: int, description: str | None = None) -> An
 
 
 class RequestBody(Schema):
-    """The base of every request body (docs/decisions/0019): an object with the documented fields only
+    """The base of every request body (docs/decisions/0008): an object with the documented fields only
     (an unknown one is a 422 naming it, not silently dropped), and booleans written true or false
     (pydantic alone counts 0, "no" or "off" as false) and never taken for numbers. A body that is not a JSON object at all is
     refused before it gets here (api/bodies.py): django-ninja's `Schema` reads whatever it is given

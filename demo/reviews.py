@@ -15,7 +15,7 @@ from establishment.models import Application
 from establishment.services import (
     application_create,
     application_decide,
-    application_start_review,
+    application_review_start,
     application_submit,
     round_save,
 )
@@ -286,7 +286,7 @@ def biology_application(
         facilities_attested=True,
         by=admin,
     )
-    application_start_review(application=application, on=b.started, by=admin)
+    application_review_start(application=application, on=b.started, by=admin)
     review = services.review_create(
         kind=Kind.STATION_APPLICATION,
         subject=application,

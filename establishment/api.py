@@ -203,7 +203,7 @@ def application_review(
     application = _application_to_change(request, application_id)
     with transaction.atomic():
         if application.status != Application.Status.INTERNAL_REVIEW:
-            application = services.application_start_review(application=application, on=payload.on, by=user)
+            application = services.application_review_start(application=application, on=payload.on, by=user)
         try:
             review_services.review_create(
                 kind=Kind.STATION_APPLICATION,

@@ -12,7 +12,7 @@ figures' definitions (`reports.selectors`, design.md "Definitions the figures us
   only admitted; it is *in station on* a day when it has entered and has not ended on or before it.
 
 Research outputs (`outputs`) count when produced in station: their phase, computed from their date
-against the stay they are recorded on (docs/decisions/0014), is "in station", and that date lies in
+against the stay they are recorded on (docs/decisions/0045), is "in station", and that date lies in
 the period. Evaluations computed before outputs were recorded keep the value None they stored.
 
 Three queries whatever the number of appointments: one aggregate over appointments (with the

@@ -123,7 +123,7 @@ def evaluation_refresh(*, evaluation: Evaluation, by: Any) -> Evaluation:
 
 
 @transaction.atomic
-def evaluation_graded(*, evaluation: Evaluation, grade: str, on: dt.date | None, by: Any) -> Evaluation:
+def evaluation_grade(*, evaluation: Evaluation, grade: str, on: dt.date | None, by: Any) -> Evaluation:
     """Records the expert panel's grade (优秀/良好/合格/不合格), called by the review engine when the
     office decides the review. A station graded fail is warned and must rectify within
     `RECTIFY_YEARS` (the 2015 round warned its 不合格 stations with a deadline, facts.md §1.9); the
@@ -169,8 +169,8 @@ def evaluation_review_take(subject: Any) -> tuple[Evaluation, int]:
 
 
 def evaluation_review_apply(decided: DecidedReview, *, by: Any) -> str:
-    """The review's grade is the evaluation's (`evaluation_graded`)."""
-    evaluation_graded(evaluation=decided.subject, grade=decided.decision, on=decided.decided_on, by=by)
+    """The review's grade is the evaluation's (`evaluation_grade`)."""
+    evaluation_grade(evaluation=decided.subject, grade=decided.decision, on=decided.decided_on, by=by)
     return "evaluation.graded"
 
 

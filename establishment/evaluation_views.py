@@ -115,7 +115,6 @@ def _evaluation_context(request: SignedInRequest, evaluation: Evaluation) -> dic
         "can_manage": manage,
         "can_recompute": manage and not graded,
         "can_act": manage and graded and station.status != Station.Status.REVOKED,
-        "review_url": f"/reviews/new/?evaluation={evaluation.pk}",
         "reviews": list(Review.objects.filter(evaluation=evaluation).order_by("-id")),
         "rectification_overdue": (
             evaluation.action == Evaluation.Action.WARNING

@@ -3,7 +3,7 @@ one transaction, one audit event. Only an office administrator of the institutio
 
 An application moves draft → internal_review → submitted → approved | rejected, and may be
 withdrawn while it is in progress. The internal expert demonstration is a review (`reviews`), whose
-decision comes back through `application_review_decided`; the approval creates the station.
+decision comes back through `application_review_record`; the approval creates the station.
 """
 
 import datetime as dt
@@ -328,7 +328,7 @@ def application_update(*, application: Application, by: Any, **changes: Any) -> 
 # Documents
 
 
-def max_document_bytes() -> int:
+def _max_document_bytes() -> int:
     return int(settings.ESTABLISHMENT_DOCUMENT_MAX_MB) * 1024 * 1024
 
 
@@ -339,7 +339,7 @@ def document_refusal(name: str, size: int, head: bytes) -> str | None:
         return _("“%(name)s” is not a PDF: upload the document as a .pdf file.") % {"name": name}
     if size <= 0:
         return _("“%(name)s” is empty (0 bytes).") % {"name": name}
-    if size > max_document_bytes():
+    if size > _max_document_bytes():
         return _("“%(name)s” is %(size)s; a document may be at most %(limit)s MB.") % {
             "name": name,
             "size": filesizeformat(size),
@@ -435,7 +435,7 @@ def document_remove(*, document: Document, by: Any) -> None:
 
 
 @transaction.atomic
-def application_start_review(*, application: Application, by: Any, on: dt.date | None = None) -> Application:
+def application_review_start(*, application: Application, by: Any, on: dt.date | None = None) -> Application:
     """Sends a draft to the internal expert demonstration (论证), once every checklist item is met on
     `on` (today unless a past day is recorded, e.g. an application kept on paper)."""
     _check_administrator(by, application.institution_id)
@@ -457,7 +457,7 @@ def application_start_review(*, application: Application, by: Any, on: dt.date |
 
 
 @transaction.atomic
-def application_review_decided(*, application: Application, supported: bool, by: Any) -> Application:
+def application_review_record(*, application: Application, supported: bool, by: Any) -> Application:
     """The decision of the internal expert demonstration, from the review engine: supported keeps the
     application in the internal review, ready to submit; not supported returns it to a draft."""
     _check_administrator(by, application.institution_id)
@@ -490,8 +490,8 @@ def application_review_take(subject: Any) -> tuple[Application, int]:
 
 
 def application_review_apply(decided: DecidedReview, *, by: Any) -> str:
-    """The review's recommendation is the internal review's result (`application_review_decided`)."""
-    application_review_decided(application=decided.subject, supported=decided.supported, by=by)
+    """The review's recommendation is the internal review's result (`application_review_record`)."""
+    application_review_record(application=decided.subject, supported=decided.supported, by=by)
     return "application.review_decided"
 
 

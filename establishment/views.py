@@ -271,7 +271,7 @@ STEPS: dict[str, Step] = {
             "start-review",
             gettext_lazy("Send to the internal expert review"),
             StartReviewForm,
-            lambda a, d, by: services.application_start_review(application=a, by=by),
+            lambda a, d, by: services.application_review_start(application=a, by=by),
             lambda a: a.status == Status.DRAFT,
             gettext_lazy("The application is with the internal expert review."),
         ),

@@ -25,13 +25,18 @@ from audit.exports import record_full_id_export
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from core.errors import DomainError
 from core.sheets.writers import CHUNK_SIZE, Row, Sheet, write_xlsx
+from establishment.export import applications_sheet, evaluations_sheet
+from establishment.models import Application
 from exchange.layout import SHEETS
 from funding.export import project_rows, projects_of
 from outputs.models import Output
 from outputs.services import given_fields
 from people.export import supervisor_rows
 from people.models import Supervisor
+from reviews.access import panel_review_ids, review_subjects, visible_reviews
+from reviews.export import reviews_sheet
 from reviews.models import Expert, Rank
+from stations.access import may_view_evaluations, visible_evaluations
 from stations.export import station_rows
 from stations.models import Station
 
@@ -103,12 +108,6 @@ def workbook_sheets(institution: Institution, user: Any, *, reveal: bool) -> lis
     """Every sheet of SHEETS with the institution's records the user may see (the expert pool only
     for those who see the whole institution: administrators and leadership), then the export-only
     sheets of the review engine (docs/decisions/0012) the user's role sees."""
-    from establishment.export import applications_sheet, evaluations_sheet
-    from establishment.models import Application
-    from reviews.access import panel_review_ids, review_subjects, visible_reviews
-    from reviews.export import reviews_sheet
-    from stations.access import may_view_evaluations, visible_evaluations
-
     appointments = visible_appointments(user).filter(institution=institution)
     whole = sees_whole_institution(user)
     used = Q(pk__in=DoctoralRight.objects.filter(institution=institution).values("discipline"))

@@ -16,7 +16,7 @@ from appointments.services import (
     appointment_withdraw,
 )
 from catalogue.models import Discipline, DoctoralRight, Unit
-from catalogue.services import discipline_save, doctoral_right_grant, save_reference, unit_save
+from catalogue.services import discipline_save, doctoral_right_grant, reference_save, unit_save
 from core.bulk import new_record
 from core.errors import DomainError
 from core.sheets.cells import Problem, cell_text
@@ -199,7 +199,7 @@ class SheetWriting(ImportBase):
         if any(getattr(existing, k) != v for k, v in wanted.items()):
             for k, v in wanted.items():
                 setattr(existing, k, v)
-            save_reference(instance=existing, by=self.by, note=self.note)
+            reference_save(instance=existing, by=self.by, note=self.note)
             changed = True
         if (existing.status, existing.revoked_on) != (d["status"], d["revoked_on"]):
             # The workbook carries no revocation document number: a correction of the date keeps it.

@@ -41,7 +41,7 @@ from funding.models import Project
 from funding.services import APPLICATION_STATUSES, applications_record, projects_record
 from outputs.models import Output
 from outputs.services import FIELDS as OUTPUT_FIELDS
-from outputs.services import outputs_record_many
+from outputs.services import outputs_record
 from people.models import Supervisor
 from people.services import registered_ids, supervisors_create
 
@@ -406,7 +406,7 @@ class Importer(SheetParsing, SheetWriting):
 
         def create(rows: list[dict[str, Any]]) -> list[DomainError | None]:
             written: list[Output] = []
-            errors = outputs_record_many(
+            errors = outputs_record(
                 entries=[(stays[d["postdoc_no"]], {f: d[f] for f in OUTPUT_FIELDS}) for d in rows],
                 by=self.by,
                 note=self.note,

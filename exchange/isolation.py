@@ -13,7 +13,7 @@ and everybody else who wants to write (a sign-in, a form) waits for it, then fai
   statement that reverses each row the import inserts, changes or deletes. A refused or failed
   import replays the log backwards; a finished one forgets it. The log is a table of the live
   database, so an import whose process was killed is undone when the worker starts again
-  (`exchange.services.recover_abandoned_jobs`).
+  (`exchange.services.import_jobs_recover`).
 
 PostgreSQL needs none of this: its writers do not wait for each other's transactions unless they
 touch the same rows, so there an import stays one transaction.

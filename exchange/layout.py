@@ -43,7 +43,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     ),
     STATIONS_SHEET,
     SUPERVISORS_SHEET,
-    # Not in the spec's table: the institution's pool of review experts (docs/decisions/0010). After
+    # Not in the spec's table: the institution's pool of review experts (docs/decisions/0033). After
     # Supervisors, since an internal expert may be linked to a supervisor's staff record.
     SheetSpec(
         "Experts",
@@ -69,7 +69,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     ),
     POSTDOCS_SHEET,
     PROJECTS_SHEET,
-    # Research outputs (docs/decisions/0014), after Postdocs and Projects. No single key column: an
+    # Research outputs (docs/decisions/0051), after Postdocs and Projects. No single key column: an
     # output is matched by its postdoc's person and its DOI, or its kind and normalised title.
     SheetSpec(
         "Outputs",

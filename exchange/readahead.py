@@ -87,7 +87,7 @@ def _read_sheet(path: str, sheet: str, language: str | None, channel: Any, paren
     import django
 
     django.setup()
-    from exchange.workbook import open_workbook
+    from exchange.workbook import open_workbook  # a fresh process, after django.setup(): decision 63
 
     if language:
         translation.activate(language)

@@ -27,6 +27,7 @@ from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
 from core.sheets.cells import Problem
+from exchange import isolation
 from exchange.import_rows import Report
 from exchange.models import ImportJob
 
@@ -45,7 +46,7 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def stored_sha256(job: ImportJob) -> str:
+def _stored_sha256(job: ImportJob) -> str:
     """The digest of a job's upload as the storage holds it (a shared folder, or an object store)."""
     digest = hashlib.sha256()
     with job.file.open("rb") as handle:
@@ -75,7 +76,7 @@ def local_upload(job: ImportJob) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def max_upload_bytes() -> int:
+def _max_upload_bytes() -> int:
     return int(settings.IMPORT_MAX_MB) * 1024 * 1024
 
 
@@ -85,7 +86,7 @@ def upload_refusal(name: str, size: int) -> str | None:
         return _(
             "“%(name)s” is not a file the importer reads: upload an .xlsx workbook, a .csv file or a .zip of CSV files."
         ) % {"name": name}
-    if size > max_upload_bytes():
+    if size > _max_upload_bytes():
         return _(
             "The file is %(size)s; uploads may be at most %(limit)s MB. Split the workbook into smaller files."
         ) % {"size": filesizeformat(size), "limit": settings.IMPORT_MAX_MB}
@@ -144,7 +145,7 @@ def import_job_create(*, institution: Institution, upload: UploadedFile, by: Any
     job.file.save(name, upload, save=False)
     job.save()
     _record(job, by, "import_job.created", None)
-    from exchange.tasks import preview_import_job
+    from exchange.tasks import preview_import_job  # tasks call these services back: decision 63
 
     transaction.on_commit(lambda: preview_import_job.enqueue(job.pk))
     return job
@@ -236,7 +237,7 @@ def import_job_confirm(*, job: ImportJob, by: Any, language: str = "") -> Import
         )
     if job.problem_count:
         raise DomainError(_("The preview found problems; correct the file and upload it again."))
-    if not job.previewed_sha256 or stored_sha256(job) != job.previewed_sha256:
+    if not job.previewed_sha256 or _stored_sha256(job) != job.previewed_sha256:
         raise DomainError(
             _("The stored file is not the one that was checked; upload the workbook again to check it anew.")
         )
@@ -247,13 +248,13 @@ def import_job_confirm(*, job: ImportJob, by: Any, language: str = "") -> Import
     job.language = language or job.language
     job.save(update_fields=["state", "confirmed_by", "confirmed_at", "started_at", "finished_at", "language"])
     _record(job, by, "import_job.confirmed", before)
-    from exchange.tasks import run_import_job
+    from exchange.tasks import run_import_job  # tasks call these services back: decision 63
 
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job
 
 
-def recover_abandoned_jobs() -> int:
+def import_jobs_recover() -> int:
     """Called by the task worker as it starts, after it has marked failed the tasks whose worker is
     gone: an import job still checking or importing without a running task of its own was stopped
     with its process (killed, or the machine restarted). What it wrote on SQLite is undone from its
@@ -263,8 +264,6 @@ def recover_abandoned_jobs() -> int:
     Returns how many jobs were recovered."""
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
-
-    from exchange import isolation
 
     running_tasks = DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, task_path__startswith="exchange.tasks."

@@ -1,6 +1,6 @@
 """Matching the funder and programme as written ("中国博士后科学基金", "CPSF", "面上资助 第57批 一等")
 to the catalogue's records: by name, English name or alias, compared NFKC-normalised, case-folded
-and without whitespace (`funding.catalogue.normalise`). An institution sees its own funders and the
+and without whitespace (`funding.shipped.normalise`). An institution sees its own funders and the
 shipped ones; its own win when both carry the same name.
 
 A funder is matched by its whole name only. A programme is matched by its whole name, or else by the
@@ -9,8 +9,8 @@ longest of its names the text begins with, since offices write the batch and gra
 
 from django.db.models import F, Q
 
-from funding.catalogue import NameIndex
 from funding.models import Funder, Programme
+from funding.shipped import NameIndex
 
 
 def _visible_funders(institution_id: int | None) -> Q:

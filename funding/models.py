@@ -1,5 +1,5 @@
 """Funders, their programmes and the amounts per grade; the institution's own mapping of funders and
-programmes to levels; projects from application to completion. See docs/decisions/0013.
+programmes to levels; projects from application to completion. See docs/decisions/0013 and 0042–0044.
 
 The level a project counts at is `Project.level`, kept up to date by the services: the project's
 explicit `level_override` if it has one, else the institution's `LevelRule` for its programme, else
@@ -110,7 +110,7 @@ class Funder(models.Model):
 
 class Programme(models.Model):
     """A funder's programme (CPSF general grant, NSFC young scientists fund, …) with the rules the
-    institution may enforce on it (docs/decisions/0013: each a warning or a refusal)."""
+    institution may enforce on it (docs/decisions/0044: each a warning or a refusal)."""
 
     funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="programmes", verbose_name=_("funder"))
     code = models.CharField(_("code"), max_length=60)

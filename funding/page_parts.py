@@ -8,12 +8,13 @@ from django.http import HttpRequest
 from appointments.access import can_manage_appointment
 from appointments.models import Appointment
 from core.page_parts import PagePart
-from funding.views import project_steps
+from funding.selectors import appointment_projects
+from funding.steps import project_steps
 
 
 def postdoc_projects(request: HttpRequest, appointment: Appointment) -> dict[str, Any]:
     """The Projects card of a postdoc's page: the projects, each with its steps, and the actions."""
-    projects = list(appointment.projects.select_related("funder_ref", "programme_ref"))
+    projects = appointment_projects(appointment)
     may_manage = can_manage_appointment(request.user, appointment)
     return {
         "projects": projects,

@@ -1,4 +1,4 @@
-"""The programmes' rules (docs/decisions/0013), each off, a warning or a refusal per institution
+"""The programmes' rules (docs/decisions/0044), each off, a warning or a refusal per institution
 (`FundingRules`). The checks are pure functions of what the caller already knows, so the bulk path
 (a workbook import) runs them without a query per project.
 

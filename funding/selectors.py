@@ -1,8 +1,11 @@
-"""Reads about projects that other apps show: the extension commitments an appointment's due items
-include (appointments.selectors.due_items), given to it through `appointments.due` (funding.apps)."""
+"""Reads about projects that other apps show: an appointment's projects (its page's Projects card,
+funding.page_parts) and the extension commitments its due items include
+(appointments.selectors.due_items), given to it through `appointments.due` (funding.apps)."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+
+from django.db.models import Prefetch, prefetch_related_objects
 
 from appointments.models import Appointment
 from appointments.selectors import ExtensionCommitment
@@ -28,9 +31,17 @@ def extension_commitments(projects: Iterable[Project]) -> list[ExtensionCommitme
     return found
 
 
+def appointment_projects(appointment: Appointment) -> list[Project]:
+    """The appointment's projects with their funder and programme, read once for the appointment
+    object however many parts of its page ask (the due items' commitments, the Projects card)."""
+    projects = Project.objects.select_related("funder_ref", "programme_ref")
+    prefetch_related_objects([appointment], Prefetch("projects", queryset=projects))
+    return list(appointment.projects.all())
+
+
 def appointment_extension_commitments(appointment: Appointment) -> list[ExtensionCommitment]:
-    """The commitments among one appointment's projects: one query."""
-    return extension_commitments(appointment.projects.select_related("funder_ref"))
+    """The commitments among one appointment's projects: one query, shared with its Projects card."""
+    return extension_commitments(appointment_projects(appointment))
 
 
 def live_extension_commitments(institution_id: int) -> dict[int, list[ExtensionCommitment]]:

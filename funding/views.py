@@ -33,17 +33,13 @@ from funding import access, services
 from funding.figures import success_rates
 from funding.forms import (
     ApplyForm,
-    AwardForm,
-    CompleteForm,
-    EditForm,
     ProjectFilterForm,
     RecordForm,
-    RejectForm,
-    TerminateForm,
     form_context,
     submit,
 )
 from funding.models import Level, Project
+from funding.steps import STEPS, project_steps, step_url
 from stations.access import visible_stations
 
 Status = Project.Status
@@ -210,90 +206,6 @@ def project_export(request: SignedInRequest, fmt: str) -> HttpResponseBase:
 # A project's steps, each at its own URL
 
 
-@dataclass(frozen=True)
-class Step:
-    name: str
-    title: str | Promise
-    form: Callable[..., ServiceForm]
-    perform: Callable[[Project, Any, Any], object]
-    available: Callable[[Project], bool]
-    done: str | Promise
-    ending: bool = False  # cannot be undone here: asks for confirmation, shown as a danger button
-
-
-def _award(project: Project, form: Any, by: Any) -> object:
-    return services.project_award(project=project, by=by, **form.service_data())
-
-
-def _edit(project: Project, form: Any, by: Any) -> object:
-    return services.project_update(
-        project=project, by=by, acknowledged=form.cleaned_data["acknowledged"], **form.changes()
-    )
-
-
-STEPS: dict[str, Step] = {
-    step.name: step
-    for step in [
-        Step(
-            "award",
-            gettext_lazy("Record the award"),
-            AwardForm,
-            _award,
-            lambda p: p.status == Status.APPLIED,
-            gettext_lazy("The award is recorded."),
-        ),
-        Step(
-            "reject",
-            gettext_lazy("Not funded"),
-            RejectForm,
-            lambda p, f, by: services.project_reject(project=p, by=by, **f.service_data()),
-            lambda p: p.status == Status.APPLIED,
-            gettext_lazy("The application is recorded as not funded."),
-        ),
-        Step(
-            "complete",
-            gettext_lazy("Completed"),
-            CompleteForm,
-            lambda p, f, by: services.project_complete(project=p, by=by, **f.service_data()),
-            lambda p: p.status == Status.AWARDED,
-            gettext_lazy("The project is recorded as completed."),
-        ),
-        Step(
-            "terminate",
-            gettext_lazy("Terminate"),
-            TerminateForm,
-            lambda p, f, by: services.project_terminate(project=p, by=by, **f.service_data()),
-            lambda p: p.status == Status.AWARDED,
-            gettext_lazy("The project is recorded as terminated."),
-            ending=True,
-        ),
-        Step(
-            "edit",
-            gettext_lazy("Edit"),
-            EditForm,
-            _edit,
-            lambda p: True,
-            gettext_lazy("The project's details are saved."),
-        ),
-    ]
-}
-
-
-def _step_url(project: Project, step: Step) -> str:
-    return reverse(f"funding:project-{step.name}", kwargs={"pk": project.pk})
-
-
-def project_steps(project: Project, may_manage: bool) -> list[dict[str, Any]]:
-    """The steps open to a project, as links (no query)."""
-    if not may_manage:
-        return []
-    return [
-        {"name": step.name, "title": step.title, "url": _step_url(project, step), "ending": step.ending}
-        for step in STEPS.values()
-        if step.available(project)
-    ]
-
-
 def _postdoc_url(appointment: Appointment | int) -> str:
     pk = appointment if isinstance(appointment, int) else appointment.pk
     # No fragment: htmx's HX-Redirect to the page already open with one would only scroll, not reload.
@@ -337,7 +249,7 @@ def project_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
         "appointment": project.holder,
         "title": spec.title,
         "ending": spec.ending,
-        "action_url": _step_url(project, spec),
+        "action_url": step_url(project, spec),
         "available": spec.available(project),
         **form_context(form, warning),
     }

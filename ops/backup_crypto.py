@@ -1,4 +1,4 @@
-"""Encryption of backup files (docs/decisions/0024-backups.md): AES-GCM in chunks under a key derived
+"""Encryption of backup files (docs/decisions/0053-backups-encrypted-with-a-passphrase.md): AES-GCM in chunks under a key derived
 from a passphrase with Scrypt, through pyca `cryptography`; and the backups' refusals (BackupError)."""
 
 import getpass

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, RoleAssignment, User
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
-from catalogue.services import save_reference
+from catalogue.services import reference_save
 from core.errors import DomainError
 from funding.services import level_rules_default
 
@@ -51,7 +51,7 @@ def institution_set_up(
         after={**snapshot(institution), "administrator": admin_username},
         institution=institution,
     )
-    # Every institution starts with the typical mapping of funders to levels (docs/decisions/0013).
+    # Every institution starts with the typical mapping of funders to levels (docs/decisions/0042).
     level_rules_default(institution=institution, by=admin)
     return institution, admin
 
@@ -61,7 +61,7 @@ def institution_add(*, institution: Institution, by: Any) -> Institution:
     """A host institution added in the admin (by whoever runs the system), with the same default
     level mapping as one set up by `institution_set_up`."""
     is_new = institution.pk is None
-    save_reference(instance=institution, by=by)
+    reference_save(instance=institution, by=by)
     if is_new:
         level_rules_default(institution=institution, by=by)
     return institution

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WorkerHeartbeat(models.Model):
-    """A task worker's sign of life (docs/decisions/0027): `manage.py worker` writes its row every
+    """A task worker's sign of life (docs/decisions/0059): `manage.py worker` writes its row every
     WORKER_HEARTBEAT_SECONDS. /healthz reads the newest one; a starting worker counts a worker whose
     row is older than WORKER_STALE_SECONDS (or whose process is gone) as dead, and fails its tasks.
     Plumbing, not a record of anyone's action: no audit event."""

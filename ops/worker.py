@@ -274,7 +274,7 @@ class ResilientWorker(Worker):
 
     def recover(self) -> None:
         tasks = recover_lost_tasks(own_worker_id=self.worker_id, starting=True)
-        jobs = exchange_services.recover_abandoned_jobs()
+        jobs = exchange_services.import_jobs_recover()
         if tasks or jobs:
             logger.warning("On start: %d task(s) and %d import job(s) of stopped workers marked failed.", tasks, jobs)
         WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - HEARTBEAT_KEPT).delete()

@@ -94,8 +94,25 @@ class Row:
         return self.ref or str(self.index)
 
     @property
+    def is_importable(self) -> bool:
+        return self.status == IMPORTABLE
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.status == DUPLICATE
+
+    @property
+    def is_refused(self) -> bool:
+        return self.status == REFUSED
+
+    @property
+    def in_station(self) -> bool:
+        """Whether the entry's phase (computed at preview) is the stay's."""
+        return (self.entry or {}).get("phase") == Output.Phase.IN_STATION
+
+    @property
     def position_missing(self) -> bool:
-        return self.status == IMPORTABLE and bool(self.reasons)
+        return self.is_importable and bool(self.reasons)
 
     @property
     def kind(self) -> str | None:

@@ -15,7 +15,7 @@ class Output(models.Model):
     `author_position` (1 = first author); `author_count` is kept beside it so the database can
     check that the position lies within the list. `phase` says whether the output was produced in
     station, before entry or after the stay ended, computed by the service from `dated_on`
-    (docs/decisions/0014).
+    (docs/decisions/0045).
     """
 
     class Kind(models.TextChoices):

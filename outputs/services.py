@@ -81,7 +81,7 @@ SNAPSHOT_FIELDS = [f.name for f in Output._meta.concrete_fields if f.name not in
 # Who may write, and the phase
 
 
-def is_own_record(user: Any, appointment: Appointment) -> bool:
+def _is_own_record(user: Any, appointment: Appointment) -> bool:
     """A postdoc's own stay, decided as `appointments.access.appointment_scope` decides it."""
     return (
         Role.POSTDOC in role_names(user)
@@ -91,7 +91,7 @@ def is_own_record(user: Any, appointment: Appointment) -> bool:
 
 
 def may_record(user: Any, appointment: Appointment) -> bool:
-    return can_manage_appointment(user, appointment) or is_own_record(user, appointment)
+    return can_manage_appointment(user, appointment) or _is_own_record(user, appointment)
 
 
 def _check_may_record(by: Any, appointment: Appointment) -> None:
@@ -471,7 +471,7 @@ def outputs_import(
 
 
 @transaction.atomic
-def outputs_record_many(
+def outputs_record(
     *,
     entries: list[tuple[Appointment, dict[str, Any]]],
     by: Any,

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import get_account_for_user
 from accounts.http import SignedInRequest
 from accounts.models import User
-from accounts.views import confirm, detail_url, detail_with_error, get_account
+from accounts.user_page import confirm, detail_url, detail_with_error
 from core.errors import DomainError
 from core.forms import ServiceForm
 from core.page_parts import PagePart
@@ -71,7 +72,7 @@ MY_ACCOUNT_PART = PagePart("linked-record", "people/account_linked.html", my_lin
 @login_required
 @require_POST
 def account_link_page(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     form = LinkForm(request.POST)
     if form.is_valid():
         staff_no, postdoc_no = form.cleaned_data["supervisor"].strip(), form.cleaned_data["postdoc"].strip()
@@ -102,7 +103,7 @@ def account_link_page(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_unlink_page(request: SignedInRequest, pk: int) -> HttpResponse:
-    account = get_account(request, pk)
+    account = get_account_for_user(request.user, pk)
     return confirm(
         request,
         account,

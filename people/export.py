@@ -21,7 +21,7 @@ SUPERVISORS_SHEET = SheetSpec(
         Column("title", "职称"),
         Column("external", "校外"),
         # Not in the spec's table: whether the supervisor is a doctoral supervisor (博导), which
-        # the review engine's panel rules ask about (docs/decisions/0010).
+        # the review engine's panel rules ask about (docs/decisions/0033).
         Column("doctoral_supervisor", "博导"),
     ),
 )

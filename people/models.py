@@ -11,7 +11,7 @@ from core.pinyin import pinyin_key
 def fill_name_sort(record: Any, kwargs: dict[str, Any]) -> None:
     """Every save that writes the name writes its pinyin key too (core/pinyin.py), so that no write
     path leaves a record out of place in the lists. `core.bulk.insert_many` calls the models'
-    `derive_on_save`; a `bulk_create` (core/dataset.py) sets `name_sort` itself."""
+    `derive_on_save`; a `bulk_create` (demo/dataset.py) sets `name_sort` itself."""
     record.name_sort = pinyin_key(record.name)
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and "name" in update_fields and "name_sort" not in update_fields:

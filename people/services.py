@@ -13,7 +13,7 @@ from accounts.models import Role, User
 from accounts.services import role_assign, user_create
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution, Unit
-from catalogue.services import _check_may_change, save_reference, validation_message
+from catalogue.services import _check_may_change, reference_save, validation_message
 from core.bulk import insert_many
 from core.errors import DomainError, require
 from core.fieldcheck import check_fields
@@ -32,7 +32,7 @@ ALREADY_REGISTERED = gettext_lazy(
 )
 
 
-def masked_snapshot(person: Person) -> dict[str, Any]:
+def _masked_snapshot(person: Person) -> dict[str, Any]:
     data = snapshot(person)
     data["id_number"] = person.masked_id
     return data
@@ -97,7 +97,7 @@ def person_create(
         raise DomainError(message, field=field) from error
     person.save()
     record_event(
-        actor=by, event="person.created", target=person, after=masked_snapshot(person), institution=institution
+        actor=by, event="person.created", target=person, after=_masked_snapshot(person), institution=institution
     )
     return person
 
@@ -124,7 +124,7 @@ def person_update(*, person: Person, by: Any, note: str = "", **changes: Any) ->
     if not (has_perm(by, Perm.MANAGE_APPOINTMENTS) and may_manage_person(by, person)):
         raise DomainError(_("You may not change this postdoc's details."))
     person = Person.objects.select_for_update().get(pk=person.pk)
-    before = masked_snapshot(person)
+    before = _masked_snapshot(person)
     for name, value in changes.items():
         setattr(person, name, value.strip() if isinstance(value, str) else value)
     check_person_dates(birth_date=person.birth_date, phd_date=person.phd_date)
@@ -142,7 +142,7 @@ def person_update(*, person: Person, by: Any, note: str = "", **changes: Any) ->
         event="person.changed",
         target=person,
         before=before,
-        after=masked_snapshot(person),
+        after=_masked_snapshot(person),
         institution=person.institution,
         note=note,
     )
@@ -182,7 +182,7 @@ def supervisor_save(
     supervisor.title, supervisor.is_external = title, is_external
     if is_doctoral_supervisor is not None:
         supervisor.is_doctoral_supervisor = is_doctoral_supervisor
-    return save_reference(instance=supervisor, by=by)  # type: ignore[return-value]
+    return reference_save(instance=supervisor, by=by)  # type: ignore[return-value]
 
 
 @transaction.atomic
@@ -191,7 +191,7 @@ def supervisors_create(
 ) -> list[DomainError | None]:
     """Registers many new supervisors at once (a workbook import), each checked as `supervisor_save`
     checks one. Nothing is written unless all pass; one audit event per supervisor."""
-    _check_may_change(by, Supervisor(institution=institution))  # as save_reference checks one
+    _check_may_change(by, Supervisor(institution=institution))  # as reference_save checks one
     numbers = [s.staff_no for s in supervisors]
     taken = set(
         Supervisor.objects.filter(institution=institution, staff_no__in=numbers)

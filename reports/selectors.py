@@ -35,7 +35,7 @@ def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: 
 
     `projects` counts the awarded projects obtained in the window (by award date, once each), and
     `projects_by_level` the same projects by the level each counts at (`Project.level`, kept from
-    the institution's own mapping, docs/decisions/0013): every level is present and they sum to
+    the institution's own mapping, docs/decisions/0042): every level is present and they sum to
     `projects`. Applications not (yet) funded count nowhere.
 
     Six queries whatever the size: three over appointments (covering indexes), one count of

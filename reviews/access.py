@@ -14,10 +14,11 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.access import INSTITUTION_WIDE_ROLES, role_names, secretary_station_ids
+from accounts.access import INSTITUTION_WIDE_ROLES, Perm, has_perm, role_names, secretary_station_ids
 from accounts.models import Role
-from appointments.access import appointment_scope
+from appointments.access import appointment_scope, can_manage_appointment
 from appointments.models import Appointment
+from people.models import Person, Supervisor
 from reviews.models import Expert, Member, Review
 from reviews.panels import Profile, conflicts, subject_parties
 
@@ -45,11 +46,19 @@ def get_review_for_user(user: Any, pk: Any) -> Review:
         raise Http404 from exc
 
 
+def may_manage_review(by: Any, review: Review) -> bool:
+    """Administrators run every review of their institution; a station secretary runs the postdoc
+    assessments of their stations."""
+    if getattr(by, "institution_id", None) != review.institution_id:
+        return False
+    if has_perm(by, Perm.MANAGE_REFERENCE):
+        return True
+    return review.appointment is not None and can_manage_appointment(by, review.appointment)
+
+
 def user_profile(user: Any) -> Profile:
     """What could conflict a user: their postdoc record, their supervisor record, their expert
     record (with its recorded relations)."""
-    from people.models import Person, Supervisor
-
     supervisor = Supervisor.objects.filter(user=user).first()
     expert = (
         Expert.objects.filter(Q(user=user) | Q(supervisor__user=user)).prefetch_related("relations").first()
@@ -100,8 +109,6 @@ def conflicted_review_ids(user: Any) -> list[int]:
 def sees_panel(user: Any, review: Review) -> bool:
     """Whether the user may see who reviews and what they scored: those who run reviews (the
     institution's administrators, the station's secretary) and leadership, without a conflict."""
-    from reviews.services import may_manage_review
-
     if getattr(user, "institution_id", None) != review.institution_id:
         return False
     overseer = Role.LEADERSHIP in role_names(user) or may_manage_review(user, review)
@@ -110,8 +117,6 @@ def sees_panel(user: Any, review: Review) -> bool:
 
 def panel_review_ids(user: Any, reviews: Iterable[Review]) -> set[int]:
     """`sees_panel` for many reviews at once: the user's conflicts are found once, not per review."""
-    from reviews.services import may_manage_review
-
     reviews = [r for r in reviews if r.institution_id == getattr(user, "institution_id", None)]
     leadership = Role.LEADERSHIP in role_names(user)
     overseen = [r for r in reviews if leadership or may_manage_review(user, r)]

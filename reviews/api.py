@@ -14,7 +14,7 @@ from accounts.access import sees_whole_institution
 from appointments.access import can_manage_appointment, get_appointment_for_user
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from reviews import services
-from reviews.access import get_review_for_user, visible_reviews
+from reviews.access import get_review_for_user, may_manage_review, visible_reviews
 from reviews.models import Expert, Member, Review
 from reviews.schemas import (
     CloseIn,
@@ -38,7 +38,7 @@ def _user(request: HttpRequest) -> Any:
 def _review_to_run(request: HttpRequest, review_id: int) -> Review:
     """404 outside the scope, 403 for those who see the review but do not run it."""
     review = get_review_for_user(_user(request), review_id)
-    if not services.may_manage_review(_user(request), review):
+    if not may_manage_review(_user(request), review):
         raise PermissionDenied(_("You may not run this review."))
     return review
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from core.dates import add_months
+from core.errors import DomainError
 from reviews.models import Expert, Member, Relation, Review
 
 
@@ -155,8 +156,6 @@ def draw(candidates: Sequence[Expert], *, seed: int, round: int, seats: int, ext
     Reproducible: the same seed, round and candidates give the same experts. Refuses (DomainError)
     when the candidates cannot fill the seats, naming what is short.
     """
-    from core.errors import DomainError
-
     ordered = sorted(candidates, key=lambda e: e.pk)
     externals = [e for e in ordered if e.is_external]
     if len(externals) < external_seats:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.access import Perm, has_perm
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
-from catalogue.services import save_reference, validation_message
+from catalogue.services import reference_save, validation_message
 from core.errors import DomainError
 from stations.models import Station
 
@@ -60,7 +60,7 @@ def station_create(
         established_on=established_on,
         approval_no=approval_no,
     )
-    return save_reference(instance=station, by=by)  # type: ignore[return-value]
+    return reference_save(instance=station, by=by)  # type: ignore[return-value]
 
 
 def _check_may_manage_station(by: Any, station: Station) -> None:

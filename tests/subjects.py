@@ -121,10 +121,10 @@ def application_at(institution: Institution, stage: str, by: Any) -> Application
     review_rules(institution, Kind.STATION_APPLICATION, by)
     if stage == "rules":
         return application
-    application = establishment.application_start_review(application=application, on=SUBMITTED_ON, by=by)
+    application = establishment.application_review_start(application=application, on=SUBMITTED_ON, by=by)
     if stage == "internal_review":
         return application
-    application = establishment.application_review_decided(application=application, supported=True, by=by)
+    application = establishment.application_review_record(application=application, supported=True, by=by)
     if stage == "supported":
         return application
     return establishment.application_submit(application=application, on=SUBMITTED_ON, by=by)
@@ -141,7 +141,7 @@ def evaluation_at(station: Station, stage: str, by: Any) -> Evaluation:
     review_rules(station.institution, Kind.STATION_EVALUATION, by)
     if stage == "rules":
         return evaluation
-    return evaluations.evaluation_graded(evaluation=evaluation, grade="fail", on=today(), by=by)
+    return evaluations.evaluation_grade(evaluation=evaluation, grade="fail", on=today(), by=by)
 
 
 # Projects, award lists and research outputs (tests/funding/test_api.py and the matrix) -----

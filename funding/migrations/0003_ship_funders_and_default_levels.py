@@ -13,7 +13,7 @@ funder), the recorded level becomes the project's own (`level_override`).
 
 from django.db import migrations
 
-from funding.catalogue import NameIndex, default_levels, load_catalogue
+from funding.shipped import NameIndex, default_levels, load_catalogue
 
 BATCH = 2000
 

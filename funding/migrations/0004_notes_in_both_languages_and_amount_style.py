@@ -6,7 +6,7 @@ The certainty marks keep their values; their labels became the short words a pag
 
 from django.db import migrations, models
 
-from funding.catalogue import fill_notes
+from funding.shipped import fill_notes
 
 
 def forwards(apps, schema_editor):

@@ -1,5 +1,5 @@
 """Writes to funding: the institution's funders, programmes and amounts, its level mapping and
-funding rules, and projects from application to end (docs/decisions/0013).
+funding rules, and projects from application to end (docs/decisions/0013, 0042–0044).
 
 Every write takes its actor (`by`), runs in one transaction and leaves one audit event. A project's
 counted level (`Project.level`) is kept here: its `level_override` if it has one, else the

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
 from core.errors import DomainError
-from funding.catalogue import default_levels
 from funding.models import Funder, Level, LevelRule, Programme, Project
 from funding.services.common import AWARDED, _id, _inst, _require_office
+from funding.shipped import default_levels
 
 # ---- levels -----------------------------------------------------------------------------------
 
@@ -264,7 +264,7 @@ def level_rules_default(*, institution: Institution, by: Any) -> list[LevelRule]
 
 def default_level_rules(institution_id: int) -> list[LevelRule]:
     """The default mapping as unsaved rules, for bulk loaders that write no per-record audit
-    (`core.dataset`); everything else calls `level_rules_default`."""
+    (`demo.dataset`); everything else calls `level_rules_default`."""
     defaults = default_levels()
     return [
         LevelRule(institution_id=institution_id, funder=funder, programme=None, level=defaults[funder.code])

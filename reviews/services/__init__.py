@@ -8,7 +8,7 @@ The public ones are re-exported here so that callers keep writing `from reviews 
 `from reviews.services import review_create` without knowing which module holds a function.
 """
 
-from reviews.services.common import ExpertActor, is_the_expert, may_manage_review
+from reviews.services.common import ExpertActor, is_the_expert
 from reviews.services.experts_and_forms import (
     EXPERT_FIELDS,
     RULE_FIELDS,
@@ -37,7 +37,6 @@ __all__ = [
     "form_create",
     "is_the_expert",
     "kind_rules_save",
-    "may_manage_review",
     "member_add",
     "member_decline",
     "member_remove",

@@ -7,10 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
-from appointments.access import can_manage_appointment
 from audit.services import record_event, snapshot
 from core.errors import require as _require
-from reviews.access import user_conflicts
+from reviews.access import may_manage_review, user_conflicts
 from reviews.models import Member, Review
 
 
@@ -32,16 +31,6 @@ def _require_admin(by: Any, institution_id: int) -> None:
         has_perm(by, Perm.MANAGE_REFERENCE) and by.institution_id == institution_id,
         _("Only an office administrator of this institution may do this."),
     )
-
-
-def may_manage_review(by: Any, review: Review) -> bool:
-    """Administrators run every review of their institution; a station secretary runs the postdoc
-    assessments of their stations."""
-    if getattr(by, "institution_id", None) != review.institution_id:
-        return False
-    if has_perm(by, Perm.MANAGE_REFERENCE):
-        return True
-    return review.appointment is not None and can_manage_appointment(by, review.appointment)
 
 
 def _require_manager(by: Any, review: Review) -> None:

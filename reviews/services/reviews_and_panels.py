@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event, snapshot
 from core.errors import require as _require
 from core.review_subjects import subject_of
+from reviews.access import may_manage_review
 from reviews.models import Expert, Form, Kind, KindRules, Member, Relation, Review
 from reviews.panels import (
     Profile,
@@ -21,7 +22,7 @@ from reviews.panels import (
     panel_problems,
     subject_parties,
 )
-from reviews.services.common import _day, _event, _lock, _require_manager, _today, is_the_expert, may_manage_review
+from reviews.services.common import _day, _event, _lock, _require_manager, _today, is_the_expert
 from reviews.services.experts_and_forms import RULE_FIELDS, _check_rules
 from reviews.tasks import send_invitations
 

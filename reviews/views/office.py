@@ -31,6 +31,7 @@ from core.views import is_htmx, paginate, redirect_after_post
 from reviews import services
 from reviews.access import (
     get_review_for_user,
+    may_manage_review,
     panel_review_ids,
     review_subjects,
     sees_panel,
@@ -70,7 +71,7 @@ class Sight:
 
 
 def sight(user: Any, review: Review) -> Sight:
-    manager = services.may_manage_review(user, review)
+    manager = may_manage_review(user, review)
     overseer = manager or (Role.LEADERSHIP in role_names(user) and user.institution_id == review.institution_id)
     panel = sees_panel(user, review)
     hidden = ""
@@ -548,7 +549,7 @@ def review_step(request: SignedInRequest, pk: int, step: str, member_pk: int | N
     user = request.user
     spec = MEMBER_STEPS[step] if member_pk is not None else REVIEW_STEPS[step]
     review = get_review_for_user(user, pk)
-    if not services.may_manage_review(user, review):
+    if not may_manage_review(user, review):
         raise PermissionDenied
     seen = sight(user, review)
     if not seen.panel:  # a manager with a conflict does not run the review (回避)

@@ -1,5 +1,5 @@
 """A session idle for SESSION_IDLE_MINUTES is signed out, saying so; the activity that keeps it open is
-written to the session at most once a minute (docs/decisions/0025)."""
+written to the session at most once a minute (docs/decisions/0054)."""
 
 import datetime as dt
 

@@ -1,10 +1,13 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appointments.services import appointment_extend, assessment_record
 from audit.models import AuditEvent
+from funding.services import project_record
 
 HTMX = {"HX-Request": "true"}
 
@@ -94,8 +97,6 @@ def test_timeline_shows_who_when_and_what_changed_newest_first(signed_in, world)
 
 
 def test_assessments_extensions_and_projects_are_listed(signed_in, world):
-    from funding.services import project_record
-
     assessment_record(
         appointment=world.appointment, kind="proposal", held_on=dt.date(2024, 5, 1), grade="excellent", by=world.admin
     )
@@ -113,20 +114,45 @@ def test_assessments_extensions_and_projects_are_listed(signed_in, world):
     assert "Cell signalling" in page and "2024T001" in page
 
 
-def test_page_queries_do_not_grow_with_the_timeline(signed_in, world, django_assert_num_queries):
+def _project(world, number: str, month: int) -> None:
+    project_record(
+        holder=world.appointment,
+        project_no=number,
+        title="Cell signalling",
+        funder="CPSF",
+        level="national",
+        awarded_on=dt.date(2024, month, 1),
+        extension_commitment_until=dt.date(2026, 12, 31),
+        by=world.admin,
+    )
+
+
+def test_page_queries_do_not_grow_with_the_timeline_or_the_projects(signed_in, world, django_assert_num_queries):
     from tests.clients import count_queries
 
     client = signed_in("admin")
     url = reverse("postdoc-detail", kwargs={"pk": world.appointment.pk})
-    # One assessment first: the timeline names each kind of record its events link to in one query,
-    # so the count may grow with the kinds, never with the events.
+    # One assessment and one project first: the timeline names each kind of record its events link to
+    # in one query, so the count may grow with the kinds, never with the events or the projects.
     assessment_record(
         appointment=world.appointment, kind="annual", held_on=dt.date(2024, 3, 1), grade="pass", by=world.admin
     )
+    _project(world, "2024T001", 3)
     before = count_queries(client, url)
     for month in (4, 5, 6):
         assessment_record(
             appointment=world.appointment, kind="annual", held_on=dt.date(2024, month, 1), grade="pass", by=world.admin
         )
+        _project(world, f"2024T00{month}", month)
     with django_assert_num_queries(before):
         client.get(url)
+
+
+def test_the_page_reads_the_projects_once(signed_in, world):
+    """The due items' extension commitments and the Projects card share one read of the projects."""
+    _project(world, "2024T001", 3)
+    with CaptureQueriesContext(connection) as queries:
+        response = _page(signed_in("admin"), world.appointment)
+    assert response.status_code == 200
+    assert "2024T001" in response.content.decode()
+    assert len([q for q in queries if 'FROM "funding_project"' in q["sql"]]) == 1

@@ -28,7 +28,7 @@ from batchlists.services import (
     batch_row_choose,
     host_name_add,
 )
-from catalogue.services import save_reference
+from catalogue.services import reference_save
 from core.errors import DomainError
 from funding.models import Project
 from tests.batchlists.conftest import HOST, Lists, csv_bytes, row, upload
@@ -143,7 +143,7 @@ def test_an_exact_row_still_matches_and_an_unrelated_name_gives_no_candidate(nea
 def test_a_short_or_old_form_of_the_institutions_name_is_uncertain(near: Near) -> None:
     institution = near.lists.world.institution
     institution.province = "重庆"
-    save_reference(instance=institution, by=near.admin)
+    reference_save(instance=institution, by=near.admin)
     for host in ("示例医大", "重庆示例医科大学", "示例医学院", "示例医大附属第一医院"):
         found = match(near, "陈晓东", "BH-CXD-01", host=host)
         assert (found.outcome, found.appointment_id, found.host_likely) == (Outcome.UNCERTAIN, None, True), host

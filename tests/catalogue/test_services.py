@@ -4,7 +4,7 @@ import pytest
 
 from audit.models import AuditEvent
 from catalogue.models import Unit
-from catalogue.services import save_reference, unit_save
+from catalogue.services import reference_save, unit_save
 from core.errors import DomainError
 from people.models import Person
 from people.services import person_create, person_reveal_id
@@ -56,12 +56,12 @@ def test_only_administrators_change_reference_data_of_their_own_institution(worl
 def test_reference_changes_are_validated_and_audited_with_before_and_after(world):
     unit = world.station.unit
     unit.name_zh = "临床医学院"
-    save_reference(instance=unit, by=world.admin)
+    reference_save(instance=unit, by=world.admin)
     event = AuditEvent.objects.filter(event="unit.changed", target_id=str(unit.pk)).get()
     assert ("name_zh", "学院S1002", "临床医学院") in event.changes
     unit.kind = "nonsense"
     with pytest.raises(DomainError, match="not a valid choice"):
-        save_reference(instance=unit, by=world.admin)
+        reference_save(instance=unit, by=world.admin)
 
 
 def test_a_wrong_resident_id_is_refused_and_nothing_is_written(world):

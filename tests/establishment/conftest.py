@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from catalogue.models import Discipline, Unit
-from catalogue.services import doctoral_right_grant, save_reference, unit_save
+from catalogue.services import doctoral_right_grant, reference_save, unit_save
 from establishment.models import Application, Round
 from establishment.services import application_create, round_save
 from funding.models import Level, Project
@@ -53,7 +53,7 @@ def doctoral_supervisor(world: World, unit: Unit, staff_no: str, name: str) -> S
 
 def make_doctoral(supervisor: Supervisor, world: World) -> Supervisor:
     supervisor.is_doctoral_supervisor = True
-    return save_reference(instance=supervisor, by=world.admin)  # type: ignore[return-value]
+    return reference_save(instance=supervisor, by=world.admin)  # type: ignore[return-value]
 
 
 @pytest.fixture(autouse=True)

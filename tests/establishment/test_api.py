@@ -520,7 +520,7 @@ def many_applications(world: World, media: Path) -> None:
     by = world.admin
     first = Application.objects.get(institution=world.institution, discipline__code="1001")
     review_rules(world.institution, Kind.STATION_APPLICATION, by)
-    reviews.review_create(kind=Kind.STATION_APPLICATION, subject=establishment.application_start_review(
+    reviews.review_create(kind=Kind.STATION_APPLICATION, subject=establishment.application_review_start(
         application=first, by=by), deadline=today() + dt.timedelta(days=30), by=by)  # fmt: skip
     round = the_round(world.institution, by)
     unit = first.unit

@@ -6,7 +6,7 @@ import pytest
 from django.utils.formats import date_format
 
 from catalogue.models import Discipline, DoctoralRight
-from catalogue.services import doctoral_right_grant, save_reference
+from catalogue.services import doctoral_right_grant, reference_save
 from core.dates import add_years
 from establishment import services
 from establishment.checklist import checklist
@@ -162,7 +162,7 @@ def test_projects_of_postdocs_of_the_applying_unit_count_whoever_supervises_them
     # A postdoc supervised in the applying college by someone outside the team.
     colleague = make_supervisor(setup.world.station, setup.world.admin, name="吴老师")
     colleague.unit = setup.unit
-    save_reference(instance=colleague, by=setup.world.admin)
+    reference_save(instance=colleague, by=setup.world.admin)
     holder = make_appointment(setup.world.station, colleague, setup.world.admin, entry_date=dt.date(2024, 5, 6))
     _project(setup, holder, Level.PROVINCIAL, dt.date(2025, 6, 1), "P-UNIT")
     assert item(setup, "projects").figure == "2 / 1"
@@ -243,8 +243,8 @@ def test_a_revoked_station_leaves_the_discipline_open(setup):
 
 def test_an_approved_application_counts_its_own_station(setup):
     by = setup.world.admin
-    application = services.application_start_review(application=setup.application, by=by)
-    application = services.application_review_decided(application=application, supported=True, by=by)
+    application = services.application_review_start(application=setup.application, by=by)
+    application = services.application_review_record(application=application, supported=True, by=by)
     application = services.application_submit(application=application, on=today(), by=by)
     application = services.application_decide(
         application=application,

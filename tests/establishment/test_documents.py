@@ -92,9 +92,9 @@ def test_an_unknown_kind_is_refused(setup, media):
 
 def test_documents_are_added_during_the_internal_review_but_not_after_submission(setup, media):
     by = setup.world.admin
-    application = services.application_start_review(application=setup.application, by=by)
+    application = services.application_review_start(application=setup.application, by=by)
     add(setup, pdf("论证报告.pdf"), kind=Document.Kind.DEMONSTRATION_REPORT)
-    application = services.application_review_decided(application=application, supported=True, by=by)
+    application = services.application_review_record(application=application, supported=True, by=by)
     services.application_submit(application=application, on=today(), by=by)
     with pytest.raises(DomainError, match="Documents can be added until the application is submitted."):
         add(setup, pdf("late.pdf"))
@@ -120,8 +120,8 @@ def test_a_removed_document_leaves_its_event_and_its_file_goes_on_commit(
 def test_documents_of_a_submitted_application_are_not_removed(setup, media):
     document = add(setup)
     by = setup.world.admin
-    application = services.application_start_review(application=setup.application, by=by)
-    application = services.application_review_decided(application=application, supported=True, by=by)
+    application = services.application_review_start(application=setup.application, by=by)
+    application = services.application_review_record(application=application, supported=True, by=by)
     services.application_submit(application=application, on=today(), by=by)
     events = AuditEvent.objects.count()
     with pytest.raises(DomainError, match="Documents can be removed until the application is submitted."):

@@ -294,7 +294,7 @@ def test_a_draft_is_changed_on_the_page(signed_in, setup):
 
 
 def test_only_a_draft_opens_its_form(signed_in, setup):
-    services.application_start_review(application=setup.application, by=setup.world.admin)
+    services.application_review_start(application=setup.application, by=setup.world.admin)
     response = signed_in("admin").get(reverse("establishment:application-edit", kwargs={"pk": setup.application.pk}))
     assert response.status_code == 302
     assert response["Location"] == reverse("establishment:application-detail", kwargs={"pk": setup.application.pk})
@@ -326,7 +326,7 @@ def test_leadership_reads_the_page_without_steps_or_upload(signed_in, setup):
 
 
 def test_an_application_in_internal_review_offers_the_office_to_start_its_review(signed_in, setup):
-    services.application_start_review(application=setup.application, by=setup.world.admin)
+    services.application_review_start(application=setup.application, by=setup.world.admin)
     url = reverse("establishment:application-detail", kwargs={"pk": setup.application.pk})
     start = f"{reverse('reviews:new')}?application={setup.application.pk}"
     assert start in signed_in("admin").get(url).content.decode()
@@ -365,8 +365,8 @@ def test_an_unmet_checklist_is_named_when_the_review_is_asked_for(signed_in, set
 
 def test_a_decision_needs_its_confirmation(signed_in, setup):
     by = setup.world.admin
-    application = services.application_start_review(application=setup.application, by=by)
-    application = services.application_review_decided(application=application, supported=True, by=by)
+    application = services.application_review_start(application=setup.application, by=by)
+    application = services.application_review_record(application=application, supported=True, by=by)
     services.application_submit(application=application, on=today(), by=by)
     url = reverse("establishment:application-decide", kwargs={"pk": setup.application.pk})
     response = signed_in("admin").post(url, {"decision": "rejected", "on": today().isoformat()})
@@ -384,7 +384,7 @@ def test_the_whole_application_through_the_pages_sets_up_the_station(signed_in, 
 
     step("start-review", {})
     # The review engine decides the internal expert demonstration.
-    services.application_review_decided(application=fresh(setup.application), supported=True, by=setup.world.admin)
+    services.application_review_record(application=fresh(setup.application), supported=True, by=setup.world.admin)
     detail = client.get(reverse("establishment:application-detail", kwargs={"pk": pk}))
     assert "Record the submission" in detail.content.decode()
     step("submit", {"on": today().isoformat()})

@@ -61,9 +61,9 @@ def one_event_more(call: Any, **kwargs: Any) -> Any:
 
 def to_internal_review(setup: Setup, *, supported: bool = True) -> Application:
     by = setup.world.admin
-    application = services.application_start_review(application=setup.application, by=by)
+    application = services.application_review_start(application=setup.application, by=by)
     if supported:
-        application = services.application_review_decided(application=application, supported=True, by=by)
+        application = services.application_review_record(application=application, supported=True, by=by)
     return application
 
 
@@ -309,7 +309,7 @@ def test_a_change_to_a_discipline_with_a_station_is_refused(setup):
 
 
 def test_an_eligible_draft_goes_to_the_internal_review(setup):
-    application = one_event_more(services.application_start_review, application=setup.application, by=setup.world.admin)
+    application = one_event_more(services.application_review_start, application=setup.application, by=setup.world.admin)
     assert fresh(application).status == Status.INTERNAL_REVIEW
     (event,) = events("application.review_started", application)
     assert event.before["status"] == "draft" and event.after["status"] == "internal_review"
@@ -320,7 +320,7 @@ def test_a_draft_with_unmet_items_does_not_go_to_the_review_and_the_refusal_name
         application=setup.application, applicants=setup.applicants[:2], facilities_attested=False, by=setup.world.admin
     )
     error = refused(
-        services.application_start_review,
+        services.application_review_start,
         "The checklist has unmet items:",
         application=setup.application,
         by=setup.world.admin,
@@ -338,9 +338,9 @@ def test_a_draft_with_unmet_items_does_not_go_to_the_review_and_the_refusal_name
 
 
 def test_a_supported_review_keeps_the_application_ready_to_submit(setup):
-    application = services.application_start_review(application=setup.application, by=setup.world.admin)
+    application = services.application_review_start(application=setup.application, by=setup.world.admin)
     application = one_event_more(
-        services.application_review_decided, application=application, supported=True, by=setup.world.admin
+        services.application_review_record, application=application, supported=True, by=setup.world.admin
     )
     application = fresh(application)
     assert application.status == Status.INTERNAL_REVIEW and application.internal_review_supported
@@ -350,9 +350,9 @@ def test_a_supported_review_keeps_the_application_ready_to_submit(setup):
 
 
 def test_an_unsupported_review_returns_the_application_to_a_draft(setup):
-    application = services.application_start_review(application=setup.application, by=setup.world.admin)
+    application = services.application_review_start(application=setup.application, by=setup.world.admin)
     application = one_event_more(
-        services.application_review_decided, application=application, supported=False, by=setup.world.admin
+        services.application_review_record, application=application, supported=False, by=setup.world.admin
     )
     application = fresh(application)
     assert application.status == Status.DRAFT and not application.internal_review_supported
@@ -362,14 +362,14 @@ def test_an_unsupported_review_returns_the_application_to_a_draft(setup):
 
 def test_a_new_review_starts_without_the_earlier_support(setup):
     application = to_internal_review(setup)
-    services.application_review_decided(application=application, supported=False, by=setup.world.admin)
-    application = services.application_start_review(application=application, by=setup.world.admin)
+    services.application_review_record(application=application, supported=False, by=setup.world.admin)
+    application = services.application_review_start(application=application, by=setup.world.admin)
     assert not fresh(application).internal_review_supported
 
 
 def test_a_review_decision_for_a_draft_is_refused(setup):
     refused(
-        services.application_review_decided,
+        services.application_review_record,
         "Only an application in the internal expert review can receive the review's decision.",
         application=setup.application,
         supported=True,
@@ -380,7 +380,7 @@ def test_a_review_decision_for_a_draft_is_refused(setup):
 def test_only_a_draft_goes_to_the_review(setup):
     to_internal_review(setup)
     refused(
-        services.application_start_review,
+        services.application_review_start,
         "Only a draft can go to the internal expert review.",
         application=setup.application,
         by=setup.world.admin,
@@ -612,8 +612,8 @@ def test_a_decided_application_cannot_be_withdrawn(setup):
 
 STEP_CALLS = {
     "update": lambda s, by: services.application_update(application=s.application, enrolled_phd_students=1, by=by),
-    "start_review": lambda s, by: services.application_start_review(application=s.application, by=by),
-    "review_decided": lambda s, by: services.application_review_decided(
+    "start_review": lambda s, by: services.application_review_start(application=s.application, by=by),
+    "review_decided": lambda s, by: services.application_review_record(
         application=s.application, supported=True, by=by
     ),
     "submit": lambda s, by: services.application_submit(application=s.application, on=today(), by=by),
@@ -642,27 +642,27 @@ def test_a_doctoral_supervisor_flag_counts_from_the_supervisors_record(setup):
         application=setup.application, applicants=[*setup.applicants[:2], other], by=setup.world.admin
     )
     with pytest.raises(DomainError, match="2 of the applicants are doctoral supervisors"):
-        services.application_start_review(application=setup.application, by=setup.world.admin)
+        services.application_review_start(application=setup.application, by=setup.world.admin)
     make_doctoral(other, setup.world)
-    assert services.application_start_review(application=setup.application, by=setup.world.admin)
+    assert services.application_review_start(application=setup.application, by=setup.world.admin)
 
 
 def test_the_review_may_start_on_a_past_day_with_the_checklist_of_that_day(setup):
     refused(
-        services.application_start_review,
+        services.application_review_start,
         "no doctoral degree-granting rights in 1001 Basic Medicine on June 1, 2009.",
         application=setup.application,
         on=dt.date(2009, 6, 1),
         by=setup.world.admin,
     )
     refused(
-        services.application_start_review,
+        services.application_review_start,
         "is in the future",
         application=setup.application,
         on=today() + dt.timedelta(days=1),
         by=setup.world.admin,
     )
-    application = services.application_start_review(
+    application = services.application_review_start(
         application=setup.application, on=dt.date(2025, 6, 28), by=setup.world.admin
     )
     assert fresh(application).status == Status.INTERNAL_REVIEW

@@ -222,7 +222,7 @@ def test_second_stays_after_a_flush_of_the_bulk_rows(world: World, tmp_path: Pat
 def test_lookups_of_existing_keys_are_unordered(world: World, tmp_path: Path) -> None:
     """Regression: with the model's default ordering, SQLite answers a `postdoc_no IN (…)` lookup
     through the ordering's index and scans every row of the institution, once per batch: the
-    100,000-postdoc import spent 13 s there (decision 0010)."""
+    100,000-postdoc import spent 13 s there (decision 0031)."""
     with CaptureQueriesContext(connection) as queries:
         report = _import(world, write_xlsx(tmp_path / "a.xlsx", valid_sheets()))
     assert report.ok, problems_text(report)  # type: ignore[attr-defined]

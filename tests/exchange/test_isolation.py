@@ -21,7 +21,7 @@ from catalogue.models import Institution
 from exchange import importer, isolation, tasks
 from exchange.importer import import_workbook
 from exchange.models import ImportJob, ImportUndo
-from exchange.services import import_job_create, recover_abandoned_jobs
+from exchange.services import import_job_create, import_jobs_recover
 from tests.exchange.test_workbook import counts, problems_text, valid_sheets, write_xlsx
 from tests.factories import World, make_world
 
@@ -170,7 +170,7 @@ def test_an_import_stopped_with_its_process_is_undone_and_failed_when_the_worker
     assert counts() != before and ImportUndo.objects.filter(owner=isolation.owner_of_job(job.pk)).exists()
     connection.close()  # the process is gone: its temporary triggers with it
 
-    assert recover_abandoned_jobs() == 1
+    assert import_jobs_recover() == 1
     after = list(counts())
     after[2] -= 1  # the one audit event of the job's failure
     assert tuple(after) == before
@@ -178,7 +178,7 @@ def test_an_import_stopped_with_its_process_is_undone_and_failed_when_the_worker
     job.refresh_from_db()
     assert job.state == State.IMPORT_FAILED
     assert "stopped before it finished" in job.report["problems"][0]["message"]
-    assert recover_abandoned_jobs() == 0  # once
+    assert import_jobs_recover() == 0  # once
 
 
 def test_a_job_running_in_a_live_worker_is_not_recovered(file_db):
@@ -191,7 +191,7 @@ def test_a_job_running_in_a_live_worker_is_not_recovered(file_db):
     ImportJob.objects.filter(pk=job.pk).update(state=State.PREVIEWING, started_at=timezone.now())
     DBTaskResult.objects.filter(task_path="exchange.tasks.preview_import_job").update(status=TaskResultStatus.RUNNING)
     assert DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count() == 1
-    assert recover_abandoned_jobs() == 0
+    assert import_jobs_recover() == 0
     assert ImportJob.objects.get(pk=job.pk).state == State.PREVIEWING
 
 

@@ -11,11 +11,11 @@ from django.apps import apps as django_apps
 
 from audit.models import AuditEvent
 from catalogue.models import Institution
-from catalogue.services import save_reference
+from catalogue.services import reference_save
 from core.errors import DomainError
-from funding.catalogue import CATALOGUE, default_levels, load_catalogue
 from funding.models import Funder, GradeAmount, Level, LevelRule, Programme
 from funding.services import funder_save, grade_amount_save, level_rules_default, programme_save
+from funding.shipped import CATALOGUE, default_levels, load_catalogue
 from ops.institutions import institution_set_up
 from tests.funding.helpers import programme, shipped, written
 
@@ -150,9 +150,9 @@ def test_an_institution_added_in_the_admin_gets_the_mapping_too(client, django_u
 
 
 def test_a_reference_save_of_an_institution_is_only_that(django_user_model):
-    """catalogue knows nothing of funding: the mapping comes with ops.institutions, not save_reference."""
+    """catalogue knows nothing of funding: the mapping comes with ops.institutions, not reference_save."""
     root = django_user_model.objects.create_superuser(username="root", password="x")
-    institution = save_reference(instance=Institution(code="U8", name_zh="第八大学", kind="university"), by=root)
+    institution = reference_save(instance=Institution(code="U8", name_zh="第八大学", kind="university"), by=root)
     assert not LevelRule.objects.filter(institution=institution).exists()
 
 

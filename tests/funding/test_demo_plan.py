@@ -18,9 +18,9 @@ from demo.story.build import build_plan
 from demo.story.plan import database_digest
 from demo.story.reference import DEMO_CODE, STORY_AS_OF, STORY_WINDOW, STORY_YEARS
 from demo.story.research import APPLICATIONS_KEPT_MONTHS, JOURNALS, cn_patent_check_char, demo_postdoc
-from funding.catalogue import default_levels, shipped_funders
 from funding.figures import success_rates
 from funding.models import Project
+from funding.shipped import default_levels, shipped_funders
 from outputs import identifiers
 from outputs.models import Output
 from reports.selectors import headline_figures

@@ -2,9 +2,9 @@
 
 import pytest
 
-from funding.catalogue import NameIndex, normalise
 from funding.lookup import FunderIndex, match_funder, match_programme
 from funding.services import funder_save
+from funding.shipped import NameIndex, normalise
 from tests.funding.helpers import programme, shipped
 
 pytestmark = pytest.mark.django_db

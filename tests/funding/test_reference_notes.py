@@ -11,9 +11,9 @@ from django.conf import settings as django_settings
 from django.test.client import Client
 from django.urls import reverse
 
-from funding.catalogue import CATALOGUE, fill_notes, load_catalogue
 from funding.models import Funder, GradeAmount, Programme
 from funding.services import funder_save, grade_amount_save, programme_save
+from funding.shipped import CATALOGUE, fill_notes, load_catalogue
 from tests.factories import World
 from tests.funding.helpers import programme, shipped
 

@@ -1,5 +1,5 @@
 """/healthz: 200 with the database reachable and a fresh worker heartbeat, 503 otherwise; for a
-monitor, without sign-in, cookies, caching or personal data (docs/decisions/0027)."""
+monitor, without sign-in, cookies, caching or personal data (docs/decisions/0059)."""
 
 import datetime as dt
 

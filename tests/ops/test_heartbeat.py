@@ -1,4 +1,4 @@
-"""The worker's heartbeat: a row per worker, refreshed from a thread of its own (docs/decisions/0027)."""
+"""The worker's heartbeat: a row per worker, refreshed from a thread of its own (docs/decisions/0059)."""
 
 import logging
 import time

@@ -132,13 +132,13 @@ def test_a_starting_worker_recovers_tasks_then_import_jobs_and_forgets_long_sile
 ):
     calls: list[str] = []
 
-    def recover_abandoned_jobs() -> int:
+    def import_jobs_recover() -> int:
         calls.append("jobs")
         # The tasks are recovered first: an import job's task is already marked failed here.
         assert DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count() == 0
         return 2
 
-    monkeypatch.setattr(exchange.services, "recover_abandoned_jobs", recover_abandoned_jobs)
+    monkeypatch.setattr(exchange.services, "import_jobs_recover", import_jobs_recover)
     heartbeat("long-gone", age=3 * 24 * 3600)
     running_task("killed")
     worker = make_worker()
@@ -196,7 +196,7 @@ def shared_db(request, transactional_db):
 
 def test_a_worker_killed_mid_import_leaves_nothing_written_once_a_worker_starts_again(shared_db, tmp_path, settings):
     """The issue's case end to end: an office's import confirmed, its worker killed (`kill -9`) half-way.
-    The next worker fails the task, then the job (exchange.services.recover_abandoned_jobs), and what the
+    The next worker fails the task, then the job (exchange.services.import_jobs_recover), and what the
     import had written is gone: on SQLite undone from its undo log, on PostgreSQL never committed."""
     settings.MEDIA_ROOT = tmp_path / "media"
     media = {"MEDIA_ROOT": str(settings.MEDIA_ROOT)}

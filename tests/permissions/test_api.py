@@ -30,9 +30,9 @@ from batchlists.models import BatchList, BatchRow
 from catalogue.models import Discipline
 from core.api_schemas import MAX_LIMIT
 from establishment.models import Application, Round
-from funding.catalogue import default_levels
 from funding.models import Funder, Programme, Project
 from funding.services import funder_save, level_rule_save, programme_save, project_record
+from funding.shipped import default_levels
 from outputs.models import Output
 from reviews.models import Review
 from stations.models import Evaluation

@@ -1,5 +1,5 @@
 """`headline_figures` counts the projects obtained in the window by the level each counts at
-(docs/decisions/0013): the same projects as `projects`, in the same query, the institution's way."""
+(docs/decisions/0042): the same projects as `projects`, in the same query, the institution's way."""
 
 import datetime as dt
 import json

@@ -10,9 +10,10 @@ from django.utils import timezone
 from appointments.models import Appointment, Assessment, Policy
 from appointments.rules import policy_for
 from audit.models import AuditEvent
-from catalogue.services import save_reference
+from catalogue.services import reference_save
 from core.errors import DomainError
 from reviews import services
+from reviews.access import may_manage_review
 from reviews.models import Kind, Member, Relation, Review, Score
 from reviews.outcome import outcome
 from reviews.services import ExpertActor
@@ -205,7 +206,7 @@ def test_a_failed_midterm_leads_to_a_second_attempt_then_withdrawal(world: World
 def test_policy_can_refuse_extension_after_a_failed_midterm(world: World, pool: Pool) -> None:
     policy = policy_for(world.institution.pk)
     policy.failed_assessment = Policy.FailedAssessment.REFUSE_EXTENSION
-    save_reference(instance=policy, by=world.admin)
+    reference_save(instance=policy, by=world.admin)
     _failed_midterm(world, world.appointment)
     from appointments.services import appointment_extend
 
@@ -221,7 +222,7 @@ def test_policy_can_refuse_extension_after_a_failed_midterm(world: World, pool: 
 
 def test_secretaries_run_their_stations_assessments_only(world: World, pool: Pool) -> None:
     review = services.review_create(kind=Kind.MIDTERM, subject=world.appointment, deadline=TODAY(), by=world.secretary)
-    assert services.may_manage_review(world.secretary, review)
+    assert may_manage_review(world.secretary, review)
     with pytest.raises(DomainError):
         services.review_create(kind=Kind.MIDTERM, subject=world.other_appointment, deadline=TODAY(), by=world.secretary)
     for user in (world.supervisor_user, world.postdoc_user, world.leadership, world.outsider):

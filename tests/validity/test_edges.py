@@ -1,5 +1,5 @@
 """The edges: a request larger than the server accepts, the error pages in both languages, strict API bodies,
-masked IDs and exports without birth dates (docs/decisions/0019)."""
+masked IDs and exports without birth dates (docs/decisions/0019 and 0052)."""
 
 import json
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from establishment.evaluation_services import evaluation_act, evaluation_create, evaluation_graded
+from establishment.evaluation_services import evaluation_act, evaluation_create, evaluation_grade
 from establishment.export import EVALUATIONS_SHEET
 from stations.models import Evaluation, Station
 from tests.clients import PERSONAS, count_queries
@@ -183,7 +183,7 @@ def test_recompute_takes_in_new_records(signed_in, world, evaluation):
 
 
 def test_a_graded_evaluation_offers_the_action_form_and_no_recompute(signed_in, world, evaluation):
-    evaluation_graded(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
+    evaluation_grade(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
     page = signed_in("admin").get(reverse("station-evaluation-detail", args=[evaluation.pk])).content.decode()
     assert 'id="act"' in page and "Recompute" not in page
     assert "rectify by" in page
@@ -194,7 +194,7 @@ def test_a_graded_evaluation_offers_the_action_form_and_no_recompute(signed_in, 
 
 
 def test_a_revocation_must_be_confirmed(signed_in, world, evaluation):
-    evaluation_graded(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
+    evaluation_grade(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
     client = signed_in("admin")
     url = reverse("station-evaluation-act", args=[evaluation.pk])
     unconfirmed = client.post(url, {"action": "revocation", "note": "整改不合格"})
@@ -211,7 +211,7 @@ def test_a_revocation_must_be_confirmed(signed_in, world, evaluation):
 
 
 def test_a_refused_action_is_shown_on_its_field_through_htmx(signed_in, world, evaluation):
-    evaluation_graded(evaluation=evaluation, grade="pass", on=dt.date(2025, 6, 30), by=world.admin)
+    evaluation_grade(evaluation=evaluation, grade="pass", on=dt.date(2025, 6, 30), by=world.admin)
     response = signed_in("admin").post(
         reverse("station-evaluation-act", args=[evaluation.pk]),
         {"action": "warning", "rectify_by": "2026-06-30", "note": "整改"},
@@ -230,12 +230,12 @@ def several(world):
     """Four evaluations: 2025 S1002 fail (warned, deadline passed), 2025 S0710 good, 2020 S1002 and
     2020 S0710 ungraded."""
     failed = start(world)
-    evaluation_graded(evaluation=failed, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
+    evaluation_grade(evaluation=failed, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
     evaluation_act(
         evaluation=failed, action="warning", rectify_by=dt.date(2025, 9, 30), note="限期整改", by=world.admin
     )
     good = start(world, station=world.other_station)
-    evaluation_graded(evaluation=good, grade="good", on=dt.date(2025, 6, 30), by=world.admin)
+    evaluation_grade(evaluation=good, grade="good", on=dt.date(2025, 6, 30), by=world.admin)
     old = [
         start(world, station=s, cycle=2020, period_start=dt.date(2015, 1, 1), period_end=dt.date(2019, 12, 31))
         for s in (world.station, world.other_station)
@@ -302,7 +302,7 @@ def test_export_accepts_only_xlsx_and_csv(signed_in, world):
 
 
 def test_the_station_timeline_tells_its_evaluations(signed_in, world, evaluation):
-    evaluation_graded(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
+    evaluation_grade(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.admin)
     url = reverse("station-detail", args=[world.station.pk])
     page = signed_in("admin").get(url, {"tab": "history"}).content.decode()
     assert "Evaluation started" in page and "Grade recorded" in page

@@ -9,7 +9,7 @@ from establishment.evaluation import station_indicators
 from establishment.evaluation_services import (
     evaluation_act,
     evaluation_create,
-    evaluation_graded,
+    evaluation_grade,
     evaluation_refresh,
 )
 from stations.coverage import coverage
@@ -31,7 +31,7 @@ def start(world, **changes) -> Evaluation:
 
 
 def graded(world, grade: str = "fail", on: dt.date = dt.date(2025, 6, 30)) -> Evaluation:
-    return evaluation_graded(evaluation=start(world), grade=grade, on=on, by=world.admin)
+    return evaluation_grade(evaluation=start(world), grade=grade, on=on, by=world.admin)
 
 
 def events(name: str) -> list[AuditEvent]:
@@ -146,7 +146,7 @@ def test_refresh_is_for_administrators_of_the_institution(world, persona):
         evaluation_refresh(evaluation=evaluation, by=world.personas()[persona])
 
 
-# ---- evaluation_graded ---------------------------------------------------------------------------
+# ---- evaluation_grade ---------------------------------------------------------------------------
 
 
 def test_a_passing_grade_is_recorded_without_action(world):
@@ -181,19 +181,19 @@ def test_a_fail_grade_warns_the_station_with_a_year_to_rectify(world):
 def test_graded_refuses_a_bad_grade_or_date(world, grade, on, message):
     evaluation = start(world)
     with Unchanged(world), pytest.raises(DomainError, match=message):
-        evaluation_graded(evaluation=evaluation, grade=grade, on=on, by=world.admin)
+        evaluation_grade(evaluation=evaluation, grade=grade, on=on, by=world.admin)
 
 
 def test_a_grade_is_recorded_once(world):
     evaluation = graded(world, "pass")
     with Unchanged(world), pytest.raises(DomainError, match=r"already has its grade \(pass"):
-        evaluation_graded(evaluation=evaluation, grade="fail", on=dt.date(2025, 7, 1), by=world.admin)
+        evaluation_grade(evaluation=evaluation, grade="fail", on=dt.date(2025, 7, 1), by=world.admin)
 
 
 def test_graded_is_for_administrators_of_the_institution(world):
     evaluation = start(world)
     with Unchanged(world), pytest.raises(DomainError, match="Only an office administrator"):
-        evaluation_graded(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.secretary)
+        evaluation_grade(evaluation=evaluation, grade="fail", on=dt.date(2025, 6, 30), by=world.secretary)
 
 
 # ---- evaluation_act ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The expert panel's decision reaches the evaluation through `evaluation_graded`."""
+"""The expert panel's decision reaches the evaluation through `evaluation_grade`."""
 
 import datetime as dt
 

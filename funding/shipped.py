@@ -5,6 +5,9 @@ Like the discipline catalogue (docs/decisions/0007), it is loaded by a data migr
 installation and only what is missing is added, so running it again changes nothing. The shipped
 rows' notes (English and Chinese) follow the file: loading again fills or corrects them, and
 touches nothing else (the catalogue is read-only on the pages, so no one's edit is lost).
+
+The module is `shipped`, not `catalogue`, so that it is not mistaken for the `catalogue` app
+(disciplines and institutions).
 """
 
 import json
