@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
 from appointments.access import can_manage_appointment
+from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import require as _require
 from reviews.access import user_conflicts
@@ -60,7 +61,7 @@ def _lock(review: Review) -> Review:
     return Review.objects.select_for_update().select_related("form").get(pk=review.pk)
 
 
-def _event(by: Any, event: str, review: Review, *, before: Any = None, after: Any = None, note: str = "") -> None:
+def _event(by: Any, event: Event, review: Review, *, before: Any = None, after: Any = None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,

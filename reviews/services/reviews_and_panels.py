@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import require as _require
 from core.review_subjects import subject_of
@@ -82,7 +83,7 @@ def review_create(
         + 1
     )
     review.save()
-    _event(by, "review.created", review)
+    _event(by, Event.REVIEW_CREATED, review)
     return review
 
 
@@ -120,7 +121,7 @@ def member_add(*, review: Review, expert: Expert, by: Any, on: dt.date | None = 
     member = Member.objects.create(review=review, expert=expert, source=Member.Source.HAND)
     record_event(
         actor=by,
-        event="review.member_added",
+        event=Event.REVIEW_MEMBER_ADDED,
         target=member,
         parent=review,
         after=snapshot(member, ["expert", "source", "status"]),
@@ -137,7 +138,7 @@ def member_remove(*, member: Member, by: Any) -> None:
     before = snapshot(member, ["expert", "source", "status"])
     record_event(
         actor=by,
-        event="review.member_removed",
+        event=Event.REVIEW_MEMBER_REMOVED,
         target=member,
         parent=review,
         before=before,
@@ -190,7 +191,7 @@ def panel_draw(*, review: Review, by: Any, seed: int | None = None, on: dt.date 
     drawn = [Member.objects.create(review=review, expert=e, source=Member.Source.DRAW) for e in result.drawn]
     _event(
         by,
-        "review.panel_drawn",
+        Event.REVIEW_PANEL_DRAWN,
         review,
         after={
             "seed": result.seed,
@@ -224,7 +225,7 @@ def member_decline(*, member: Member, reason: str, by: Any, conflict: bool = Fal
         after["declared_conflict"] = relation
     record_event(
         actor=by,
-        event="review.member_declined",
+        event=Event.REVIEW_MEMBER_DECLINED,
         target=member,
         parent=review,
         before=before,
@@ -283,7 +284,7 @@ def member_replace(*, member: Member, by: Any) -> Member:
     )
     record_event(
         actor=by,
-        event="review.member_replaced",
+        event=Event.REVIEW_MEMBER_REPLACED,
         target=replacement,
         parent=review,
         after={
@@ -319,7 +320,7 @@ def review_open(*, review: Review, by: Any, on: dt.date | None = None) -> Review
     review.status = Review.Status.OPEN
     review.opened_on = day
     review.save(update_fields=["status", "opened_on"])
-    _event(by, "review.opened", review, before=before)
+    _event(by, Event.REVIEW_OPENED, review, before=before)
     member_ids = [m.pk for m in review.members.all() if m.counts]
     transaction.on_commit(lambda: _queue_invitations(review.pk, member_ids))
     return review
