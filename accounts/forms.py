@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User, station_model
 from accounts.signals import client_address
 from accounts.throttle import lockout_ends
-from audit.timeline import EVENT_LABELS
+from audit.events import Event
 from core.forms import DateInput, ServiceForm
 
 
@@ -141,14 +141,14 @@ class LinkPasswordForm(SetPasswordForm):
 
 # The audit events of the sign-in log (accounts.views.sign_in_log), in the order its filter offers them.
 SIGN_IN_EVENTS = (
-    "user.signed_in",
-    "user.sign_in_failed",
-    "user.signed_out",
-    "user.signed_out_everywhere",
-    "user.password_changed",
-    "user.password_link_sent",
-    "user.password_set",
-    "user.lockout_lifted",
+    Event.USER_SIGNED_IN,
+    Event.USER_SIGN_IN_FAILED,
+    Event.USER_SIGNED_OUT,
+    Event.USER_SIGNED_OUT_EVERYWHERE,
+    Event.USER_PASSWORD_CHANGED,
+    Event.USER_PASSWORD_LINK_SENT,
+    Event.USER_PASSWORD_SET,
+    Event.USER_LOCKOUT_LIFTED,
 )
 
 
@@ -167,5 +167,5 @@ class SignInLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["event"].choices = [  # type: ignore[attr-defined]
             ("", _("everything")),
-            *((key, EVENT_LABELS[key]) for key in SIGN_IN_EVENTS),
+            *((event.value, event.label) for event in SIGN_IN_EVENTS),
         ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.access import Perm, has_perm
 from accounts.models import InstitutionRecord, Role, RoleAssignment, SignInSession, StationRecord, User
 from accounts.throttle import failed_attempts
+from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import DomainError, require
 
@@ -45,7 +46,7 @@ def user_create(
     user.save()
     record_event(
         actor=by or user,
-        event="user.created",
+        event=Event.USER_CREATED,
         target=user,
         after={"username": username, "institution": institution.pk if institution else None},
         institution=institution,
@@ -70,7 +71,7 @@ def role_assign(*, user: User, role: str, station: StationRecord | None = None, 
     assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role, station=station)
     record_event(
         actor=by or user,
-        event="role.assigned",
+        event=Event.ROLE_ASSIGNED,
         target=assignment,
         after={"user": user.username, "role": role, "station": station.pk if station else None},
         institution=user.institution,
@@ -154,7 +155,7 @@ def user_change(*, user: User, by: Any, first_name: str, last_name: str, email: 
     user.save(update_fields=fields)
     record_event(
         actor=by,
-        event="user.changed",
+        event=Event.USER_CHANGED,
         target=user,
         before=before,
         after=snapshot(user, fields),
@@ -181,7 +182,9 @@ def role_remove(*, assignment: RoleAssignment, by: Any) -> None:
             "role",
         )
     before = {"user": user.username, "role": assignment.role, "station": assignment.station_id}
-    record_event(actor=by, event="role.removed", target=user, before=before, after=None, institution=user.institution)
+    record_event(
+        actor=by, event=Event.ROLE_REMOVED, target=user, before=before, after=None, institution=user.institution
+    )
     assignment.delete()
     user.__dict__.pop("_roles_cache", None)
 
@@ -203,7 +206,7 @@ def user_deactivate(*, user: User, by: Any) -> User:
     ended = _end_sessions(user)
     record_event(
         actor=by,
-        event="user.deactivated",
+        event=Event.USER_DEACTIVATED,
         target=user,
         before={"is_active": True},
         after={"is_active": False, "sessions_ended": ended},
@@ -220,7 +223,7 @@ def user_reactivate(*, user: User, by: Any) -> User:
     user.save(update_fields=["is_active"])
     record_event(
         actor=by,
-        event="user.reactivated",
+        event=Event.USER_REACTIVATED,
         target=user,
         before={"is_active": False},
         after={"is_active": True},
@@ -270,7 +273,7 @@ def password_link_send(*, user: User, by: Any, new_account: bool = False) -> Use
         ) from error
     record_event(
         actor=by,
-        event="user.password_link_sent",
+        event=Event.USER_PASSWORD_LINK_SENT,
         target=user,
         after={"email": user.email, "new_account": new_account},
         institution=user.institution,
@@ -286,7 +289,7 @@ def password_set(*, user: User, password: str, by: Any) -> User:
     _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    record_event(actor=by, event="user.password_set", target=user, institution=user.institution)
+    record_event(actor=by, event=Event.USER_PASSWORD_SET, target=user, institution=user.institution)
     return user
 
 
@@ -298,7 +301,7 @@ def password_change(*, user: User, password: str, by: Any) -> User:
     _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    record_event(actor=by, event="user.password_changed", target=user, institution=user.institution)
+    record_event(actor=by, event=Event.USER_PASSWORD_CHANGED, target=user, institution=user.institution)
     return user
 
 
@@ -335,7 +338,7 @@ def sessions_end_all(*, user: User, by: Any) -> int:
     ended = _end_sessions(user)
     record_event(
         actor=by,
-        event="user.signed_out_everywhere",
+        event=Event.USER_SIGNED_OUT_EVERYWHERE,
         target=user,
         after={"sessions_ended": ended},
         institution=user.institution,
@@ -353,7 +356,7 @@ def lockout_lift(*, user: User, by: Any) -> int:
     attempts.delete()
     record_event(
         actor=by,
-        event="user.lockout_lifted",
+        event=Event.USER_LOCKOUT_LIFTED,
         target=user,
         after={"failed_attempts_forgotten": count},
         institution=user.institution,
@@ -375,7 +378,7 @@ def sign_in_record(*, user: User, session_key: str, address: str | None, browser
         )
     record_event(
         actor=user,
-        event="user.signed_in",
+        event=Event.USER_SIGNED_IN,
         target=user,
         after={"address": address, "browser": browser[:300]},
         institution=user.institution,
@@ -391,7 +394,7 @@ def sign_in_failure_record(*, username: str, address: str | None, browser: str, 
     target = user if user is not None else _unknown_account(username)
     record_event(
         actor=address or "unknown address",
-        event="user.sign_in_failed",
+        event=Event.USER_SIGN_IN_FAILED,
         target=target,
         after={"username": username[:150], "address": address, "browser": browser[:300], "locked": locked},
         institution=user.institution if user is not None else None,
@@ -415,4 +418,4 @@ def sign_out_record(*, user: User, session_key: str | None, idle_minutes: int | 
             ended_at=timezone.now()
         )
     after = {"reason": "idle", "idle_minutes": idle_minutes} if idle_minutes else None
-    record_event(actor=user, event="user.signed_out", target=user, after=after, institution=user.institution)
+    record_event(actor=user, event=Event.USER_SIGNED_OUT, target=user, after=after, institution=user.institution)

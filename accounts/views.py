@@ -33,8 +33,8 @@ from accounts.forms import (
 from accounts.http import SignedInRequest
 from accounts.models import RoleAssignment, User, institution_model
 from accounts.user_page import confirm, detail_context, detail_url, detail_with_error, open_sessions
+from audit.events import event_label
 from audit.models import AuditEvent
-from audit.timeline import EVENT_LABELS
 from core import page_parts
 from core.errors import DomainError
 from core.sorting import SortColumn, Sorting
@@ -156,7 +156,7 @@ def sign_in_log(request: SignedInRequest) -> HttpResponse:
     require_manages_accounts(request.user)
     form, events = listed_sign_ins(request)
     context: dict[str, Any] = {"form": form, **paginate(request, events)}
-    context["rows"] = [(event, EVENT_LABELS.get(event.event, event.event)) for event in context["page_obj"]]
+    context["rows"] = [(event, event_label(event.event)) for event in context["page_obj"]]
     if is_htmx(request):
         return render(request, "accounts/sign_ins.html#rows", context)
     return render(request, "accounts/sign_ins.html", context)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiToken
+from audit.events import Event
 from audit.services import record_event
 from core.errors import DomainError
 
@@ -42,7 +43,9 @@ def token_create(*, user: Any, name: str, by: Any) -> tuple[ApiToken, str]:
         raise DomainError(_("The name is too long (100 characters at most)."), field="name")
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, key_prefix=key[:PREFIX_LENGTH], key_hash=_hash_key(key))
-    record_event(actor=by, event="api_token.created", target=token, after=_public(token), institution=user.institution)
+    record_event(
+        actor=by, event=Event.API_TOKEN_CREATED, target=token, after=_public(token), institution=user.institution
+    )
     return token, key
 
 
@@ -59,7 +62,7 @@ def token_revoke(*, token: ApiToken, by: Any) -> ApiToken:
     token.save(update_fields=["revoked_at"])
     record_event(
         actor=by,
-        event="api_token.revoked",
+        event=Event.API_TOKEN_REVOKED,
         target=token,
         before=before,
         after=_public(token),

@@ -21,6 +21,7 @@ from appointments.due import live_commitments
 from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import DueItem, due_items
+from audit.events import Event
 from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
@@ -92,7 +93,7 @@ def due_reminders_send(*, institution: Institution, today: dt.date, by: Any) -> 
     with transaction.atomic():
         record_event(
             actor=by,
-            event="reminders.sent",
+            event=Event.REMINDERS_SENT,
             target=institution,
             after={"as_of": today.isoformat(), **counts},
             institution=institution,

@@ -26,6 +26,7 @@ from appointments.rules import (
     policy_for,
     supervisor_violations,
 )
+from audit.events import Event
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution
 from core.bulk import insert_many, new_record
@@ -99,7 +100,7 @@ def _lock(appointment: Appointment) -> Appointment:
 def _audit(
     *,
     by: Any,
-    event: str,
+    event: Event,
     appointment: Appointment,
     before: dict[str, Any] | None,
     exceptions: list[dict[str, str]],
@@ -222,7 +223,7 @@ def appointment_admit(
         created_by=by,
     )
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
-    _audit(by=by, event="appointment.admitted", appointment=appointment, before=None, exceptions=exceptions)
+    _audit(by=by, event=Event.APPOINTMENT_ADMITTED, appointment=appointment, before=None, exceptions=exceptions)
     return appointment
 
 
@@ -258,7 +259,7 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: Any, excepti
     appointment.save(update_fields=["entry_date", "planned_exit_date", "status", "phd_certificate_on"])
     dates_changed(appointment)
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
-    _audit(by=by, event="appointment.entered", appointment=appointment, before=before, exceptions=exceptions)
+    _audit(by=by, event=Event.APPOINTMENT_ENTERED, appointment=appointment, before=before, exceptions=exceptions)
     return appointment
 
 
@@ -290,7 +291,12 @@ def appointment_extend(
     appointment.save(update_fields=["planned_exit_date", "status"])
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(
-        by=by, event="appointment.extended", appointment=appointment, before=before, exceptions=exceptions, note=reason
+        by=by,
+        event=Event.APPOINTMENT_EXTENDED,
+        appointment=appointment,
+        before=before,
+        exceptions=exceptions,
+        note=reason,
     )
     return appointment
 
@@ -345,6 +351,14 @@ def appointment_transfer(*, appointment: Appointment, on: dt.date, to: str, note
     return _end(appointment, Status.TRANSFERRED, on=on, by=by, note=note, extra_fields=["transferred_to"])
 
 
+# The event of each way out of the station.
+_END_EVENTS: dict[str, Event] = {
+    Status.EXITED: Event.APPOINTMENT_EXITED,
+    Status.WITHDRAWN: Event.APPOINTMENT_WITHDRAWN,
+    Status.TRANSFERRED: Event.APPOINTMENT_TRANSFERRED,
+}
+
+
 def _end(
     appointment: Appointment,
     status: str,
@@ -363,9 +377,7 @@ def _end(
     appointment.save(update_fields=["status", "ended_on", "end_note", *(extra_fields or [])])
     dates_changed(appointment)
     exceptions = _record_exceptions(appointment, accepted or [], by=by, reason=exception_reason)
-    _audit(
-        by=by, event=f"appointment.{status}", appointment=appointment, before=before, exceptions=exceptions, note=note
-    )
+    _audit(by=by, event=_END_EVENTS[status], appointment=appointment, before=before, exceptions=exceptions, note=note)
     return appointment
 
 
@@ -407,7 +419,7 @@ def assessment_record(
         appointment.save(update_fields=[passed_field])
     record_event(
         actor=by,
-        event="assessment.recorded",
+        event=Event.ASSESSMENT_RECORDED,
         target=assessment,
         parent=appointment,
         after=snapshot(assessment),
@@ -435,7 +447,7 @@ def extension_review_apply(decided: DecidedReview, *, by: Any) -> str:
     _require(decided.new_exit_date is not None, _("Give the new planned exit of the extension."), "new_exit_date")
     assert decided.new_exit_date is not None
     appointment_extend(appointment=decided.subject, until=decided.new_exit_date, reason=decided.reason, by=by)
-    return "appointment.extended"
+    return Event.APPOINTMENT_EXTENDED
 
 
 def assessment_review_apply(decided: DecidedReview, *, by: Any) -> str:
@@ -452,7 +464,7 @@ def assessment_review_apply(decided: DecidedReview, *, by: Any) -> str:
         by=by,
     )
     if decided.decision != Grade.FAIL or decided.kind not in (Assessment.Kind.MIDTERM, Assessment.Kind.EXIT):
-        return "assessment.recorded"
+        return Event.ASSESSMENT_RECORDED
     policy = policy_for(appointment.institution_id)
     if policy.failed_assessment == Policy.FailedAssessment.WITHDRAWAL or decided.attempt >= 2:
         appointment_withdraw(
@@ -462,7 +474,7 @@ def assessment_review_apply(decided: DecidedReview, *, by: Any) -> str:
             note=decided.reason,
             by=by,
         )
-        return "appointment.withdrawn"
+        return Event.APPOINTMENT_WITHDRAWN
     return "assessment.recorded; a second attempt follows"
 
 
@@ -475,7 +487,7 @@ def phd_certificate_record(*, appointment: Appointment, received_on: dt.date, by
     before = snapshot(appointment)
     appointment.phd_certificate_on = received_on
     appointment.save(update_fields=["phd_certificate_on"])
-    _audit(by=by, event="appointment.phd_certificate", appointment=appointment, before=before, exceptions=[])
+    _audit(by=by, event=Event.APPOINTMENT_PHD_CERTIFICATE, appointment=appointment, before=before, exceptions=[])
     return appointment
 
 
@@ -554,7 +566,12 @@ def appointment_correct(
     appointment.save(update_fields=list(changes))
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(
-        by=by, event="appointment.corrected", appointment=appointment, before=before, exceptions=exceptions, note=note
+        by=by,
+        event=Event.APPOINTMENT_CORRECTED,
+        appointment=appointment,
+        before=before,
+        exceptions=exceptions,
+        note=note,
     )
     return appointment
 
@@ -689,7 +706,7 @@ def appointments_import(
         person_after = snapshot(person)
         person_after["id_number"] = person.masked_id
         after["person"] = person_after
-        events.add(event="appointment.imported", target=appointment, after=after)
+        events.add(event=Event.APPOINTMENT_IMPORTED, target=appointment, after=after)
     insert_many(exceptions)
     events.save()
     return errors

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from audit.events import Event
 from audit.services import record_event
 
 
@@ -12,7 +13,7 @@ def record_full_id_export(*, user: Any, institution: models.Model, postdoc_rows:
     """The audit event of an export that carried full ID numbers."""
     record_event(
         actor=user,
-        event="exchange.exported_with_ids",
+        event=Event.EXCHANGE_EXPORTED_WITH_IDS,
         target=institution,
         institution=institution,
         note=note

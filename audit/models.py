@@ -3,6 +3,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.events import Event
+
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs):  # type: ignore[no-untyped-def]
@@ -70,3 +72,17 @@ class AuditEvent(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+    # What pages ask of an event (a template compares no event names).
+    @property
+    def is_sign_in_failure(self) -> bool:
+        return self.event == Event.USER_SIGN_IN_FAILED
+
+    @property
+    def is_level_rule_removal(self) -> bool:
+        return self.event == Event.LEVEL_RULE_REMOVED
+
+    @property
+    def is_level_mapping_reset(self) -> bool:
+        """The institution's level mapping set back to the defaults."""
+        return self.event == Event.LEVEL_RULES_DEFAULTED

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+from audit.events import Event
 from audit.models import AuditEvent
 
 # Never written to the append-only trail, whatever the record.
@@ -37,7 +38,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
 def record_event(
     *,
     actor: Any,
-    event: str,
+    event: Event,
     target: models.Model,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
@@ -101,7 +102,7 @@ class EventBatch:
     def add(
         self,
         *,
-        event: str,
+        event: Event,
         target: models.Model,
         after: dict[str, Any] | None = None,
         before: dict[str, Any] | None = None,

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 
 from accounts.access import Perm, has_perm
 from appointments.models import Appointment
+from audit.events import Event
 from audit.services import record_event
 from batchlists.awards import (
     Amount,
@@ -103,7 +104,7 @@ def _public(batch_list: BatchList) -> dict[str, Any]:
     }
 
 
-def _record(batch_list: BatchList, by: Any, event: str, before: dict[str, Any] | None, note: str = "") -> None:
+def _record(batch_list: BatchList, by: Any, event: Event, before: dict[str, Any] | None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
@@ -138,7 +139,7 @@ def host_name_add(*, institution: Institution, name: str, by: Any) -> HostName:
     after: dict[str, Any] = {"name": name}
     if rows:
         after["rows_matched_again"] = rows
-    record_event(actor=by, event="host_name.added", target=host_name, after=after, institution=institution)
+    record_event(actor=by, event=Event.HOST_NAME_ADDED, target=host_name, after=after, institution=institution)
     return host_name
 
 
@@ -221,7 +222,7 @@ def host_name_remove(*, host_name: HostName, by: Any) -> None:
     _check_administrator(by, host_name.institution_id)
     record_event(
         actor=by,
-        event="host_name.removed",
+        event=Event.HOST_NAME_REMOVED,
         target=host_name,
         before={"name": host_name.name},
         institution=host_name.institution,
@@ -463,7 +464,7 @@ def batch_list_upload(
     batch_list.file.save(name, file, save=False)
     batch_list.save()
     BatchRow.objects.bulk_create(rows, batch_size=1000)
-    _record(batch_list, by, "batch_list.uploaded", None)
+    _record(batch_list, by, Event.BATCH_LIST_UPLOADED, None)
     return batch_list
 
 
@@ -525,7 +526,7 @@ def batch_row_choose(*, row: BatchRow, appointment: Appointment | None, by: Any)
         batch_list.save(update_fields=["already_count"])
         record_event(
             actor=by,
-            event="batch_row.chosen",
+            event=Event.BATCH_ROW_CHOSEN,
             target=row,
             parent=batch_list,
             before=before,
@@ -744,7 +745,7 @@ def batch_list_confirm(*, batch_list: BatchList, by: Any, acknowledged: bool = F
     batch_list.already_count = len(result.already)
     batch_list.save(update_fields=["status", "confirmed_by", "confirmed_at", "awarded_count", "already_count"])
     note = _("Acknowledged the funding rules' warnings.") if acknowledged else ""
-    _record(batch_list, by, "batch_list.confirmed", before, note=note)
+    _record(batch_list, by, Event.BATCH_LIST_CONFIRMED, before, note=note)
     return batch_list
 
 
@@ -758,5 +759,5 @@ def batch_list_discard(*, batch_list: BatchList, by: Any) -> BatchList:
     batch_list.status = BatchList.Status.DISCARDED
     batch_list.discarded_by, batch_list.discarded_at = by, timezone.now()
     batch_list.save(update_fields=["status", "discarded_by", "discarded_at"])
-    _record(batch_list, by, "batch_list.discarded", before)
+    _record(batch_list, by, Event.BATCH_LIST_DISCARDED, before)
     return batch_list

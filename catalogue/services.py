@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from audit.events import saved_event
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from core.errors import DomainError
@@ -60,7 +61,7 @@ def reference_save(*, instance: models.Model, by: Any, note: str = "") -> models
     instance.save()
     record_event(
         actor=by,
-        event=f"{model._meta.model_name}.{'changed' if before else 'created'}",
+        event=saved_event(instance, created=not before),
         target=instance,
         before=before,
         after=snapshot(instance),

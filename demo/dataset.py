@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Role, RoleAssignment, User
 from appointments.models import Appointment, Assessment, Extension, Grade, PolicyException
 from appointments.services import PASSED_ON_FIELDS
+from audit.events import Event
 from audit.services import record_event
 from catalogue.models import CATEGORY_NAMES, Discipline, DoctoralRight, Institution, Unit
 from core.dates import add_months
@@ -126,7 +127,7 @@ def generate_dataset(
         counts = generator.run(batch=batch, progress=progress or (lambda _line: None))
         record_event(
             actor=generator.user,
-            event="dataset.generated",
+            event=Event.DATASET_GENERATED,
             target=generator.institution,
             after={"seed": seed, "today": today.isoformat(), **counts},
             institution=generator.institution,

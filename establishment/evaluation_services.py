@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from audit.events import Event
 from audit.services import record_event, snapshot
 from core.dates import add_years
 from core.errors import DomainError, require
@@ -41,7 +42,7 @@ def _indicators(station: Station, period_start: dt.date, period_end: dt.date) ->
     return {**station_indicators(station, period_start, period_end), "computed_on": timezone.localdate().isoformat()}
 
 
-def _evaluation_event(by: Any, event: str, evaluation: Evaluation, before: Any, note: str = "") -> None:
+def _evaluation_event(by: Any, event: Event, evaluation: Evaluation, before: Any, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
@@ -103,7 +104,7 @@ def evaluation_create(
         period_end=period_end,
         indicators=_indicators(station, period_start, period_end),
     )
-    _evaluation_event(by, "evaluation.created", evaluation, None)
+    _evaluation_event(by, Event.EVALUATION_CREATED, evaluation, None)
     return evaluation
 
 
@@ -118,7 +119,7 @@ def evaluation_refresh(*, evaluation: Evaluation, by: Any) -> Evaluation:
     before = snapshot(evaluation)
     evaluation.indicators = _indicators(evaluation.station, evaluation.period_start, evaluation.period_end)
     evaluation.save(update_fields=["indicators"])
-    _evaluation_event(by, "evaluation.recomputed", evaluation, before)
+    _evaluation_event(by, Event.EVALUATION_RECOMPUTED, evaluation, before)
     return evaluation
 
 
@@ -155,7 +156,7 @@ def evaluation_grade(*, evaluation: Evaluation, grade: str, on: dt.date | None, 
     evaluation.save(update_fields=["grade", "decided_on", "action", "rectify_by"])
     if evaluation.action == Evaluation.Action.WARNING and station.status == Station.Status.ACTIVE:
         station_set_status(station=station, status=Station.Status.WARNED, note=_warning_note(evaluation), by=by)
-    _evaluation_event(by, "evaluation.graded", evaluation, before)
+    _evaluation_event(by, Event.EVALUATION_GRADED, evaluation, before)
     return evaluation
 
 
@@ -171,7 +172,7 @@ def evaluation_review_take(subject: Any) -> tuple[Evaluation, int]:
 def evaluation_review_apply(decided: DecidedReview, *, by: Any) -> str:
     """The review's grade is the evaluation's (`evaluation_grade`)."""
     evaluation_grade(evaluation=decided.subject, grade=decided.decision, on=decided.decided_on, by=by)
-    return "evaluation.graded"
+    return Event.EVALUATION_GRADED
 
 
 def _warning_note(evaluation: Evaluation) -> str:
@@ -241,5 +242,5 @@ def evaluation_act(
         station_set_status(station=station, status=Station.Status.REVOKED, on=on, note=note.strip(), by=by)
     elif action == Evaluation.Action.NONE and station.status == Station.Status.WARNED:
         station_set_status(station=station, status=Station.Status.ACTIVE, note=note.strip(), by=by)
-    _evaluation_event(by, "evaluation.acted", evaluation, before, note=note.strip())
+    _evaluation_event(by, Event.EVALUATION_ACTED, evaluation, before, note=note.strip())
     return evaluation

@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 from django.utils import timezone
 from ninja import Field, Schema
 
+from audit.events import Event, event_label
 from audit.models import AuditEvent
-from audit.timeline import EVENT_LABELS
 from core.api_schemas import NO_NUL_PATTERN, Day, RequestBody, example, text
 from establishment.checklist import checklist
 from establishment.models import Application, Round
@@ -153,14 +153,14 @@ def application_out(a: Application) -> dict[str, Any]:
 
 
 STEP_EVENTS = (
-    "application.created",
-    "application.review_started",
-    "application.review_supported",
-    "application.review_not_supported",
-    "application.submitted",
-    "application.approved",
-    "application.rejected",
-    "application.withdrawn",
+    Event.APPLICATION_CREATED,
+    Event.APPLICATION_REVIEW_STARTED,
+    Event.APPLICATION_REVIEW_SUPPORTED,
+    Event.APPLICATION_REVIEW_NOT_SUPPORTED,
+    Event.APPLICATION_SUBMITTED,
+    Event.APPLICATION_APPROVED,
+    Event.APPLICATION_REJECTED,
+    Event.APPLICATION_WITHDRAWN,
 )
 
 
@@ -194,7 +194,7 @@ def application_detail_out(a: Application, on: dt.date | None) -> dict[str, Any]
         "steps": [
             {
                 "event": e.event,
-                "label": str(EVENT_LABELS.get(e.event, e.event)),
+                "label": event_label(e.event),
                 "occurred_at": e.occurred_at,
                 "actor": e.actor_label,
                 "note": e.note,

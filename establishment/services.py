@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import validation_message
@@ -86,7 +87,7 @@ def _document_snapshot(document: Document) -> dict[str, Any]:
     return snapshot(document, fields=["application", "kind", "original_name", "size", "sha256"])
 
 
-def _record(by: Any, event: str, application: Application, before: dict[str, Any] | None, note: str = "") -> None:
+def _record(by: Any, event: Event, application: Application, before: dict[str, Any] | None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
@@ -172,7 +173,7 @@ def round_save(
     round.save()
     record_event(
         actor=by,
-        event="round.changed" if before else "round.created",
+        event=Event.ROUND_CHANGED if before else Event.ROUND_CREATED,
         target=round,
         before=before,
         after=snapshot(round),
@@ -280,7 +281,7 @@ def application_create(
         created_by=by,
     )
     application.applicants.set(team)
-    _record(by, "application.created", application, None)
+    _record(by, Event.APPLICATION_CREATED, application, None)
     return application
 
 
@@ -315,7 +316,7 @@ def application_update(*, application: Application, by: Any, **changes: Any) -> 
     if after != before:
         record_event(
             actor=by,
-            event="application.changed",
+            event=Event.APPLICATION_CHANGED,
             target=application,
             before=before,
             after=after,
@@ -393,7 +394,7 @@ def document_add(*, application: Application, kind: str, upload: UploadedFile, b
         document.save()
         record_event(
             actor=by,
-            event="document.added",
+            event=Event.DOCUMENT_ADDED,
             target=document,
             parent=application,
             after=_document_snapshot(document),
@@ -418,7 +419,7 @@ def document_remove(*, document: Document, by: Any) -> None:
     document = Document.objects.select_for_update().get(pk=document.pk, application=application)
     record_event(
         actor=by,
-        event="document.removed",
+        event=Event.DOCUMENT_REMOVED,
         target=document,
         parent=application,
         before=_document_snapshot(document),
@@ -452,7 +453,7 @@ def application_review_start(*, application: Application, by: Any, on: dt.date |
     application.status = Status.INTERNAL_REVIEW
     application.internal_review_supported = False
     application.save(update_fields=["status", "internal_review_supported"])
-    _record(by, "application.review_started", application, before)
+    _record(by, Event.APPLICATION_REVIEW_STARTED, application, before)
     return application
 
 
@@ -471,7 +472,7 @@ def application_review_record(*, application: Application, supported: bool, by: 
     if not supported:
         application.status = Status.DRAFT
     application.save(update_fields=["status", "internal_review_supported"])
-    event = "application.review_supported" if supported else "application.review_not_supported"
+    event = Event.APPLICATION_REVIEW_SUPPORTED if supported else Event.APPLICATION_REVIEW_NOT_SUPPORTED
     _record(by, event, application, before)
     return application
 
@@ -492,7 +493,7 @@ def application_review_take(subject: Any) -> tuple[Application, int]:
 def application_review_apply(decided: DecidedReview, *, by: Any) -> str:
     """The review's recommendation is the internal review's result (`application_review_record`)."""
     application_review_record(application=decided.subject, supported=decided.supported, by=by)
-    return "application.review_decided"
+    return Event.APPLICATION_REVIEW_DECIDED
 
 
 @transaction.atomic
@@ -515,7 +516,7 @@ def application_submit(*, application: Application, on: dt.date, by: Any) -> App
     application.status = Status.SUBMITTED
     application.submitted_on = on
     application.save(update_fields=["status", "submitted_on"])
-    _record(by, "application.submitted", application, before)
+    _record(by, Event.APPLICATION_SUBMITTED, application, before)
     return application
 
 
@@ -573,7 +574,8 @@ def application_decide(
         application.status = Status.REJECTED
     application.decided_on = on
     application.save(update_fields=["status", "decided_on", "approval_no", "station"])
-    _record(by, f"application.{application.status}", application, before)
+    approved = application.status == Status.APPROVED
+    _record(by, Event.APPLICATION_APPROVED if approved else Event.APPLICATION_REJECTED, application, before)
     return application
 
 
@@ -587,5 +589,5 @@ def application_withdraw(*, application: Application, reason: str, by: Any) -> A
     before = _snapshot(application)
     application.status = Status.WITHDRAWN
     application.save(update_fields=["status"])
-    _record(by, "application.withdrawn", application, before, note=reason.strip())
+    _record(by, Event.APPLICATION_WITHDRAWN, application, before, note=reason.strip())
     return application

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from audit.events import Event
 from audit.models import AuditEvent
 from audit.services import record_event
 from core.errors import DomainError
@@ -31,7 +32,7 @@ from exchange.models import ImportJob
 logger = logging.getLogger(__name__)
 
 State = ImportJob.State
-EVENT = "import_job.upload_removed"
+EVENT = Event.IMPORT_JOB_UPLOAD_REMOVED
 # States a job stays in once its work is done; a previewed job may still be confirmed, but not
 # after the keeping time (its page then asks for the file again).
 FINISHED = (State.IMPORTED, State.IMPORT_FAILED, State.PREVIEW_FAILED, State.PREVIEWED)
@@ -98,7 +99,7 @@ def _remove_one(pk: int, *, by: Any, cutoff: dt.datetime) -> bool:
     job.save(update_fields=["file"])
     record_event(
         actor=by,
-        event="import_job.upload_removed",
+        event=Event.IMPORT_JOB_UPLOAD_REMOVED,
         target=job,
         before={"file": name},
         after={"state": job.state, "files_removed": deleted, "keep_days": keep_days()},

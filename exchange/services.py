@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from audit.events import Event
 from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
@@ -116,7 +117,7 @@ def _locked(job: ImportJob) -> ImportJob:
     return ImportJob.objects.select_for_update().get(pk=job.pk)
 
 
-def _record(job: ImportJob, by: Any, event: str, before: dict[str, Any] | None) -> None:
+def _record(job: ImportJob, by: Any, event: Event, before: dict[str, Any] | None) -> None:
     record_event(actor=by, event=event, target=job, before=before, after=_public(job), institution=job.institution)
 
 
@@ -144,7 +145,7 @@ def import_job_create(*, institution: Institution, upload: UploadedFile, by: Any
     )
     job.file.save(name, upload, save=False)
     job.save()
-    _record(job, by, "import_job.created", None)
+    _record(job, by, Event.IMPORT_JOB_CREATED, None)
     from exchange.tasks import preview_import_job  # tasks call these services back: decision 63
 
     transaction.on_commit(lambda: preview_import_job.enqueue(job.pk))
@@ -181,11 +182,11 @@ def import_job_start(*, job: ImportJob, by: Any) -> ImportJob:
     job = _locked(job)
     before = _public(job)
     if job.state == State.QUEUED:
-        job.state, event = State.PREVIEWING, "import_job.preview_started"
+        job.state, event = State.PREVIEWING, Event.IMPORT_JOB_PREVIEW_STARTED
     elif job.state == State.IMPORTING and job.started_at is None:
         if another_import_running(job):
             raise ImportWaits(_("Another import of this institution is running; this one starts after it."))
-        event = "import_job.import_started"
+        event = Event.IMPORT_JOB_IMPORT_STARTED
     else:
         raise DomainError(
             _("This import job is not waiting to run (it is %(state)s).") % {"state": job.get_state_display()}
@@ -195,6 +196,15 @@ def import_job_start(*, job: ImportJob, by: Any) -> ImportJob:
     job.save(update_fields=["state", "started_at", "rows_done"])
     _record(job, by, event, before)
     return job
+
+
+# The event of each state a run finishes in.
+_FINISHED_EVENTS = {
+    State.PREVIEWED: Event.IMPORT_JOB_PREVIEWED,
+    State.PREVIEW_FAILED: Event.IMPORT_JOB_PREVIEW_FAILED,
+    State.IMPORTED: Event.IMPORT_JOB_IMPORTED,
+    State.IMPORT_FAILED: Event.IMPORT_JOB_IMPORT_FAILED,
+}
 
 
 @transaction.atomic
@@ -213,7 +223,7 @@ def import_job_finish(*, job: ImportJob, report: Report, rows_done: int, sha256:
     job.rows_done = rows_done
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "previewed_sha256", "rows_done", "finished_at", *REPORT_FIELDS])
-    _record(job, by, f"import_job.{job.state}", before)
+    _record(job, by, _FINISHED_EVENTS[job.state], before)
     return job
 
 
@@ -247,7 +257,7 @@ def import_job_confirm(*, job: ImportJob, by: Any, language: str = "") -> Import
     job.started_at, job.finished_at = None, None
     job.language = language or job.language
     job.save(update_fields=["state", "confirmed_by", "confirmed_at", "started_at", "finished_at", "language"])
-    _record(job, by, "import_job.confirmed", before)
+    _record(job, by, Event.IMPORT_JOB_CONFIRMED, before)
     from exchange.tasks import run_import_job  # tasks call these services back: decision 63
 
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import SignedInRequest
+from audit.events import Event
 from audit.models import AuditEvent
 from audit.timeline import timeline
 from core.errors import DomainError
@@ -222,7 +223,7 @@ def amount_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 # The level mapping
 
-LEVEL_EVENTS = ("level_rule.saved", "level_rule.removed", "level_rules.defaulted")
+LEVEL_EVENTS = (Event.LEVEL_RULE_SAVED, Event.LEVEL_RULE_REMOVED, Event.LEVEL_RULES_DEFAULTED)
 
 
 def counted_by_level(institution_id: int) -> dict[str, int]:

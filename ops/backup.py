@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from audit.events import Event
 from audit.models import AuditEvent
 from audit.services import record_event
 from catalogue.models import Institution
@@ -739,6 +740,11 @@ def _record_restore(path: Path, manifest: dict[str, Any], result: RestoreResult)
     with transaction.atomic():
         for institution in institutions:
             record_event(
-                actor=None, event="backup.restored", target=institution, after=after, institution=institution, note=note
+                actor=None,
+                event=Event.BACKUP_RESTORED,
+                target=institution,
+                after=after,
+                institution=institution,
+                note=note,
             )
     return len(institutions)

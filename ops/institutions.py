@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleAssignment, User
+from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
 from catalogue.services import reference_save
@@ -46,7 +47,7 @@ def institution_set_up(
     RoleAssignment.objects.create(user=admin, role=Role.ADMIN)
     record_event(
         actor=admin,
-        event="institution.set_up",
+        event=Event.INSTITUTION_SET_UP,
         target=institution,
         after={**snapshot(institution), "administrator": admin_username},
         institution=institution,

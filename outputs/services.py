@@ -27,6 +27,7 @@ from accounts.access import role_names
 from accounts.models import Role
 from appointments.access import can_manage_appointment
 from appointments.models import Appointment
+from audit.events import Event
 from audit.services import EventBatch, record_event, snapshot
 from core.bulk import insert_many
 from core.errors import DomainError
@@ -266,7 +267,7 @@ def output_record(*, appointment: Appointment, by: Any, source: str = Output.Sou
     output.save()
     record_event(
         actor=by,
-        event="output.recorded",
+        event=Event.OUTPUT_RECORDED,
         target=output,
         parent=appointment,
         after=_snapshot(output),
@@ -295,7 +296,7 @@ def output_update(*, output: Output, by: Any, **changes: Any) -> Output:
     if after != before:
         record_event(
             actor=by,
-            event="output.changed",
+            event=Event.OUTPUT_CHANGED,
             target=output,
             parent=appointment,
             before=before,
@@ -313,7 +314,7 @@ def output_remove(*, output: Output, by: Any) -> None:
     output = Output.objects.select_for_update().get(pk=output.pk)
     record_event(
         actor=by,
-        event="output.removed",
+        event=Event.OUTPUT_REMOVED,
         target=output,
         parent=appointment,
         before=_snapshot(output),
@@ -462,7 +463,7 @@ def outputs_import(
     Output.objects.bulk_create(created)
     events = EventBatch(actor=by, institution_id=appointment.institution_id, note=note)
     for output in created:
-        events.add(event="output.imported", target=output, parent=appointment, after=_snapshot(output))
+        events.add(event=Event.OUTPUT_IMPORTED, target=output, parent=appointment, after=_snapshot(output))
     events.save()
     return Imported(created=created, skipped=[row.duplicate for row in checked if row.duplicate])
 
@@ -543,7 +544,10 @@ def outputs_record(
                 actor=by, institution_id=output.institution_id, note=note
             )
         batch.add(
-            event="output.imported", target=output, parent=output.appointment, after=snapshot(output, SNAPSHOT_FIELDS)
+            event=Event.OUTPUT_IMPORTED,
+            target=output,
+            parent=output.appointment,
+            after=snapshot(output, SNAPSHOT_FIELDS),
         )
     for batch in by_institution.values():
         batch.save()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import require_account_admin
+from audit.events import Event
 from audit.services import record_event
 from core.errors import DomainError, require
 from people.models import Person, Supervisor
@@ -31,7 +32,7 @@ def account_link(*, user: User, by: Any, supervisor: Supervisor | None = None, p
     record.save(update_fields=["user"])
     record_event(
         actor=by or user,
-        event="account.linked",
+        event=Event.ACCOUNT_LINKED,
         target=record,
         before=before,
         after={"user": user.pk},
@@ -52,7 +53,7 @@ def account_unlink(*, user: User, by: Any) -> User:
         record.save(update_fields=["user"])
     record_event(
         actor=by,
-        event="account.unlinked",
+        event=Event.ACCOUNT_UNLINKED,
         target=user,
         before={"records": [str(record) for record in records]},
         after={"records": []},

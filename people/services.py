@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from accounts.access import Perm, has_perm
 from accounts.models import Role, User
 from accounts.services import role_assign, user_create
+from audit.events import Event
 from audit.services import EventBatch, record_event, snapshot
 from catalogue.models import Institution, Unit
 from catalogue.services import _check_may_change, reference_save, validation_message
@@ -97,7 +98,7 @@ def person_create(
         raise DomainError(message, field=field) from error
     person.save()
     record_event(
-        actor=by, event="person.created", target=person, after=_masked_snapshot(person), institution=institution
+        actor=by, event=Event.PERSON_CREATED, target=person, after=_masked_snapshot(person), institution=institution
     )
     return person
 
@@ -139,7 +140,7 @@ def person_update(*, person: Person, by: Any, note: str = "", **changes: Any) ->
     person.save(update_fields=list(changes))
     record_event(
         actor=by,
-        event="person.changed",
+        event=Event.PERSON_CHANGED,
         target=person,
         before=before,
         after=_masked_snapshot(person),
@@ -157,7 +158,7 @@ def person_reveal_id(*, person: Person, by: Any) -> str:
     )
     if not (has_perm(by, Perm.REVEAL_ID) and in_scope):
         raise DomainError(_("You may not see full ID numbers."))
-    record_event(actor=by, event="person.id_revealed", target=person, institution=person.institution)
+    record_event(actor=by, event=Event.PERSON_ID_REVEALED, target=person, institution=person.institution)
     return person.id_number
 
 
@@ -219,7 +220,7 @@ def supervisors_create(
     insert_many(supervisors)
     events = EventBatch(actor=by, institution_id=institution.pk, note=note)
     for supervisor in supervisors:
-        events.add(event="supervisor.created", target=supervisor, after=snapshot(supervisor))
+        events.add(event=Event.SUPERVISOR_CREATED, target=supervisor, after=snapshot(supervisor))
     events.save()
     return errors
 
@@ -309,7 +310,7 @@ def supervisor_create(
     supervisor.save()
     record_event(
         actor=by,
-        event="supervisor.created",
+        event=Event.SUPERVISOR_CREATED,
         target=supervisor,
         after=snapshot(supervisor),
         institution=institution,
@@ -342,7 +343,7 @@ def supervisor_update(*, supervisor: Supervisor, by: Any, note: str = "", **chan
     supervisor.save(update_fields=list(changes))
     record_event(
         actor=by,
-        event="supervisor.changed",
+        event=Event.SUPERVISOR_CHANGED,
         target=supervisor,
         before=before,
         after=snapshot(supervisor),
@@ -369,7 +370,7 @@ def supervisor_move(*, supervisor: Supervisor, station: Station | None, unit: Un
     supervisor.save(update_fields=["station", "unit"])
     record_event(
         actor=by,
-        event="supervisor.moved",
+        event=Event.SUPERVISOR_MOVED,
         target=supervisor,
         before=before,
         after=snapshot(supervisor, ["station", "unit"]),
@@ -392,7 +393,7 @@ def supervisor_set_active(*, supervisor: Supervisor, active: bool, by: Any, note
     supervisor.save(update_fields=["is_active"])
     record_event(
         actor=by,
-        event="supervisor.reactivated" if active else "supervisor.deactivated",
+        event=Event.SUPERVISOR_REACTIVATED if active else Event.SUPERVISOR_DEACTIVATED,
         target=supervisor,
         before={"is_active": not active},
         after={"is_active": active},
@@ -431,7 +432,7 @@ def supervisor_delete(*, supervisor: Supervisor, by: Any, note: str = "") -> Non
     )
     record_event(
         actor=by,
-        event="supervisor.deleted",
+        event=Event.SUPERVISOR_DELETED,
         target=supervisor,
         before=snapshot(supervisor),
         institution=supervisor.institution,
@@ -504,7 +505,7 @@ def person_correct_id(*, person: Person, id_type: str, id_number: str, note: str
     person.save(update_fields=["id_type", "id_number"])
     record_event(
         actor=by,
-        event="person.id_corrected",
+        event=Event.PERSON_ID_CORRECTED,
         target=person,
         before=before,
         after={"id_type": person.id_type, "id_number": person.masked_id},

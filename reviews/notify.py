@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from audit.events import Event
 from audit.services import record_event
 from catalogue.models import Institution
 from core.errors import DomainError
@@ -53,7 +54,7 @@ def invitations_send(*, review: Review, member_ids: list[int]) -> int:
     sent = send_mass_mail([_message(m, reminder=False) for m in members], fail_silently=False)
     record_event(
         actor=None,
-        event="review.invitations_sent",
+        event=Event.REVIEW_INVITATIONS_SENT,
         target=review,
         after={"members": [m.pk for m in members]},
         institution=review.institution,
@@ -91,7 +92,7 @@ def review_reminders_send(*, institution: Institution, today: dt.date, by: Any) 
     with transaction.atomic():
         record_event(
             actor=by,
-            event="review.reminders_sent",
+            event=Event.REVIEW_REMINDERS_SENT,
             target=institution,
             after={"date": today.isoformat(), "members": [m.pk for m in members]},
             institution=institution,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from catalogue.services import reference_save, validation_message
@@ -97,7 +98,7 @@ def station_update(
     station.save(update_fields=["name_zh", "name_en", "unit", "approval_no"])
     record_event(
         actor=by,
-        event="station.changed",
+        event=Event.STATION_CHANGED,
         target=station,
         before=before,
         after=after,
@@ -198,7 +199,7 @@ def station_set_status(
     station.save(update_fields=["status", "revoked_on", "revocation_no"])
     record_event(
         actor=by,
-        event="station.status_changed",
+        event=Event.STATION_STATUS_CHANGED,
         target=station,
         before=before,
         after=snapshot(station),

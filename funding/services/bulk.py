@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.access import can_manage_appointment
+from audit.events import Event
 from audit.services import EventBatch, snapshot
 from core.bulk import insert_many
 from core.errors import DomainError, require
@@ -144,7 +145,9 @@ def projects_record(
             text = " ".join(t for t in (note, extra) if t)
             if text not in batches:
                 batches[text] = EventBatch(actor=by, institution_id=institution_id, note=text)
-            batches[text].add(event="project.recorded", target=project, parent=project.holder, after=snapshot(project))
+            batches[text].add(
+                event=Event.PROJECT_RECORDED, target=project, parent=project.holder, after=snapshot(project)
+            )
         for batch in batches.values():
             batch.save()
     return errors
@@ -236,9 +239,9 @@ def applications_record(
             if text not in batches:
                 batches[text] = EventBatch(actor=by, institution_id=institution_id, note=text)
             after = snapshot(project)
-            batches[text].add(event="project.applied", target=project, parent=project.holder, after=after)
+            batches[text].add(event=Event.PROJECT_APPLIED, target=project, parent=project.holder, after=after)
             if project.status == Project.Status.REJECTED:
-                batches[text].add(event="project.rejected", target=project, parent=project.holder, after=after)
+                batches[text].add(event=Event.PROJECT_REJECTED, target=project, parent=project.holder, after=after)
         for batch in batches.values():
             batch.save()
     return errors

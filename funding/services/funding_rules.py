@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
 from core.errors import DomainError
@@ -41,7 +42,7 @@ def funding_rules_save(*, institution: Institution, by: Any, **modes: str) -> Fu
     rules.save()
     record_event(
         actor=by,
-        event="funding_rules.saved",
+        event=Event.FUNDING_RULES_SAVED,
         target=rules,
         before=before,
         after=snapshot(rules),
@@ -63,7 +64,7 @@ def amount_style_save(*, institution: Institution, style: str, by: Any) -> Fundi
     rules.save()
     record_event(
         actor=by,
-        event="amount_style.saved",
+        event=Event.AMOUNT_STYLE_SAVED,
         target=rules,
         before=before,
         after={"amount_style": rules.amount_style},

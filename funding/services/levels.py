@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
 from core.errors import DomainError
@@ -162,7 +163,7 @@ def level_rule_save(
     moved = _apply_moves(institution.pk, funder.pk, moves)
     record_event(
         actor=by,
-        event="level_rule.saved",
+        event=Event.LEVEL_RULE_SAVED,
         target=rule,
         before=before,
         after={**snapshot(rule), "projects_moved": moved},
@@ -192,7 +193,7 @@ def level_rule_remove(*, rule: LevelRule, by: Any) -> None:
     moved = _apply_moves(rule.institution_id, rule.funder_id, moves)
     record_event(
         actor=by,
-        event="level_rule.removed",
+        event=Event.LEVEL_RULE_REMOVED,
         target=rule,
         before=before,
         after={"projects_moved": moved},
@@ -254,7 +255,7 @@ def level_rules_default(*, institution: Institution, by: Any) -> list[LevelRule]
     if created:
         record_event(
             actor=by,
-            event="level_rules.defaulted",
+            event=Event.LEVEL_RULES_DEFAULTED,
             target=institution,
             after={"rules": [{"funder": rule.funder.code, "level": rule.level} for rule in created]},
             institution=institution,

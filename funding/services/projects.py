@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment
+from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import DomainError, require
 from funding.models import Funder, Programme, Project
@@ -76,7 +77,7 @@ def project_apply(
     project.save()
     record_event(
         actor=by,
-        event="project.applied",
+        event=Event.PROJECT_APPLIED,
         target=project,
         parent=holder,
         after=snapshot(project),
@@ -135,7 +136,7 @@ def project_award(
     project.save()
     record_event(
         actor=by,
-        event="project.awarded",
+        event=Event.PROJECT_AWARDED,
         target=project,
         parent=holder,
         before=before_snapshot,
@@ -147,7 +148,7 @@ def project_award(
 
 
 def _transition(
-    project: Project, *, status: str, field: str, on: dt.date | None, by: Any, event: str, note: str = ""
+    project: Project, *, status: str, field: str, on: dt.date | None, by: Any, event: Event, note: str = ""
 ) -> Project:
     project = _locked(project)
     _require_manage(by, project.holder)
@@ -186,7 +187,7 @@ def project_reject(*, project: Project, on: dt.date, by: Any) -> Project:
     """The application was not funded (on the day the decision was made known)."""
     require(on is not None, _("Give the date of the decision."), "on")
     return _transition(
-        project, status=Project.Status.REJECTED, field="rejected_on", on=on, by=by, event="project.rejected"
+        project, status=Project.Status.REJECTED, field="rejected_on", on=on, by=by, event=Event.PROJECT_REJECTED
     )
 
 
@@ -195,7 +196,7 @@ def project_complete(*, project: Project, on: dt.date | None, by: Any) -> Projec
     """The project concluded (结题). `on` may be None only for history whose date is not known (an
     imported row): projects recorded before end dates were kept have none."""
     return _transition(
-        project, status=Project.Status.COMPLETED, field="ended_on", on=on, by=by, event="project.completed"
+        project, status=Project.Status.COMPLETED, field="ended_on", on=on, by=by, event=Event.PROJECT_COMPLETED
     )
 
 
@@ -209,7 +210,7 @@ def project_terminate(*, project: Project, on: dt.date | None, reason: str, by: 
         field="ended_on",
         on=on,
         by=by,
-        event="project.terminated",
+        event=Event.PROJECT_TERMINATED,
         note=reason.strip(),
     )
 
@@ -277,7 +278,7 @@ def project_record(
     project.save()
     record_event(
         actor=by,
-        event="project.recorded",
+        event=Event.PROJECT_RECORDED,
         target=project,
         parent=holder,
         after=snapshot(project),
@@ -368,7 +369,7 @@ def project_update(*, project: Project, by: Any, acknowledged: bool = False, not
     project.save()
     record_event(
         actor=by,
-        event="project.changed",
+        event=Event.PROJECT_CHANGED,
         target=project,
         parent=new_holder,
         before={k: v for k, v in before.items() if after[k] != v},

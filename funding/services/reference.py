@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from audit.events import saved_event
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
 from core.errors import DomainError
@@ -30,7 +31,7 @@ def _save_record(
     instance.save()
     record_event(
         actor=by,
-        event=f"{instance._meta.model_name}.{'changed' if before else 'created'}",
+        event=saved_event(instance, created=not before),
         target=instance,
         before=before,
         after=snapshot(instance),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import require as _require
 from reviews.access import may_manage_review, user_conflicts
@@ -49,7 +50,7 @@ def _lock(review: Review) -> Review:
     return Review.objects.select_for_update().select_related("form").get(pk=review.pk)
 
 
-def _event(by: Any, event: str, review: Review, *, before: Any = None, after: Any = None, note: str = "") -> None:
+def _event(by: Any, event: Event, review: Review, *, before: Any = None, after: Any = None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,

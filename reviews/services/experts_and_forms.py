@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, Institution
 from catalogue.services import validation_message
@@ -114,7 +115,7 @@ def expert_save(
     after = {**snapshot(expert), "disciplines": sorted(expert.disciplines.values_list("code", flat=True))}
     record_event(
         actor=by,
-        event="expert.created" if creating else "expert.changed",
+        event=Event.EXPERT_CREATED if creating else Event.EXPERT_CHANGED,
         target=expert,
         before=before,
         after=after,
@@ -161,7 +162,7 @@ def relation_record(
     )
     record_event(
         actor=by,
-        event="expert.relation_recorded",
+        event=Event.EXPERT_RELATION_RECORDED,
         target=relation,
         parent=expert,
         after=snapshot(relation),
@@ -215,7 +216,7 @@ def form_create(
         for i, (zh, en, w, s) in enumerate(criteria)
     )
     after = {**snapshot(form), "criteria": [list(c) for c in criteria]}
-    record_event(actor=by, event="review_form.created", target=form, after=after, institution=institution)
+    record_event(actor=by, event=Event.REVIEW_FORM_CREATED, target=form, after=after, institution=institution)
     return form
 
 
@@ -241,7 +242,7 @@ def kind_rules_save(
     kind_rules.save()
     record_event(
         actor=by,
-        event="review_rules.saved",
+        event=Event.REVIEW_RULES_SAVED,
         target=kind_rules,
         before=before,
         after=snapshot(kind_rules),

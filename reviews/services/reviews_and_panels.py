@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import require as _require
 from core.review_subjects import subject_of
@@ -83,7 +84,7 @@ def review_create(
         + 1
     )
     review.save()
-    _event(by, "review.created", review)
+    _event(by, Event.REVIEW_CREATED, review)
     return review
 
 
@@ -121,7 +122,7 @@ def member_add(*, review: Review, expert: Expert, by: Any, on: dt.date | None = 
     member = Member.objects.create(review=review, expert=expert, source=Member.Source.HAND)
     record_event(
         actor=by,
-        event="review.member_added",
+        event=Event.REVIEW_MEMBER_ADDED,
         target=member,
         parent=review,
         after=snapshot(member, ["expert", "source", "status"]),
@@ -138,7 +139,7 @@ def member_remove(*, member: Member, by: Any) -> None:
     before = snapshot(member, ["expert", "source", "status"])
     record_event(
         actor=by,
-        event="review.member_removed",
+        event=Event.REVIEW_MEMBER_REMOVED,
         target=member,
         parent=review,
         before=before,
@@ -191,7 +192,7 @@ def panel_draw(*, review: Review, by: Any, seed: int | None = None, on: dt.date 
     drawn = [Member.objects.create(review=review, expert=e, source=Member.Source.DRAW) for e in result.drawn]
     _event(
         by,
-        "review.panel_drawn",
+        Event.REVIEW_PANEL_DRAWN,
         review,
         after={
             "seed": result.seed,
@@ -225,7 +226,7 @@ def member_decline(*, member: Member, reason: str, by: Any, conflict: bool = Fal
         after["declared_conflict"] = relation
     record_event(
         actor=by,
-        event="review.member_declined",
+        event=Event.REVIEW_MEMBER_DECLINED,
         target=member,
         parent=review,
         before=before,
@@ -284,7 +285,7 @@ def member_replace(*, member: Member, by: Any) -> Member:
     )
     record_event(
         actor=by,
-        event="review.member_replaced",
+        event=Event.REVIEW_MEMBER_REPLACED,
         target=replacement,
         parent=review,
         after={
@@ -320,7 +321,7 @@ def review_open(*, review: Review, by: Any, on: dt.date | None = None) -> Review
     review.status = Review.Status.OPEN
     review.opened_on = day
     review.save(update_fields=["status", "opened_on"])
-    _event(by, "review.opened", review, before=before)
+    _event(by, Event.REVIEW_OPENED, review, before=before)
     member_ids = [m.pk for m in review.members.all() if m.counts]
     transaction.on_commit(lambda: _queue_invitations(review.pk, member_ids))
     return review

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import DomainError
 from core.errors import require as _require
@@ -68,7 +69,7 @@ def scores_submit(
     member.save(update_fields=["status", "overall", "comments", "submitted_at"])
     record_event(
         actor=by,
-        event="review.scores_submitted",
+        event=Event.REVIEW_SCORES_SUBMITTED,
         target=member,
         parent=review,
         after={"scores": {str(k): str(v) for k, v in parsed.items()}, "overall": overall, "comments": member.comments},
@@ -99,7 +100,7 @@ def review_close(*, review: Review, by: Any, note: str = "", on: dt.date | None 
     _require(review.opened_on is None or day >= review.opened_on, _("A review closes after it opened."), "on")
     review.closed_on = day
     review.save(update_fields=["status", "closed_on"])
-    _event(by, "review.closed", review, before=before, note=note)
+    _event(by, Event.REVIEW_CLOSED, review, before=before, note=note)
     return review
 
 
@@ -138,7 +139,7 @@ def review_decide(
     review.status = Review.Status.DECIDED
     review.save(update_fields=["decision", "decision_reason", "minutes", "decided_on", "decided_by", "status"])
     applied = _apply(review, by=by, new_exit_date=new_exit_date)
-    _event(by, "review.decided", review, before=before, after={**snapshot(review), "applied": applied}, note=reason)
+    _event(by, Event.REVIEW_DECIDED, review, before=before, after={**snapshot(review), "applied": applied}, note=reason)
     return review
 
 

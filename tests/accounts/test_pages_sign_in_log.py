@@ -42,3 +42,9 @@ def test_the_log_filters_by_what_and_by_name(signed_in, world):
     assert [event.event for event in failures] == ["user.sign_in_failed"]
     named = client.get(reverse("user-sign-ins"), {"q": "secretary"}, headers=HTMX).context["page_obj"]
     assert {event.target_label for event in named} == {"secretary"}
+
+
+def test_a_failed_sign_in_stands_out_as_a_warning(signed_in, world):
+    failed_sign_in("secretary", "203.0.113.7")
+    page = signed_in("admin").get(reverse("user-sign-ins")).content.decode()
+    assert '<span class="badge badge--danger">Sign-in failed</span>' in page

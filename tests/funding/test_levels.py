@@ -4,6 +4,8 @@ level over both; a change of the mapping moves the projects, the figures and lea
 import datetime as dt
 
 import pytest
+from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import AuditEvent
 from core.errors import DomainError
@@ -13,6 +15,7 @@ from funding.services import (
     level_change_preview,
     level_rule_remove,
     level_rule_save,
+    level_rules_default,
     project_update,
     resolve_level,
 )
@@ -200,3 +203,13 @@ def test_correcting_a_project_recomputes_its_level(world):
     project_update(project=project, title=project.title, by=world.admin)  # no change, no event
     assert AuditEvent.objects.count() == count
     assert Project.objects.get(pk=project.pk).level == "national"
+
+
+def test_the_levels_page_tells_a_removed_rule_and_the_defaults_given(client, world):
+    level_rule_remove(rule=rule(world, "NSFC"), by=world.admin)
+    level_rules_default(institution=world.institution, by=world.admin)
+    removed = AuditEvent.objects.get(event="level_rule.removed")
+    client.force_login(world.admin)
+    page = client.get(reverse("funding:level-list")).content.decode()
+    assert f"Removed: {escape(removed.target_label)}" in page
+    assert "The default mapping was given" in page
