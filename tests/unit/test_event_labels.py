@@ -9,7 +9,7 @@ from audit.timeline import EVENT_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED = {".venv", "tests", "bench", "node_modules"}
-# `event="project.awarded"`, and events handed on positionally to a helper (`_record(x, by, "batch_list.confirmed", …)`).
+# `event="project.awarded"`, and events handed on positionally to a helper (`_record(x, by, "award_list.confirmed", …)`).
 LITERAL = re.compile(r"""event=["']([a-z_]+\.[a-z_]+)["']|_record\([^)]*?["']([a-z_]+\.[a-z_]+)["']""")
 
 
@@ -25,7 +25,7 @@ def written_events() -> set[str]:
 
 def test_the_scan_finds_the_events_it_should():
     found = written_events()
-    assert {"project.awarded", "batch_list.confirmed", "output.imported", "level_rule.saved"} <= found
+    assert {"project.awarded", "award_list.confirmed", "output.imported", "level_rule.saved"} <= found
 
 
 def test_every_written_event_has_a_label():
