@@ -15,7 +15,7 @@ from api.bodies import ObjectBodyParser, body_problem
 from api.services import token_user
 from appointments.api import admissions_router
 from appointments.api import router as appointments_router
-from batchlists.api import router as batchlists_router
+from awardlists.api import router as awardlists_router
 from catalogue.api import router as catalogue_router
 from core.errors import DomainError, RuleViolation
 from establishment.api import router as establishment_router
@@ -164,7 +164,7 @@ api.add_router("", reviews_router)
 api.add_router("", establishment_router)
 api.add_router("", evaluations_router)
 api.add_router("", funding_router)
-api.add_router("", batchlists_router)
+api.add_router("", awardlists_router)
 api.add_router("", outputs_router)
 api.add_router("", admissions_router)
 api.add_router("", people_router)

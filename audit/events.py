@@ -104,13 +104,13 @@ class Event(models.TextChoices):
     EXPERT_RELATION_RECORDED = "expert.relation_recorded", _("Conflict relation recorded")
     REVIEW_FORM_CREATED = "review_form.created", _("Review form created")
     REVIEW_RULES_SAVED = "review_rules.saved", _("Panel rules saved")
-    # batchlists
+    # awardlists
     HOST_NAME_ADDED = "host_name.added", _("Name in funders' lists added")
     HOST_NAME_REMOVED = "host_name.removed", _("Name in funders' lists removed")
-    BATCH_LIST_UPLOADED = "batch_list.uploaded", _("Funder's award list uploaded")
-    BATCH_ROW_CHOSEN = "batch_row.chosen", _("Award list row matched by hand")
-    BATCH_LIST_CONFIRMED = "batch_list.confirmed", _("Funder's award list confirmed")
-    BATCH_LIST_DISCARDED = "batch_list.discarded", _("Funder's award list discarded")
+    AWARD_LIST_UPLOADED = "award_list.uploaded", _("Funder's award list uploaded")
+    AWARD_LIST_ROW_CHOSEN = "award_list_row.chosen", _("Award list row matched by hand")
+    AWARD_LIST_CONFIRMED = "award_list.confirmed", _("Funder's award list confirmed")
+    AWARD_LIST_DISCARDED = "award_list.discarded", _("Funder's award list discarded")
     # outputs
     OUTPUT_RECORDED = "output.recorded", _("Research output recorded")
     OUTPUT_IMPORTED = "output.imported", _("Research output imported")

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "people",
     "appointments",
     "funding",
-    "batchlists",
+    "awardlists",
     "outputs",
     "establishment",
     "reviews",

@@ -23,7 +23,7 @@ urlpatterns = [
     path("establishment/", include("establishment.urls")),
     path("", include("funding.urls")),  # /projects/, /postdocs/<pk>/projects/…, /funding/
     path("outputs/", include("outputs.urls")),
-    path("award-lists/", include("batchlists.urls")),
+    path("award-lists/", include("awardlists.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("ops.urls")),  # /healthz
     path("admin/", admin.site.urls),

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from batchlists.models import BatchList
-from batchlists.services import batch_list_upload
+from awardlists.models import AwardList
+from awardlists.services import award_list_upload
 from catalogue.models import Discipline, Institution, Unit
 from catalogue.services import doctoral_right_grant, unit_save
 from establishment import evaluation_services as evaluations
@@ -28,7 +28,7 @@ from people.services import supervisor_save
 from reviews import services as reviews
 from reviews.models import Form, Kind, KindRules, Rank
 from stations.models import Evaluation, Station
-from tests.batchlists.conftest import row, upload_file, xlsx_bytes
+from tests.awardlists.conftest import row, upload_file, xlsx_bytes
 
 APPLICATION_DISCIPLINE = {"U1": "1001", "U2": "1002"}
 APPLICATION_STAGES = ("round", "draft", "rules", "internal_review", "supported", "submitted")
@@ -167,7 +167,7 @@ def project_at(appointment: Any, stage: str, by: Any, number: str | None = None)
     return project_award(project=project, awarded_on=dt.date(2024, 9, 1), by=by)
 
 
-def award_list_for(appointments: list[Any], by: Any, *, batch: str = "第69批", extra: int = 0) -> BatchList:
+def award_list_for(appointments: list[Any], by: Any, *, batch: str = "第69批", extra: int = 0) -> AwardList:
     """The CPSF general grant's list of a batch naming `appointments` (all of one institution) by name and
     number, each an exact match, plus `extra` rows of names the institution does not know (unmatched)."""
     institution = appointments[0].institution
@@ -176,7 +176,7 @@ def award_list_for(appointments: list[Any], by: Any, *, batch: str = "第69批",
         for i, a in enumerate(appointments)
     ]
     rows += [row(100 + i, f"无名氏{i}", "", "0710", host=institution.name_zh) for i in range(extra)]
-    return batch_list_upload(
+    return award_list_upload(
         institution=institution,
         programme=Programme.objects.get(funder__institution__isnull=True, funder__code="CPSF", code="general"),
         batch=batch,

@@ -187,7 +187,7 @@ translation.activate("en")
 import openpyxl  # imported before the baseline: the error workbook uses it
 from exchange.annotated import write_error_workbook
 from exchange.workbook import read_workbook
-from batchlists.reading import read_list
+from awardlists.reading import read_list
 
 path, readers = sys.argv[1], sys.argv[2].split(",")
 def status(field):
@@ -208,7 +208,7 @@ for reader in readers:
         with tempfile.TemporaryDirectory() as folder:
             write_error_workbook(source=path, problems=[], target=os.path.join(folder, "e.xlsx"))
         said[reader] = []
-    elif reader == "batchlist":
+    elif reader == "awardlist":
         said[reader] = [p.message for p in read_list(path).problems]
     elif reader == "control":  # what holding 300 MB looks like to this measure
         held = bytearray(300 * 1024 * 1024)
@@ -254,9 +254,9 @@ def test_the_measure_sees_a_reader_that_holds_what_it_reads(tmp_path: Path) -> N
 def test_a_one_mb_xlsx_with_a_1_gib_shared_string_is_refused_by_its_declared_size(tmp_path: Path) -> None:
     path = huge_shared_string_xlsx(tmp_path / "cell.xlsx")
     assert path.stat().st_size < 2 * MB
-    result = _read_in_child(path, "workbook,annotated,batchlist")
+    result = _read_in_child(path, "workbook,annotated,awardlist")
     _bounded(result)
-    for reader in ("workbook", "batchlist"):
+    for reader in ("workbook", "awardlist"):
         _one(result["said"][reader], "The file xl/sharedStrings.xml in cell.xlsx would expand to 1.0 GB; at most")
 
 
@@ -272,7 +272,7 @@ def test_a_1_gib_inline_cell_is_a_refused_cell_with_bounded_memory(tmp_path: Pat
     path = huge_inline_cell_xlsx(tmp_path / "inline.xlsx")
     assert path.stat().st_size < 2 * MB
     # The award-list reader reads the same cells (the sheet is no award list: bounded all the same).
-    result = _read_in_child(path, "workbook,batchlist", IMPORT_MAX_EXPANDED_MB=2048)
+    result = _read_in_child(path, "workbook,awardlist", IMPORT_MAX_EXPANDED_MB=2048)
     _bounded(result)
     _one(result["said"]["workbook"], "The cell holds more than 32767 characters")
 
@@ -299,9 +299,9 @@ def test_a_zip_bomb_by_declared_size_is_refused_before_anything_is_read(tmp_path
 def test_a_zip_that_lies_about_its_size_is_refused_where_it_passes_it(tmp_path: Path) -> None:
     # Declares 64 KB, holds a GiB: read only as far as it declares, then refused.
     path = huge_inline_cell_xlsx(tmp_path / "liar.xlsx", declared=64 * 1024)
-    result = _read_in_child(path, "workbook,annotated,batchlist")
+    result = _read_in_child(path, "workbook,annotated,awardlist")
     _bounded(result)
-    for reader in ("workbook", "batchlist"):
+    for reader in ("workbook", "awardlist"):
         _one(
             result["said"][reader],
             "The file xl/worksheets/sheet1.xml in the archive is damaged or expands beyond the 64.0 KB it declares",
@@ -397,7 +397,7 @@ def test_a_reference_file_with_a_long_line_is_refused(settings: Any) -> None:
 
 @pytest.mark.django_db
 def test_an_award_list_csv_with_a_long_line_is_refused(settings: Any, tmp_path: Path) -> None:
-    from batchlists.reading import read_list
+    from awardlists.reading import read_list
 
     settings.IMPORT_MAX_LINE_CHARS = 1000
     path = tmp_path / "list.csv"

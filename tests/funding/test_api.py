@@ -14,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 
 from appointments.models import Appointment
 from audit.models import AuditEvent
-from batchlists.models import BatchList, BatchRow
-from batchlists.services import batch_list_upload
+from awardlists.models import AwardList, AwardListRow
+from awardlists.services import award_list_upload
 from funding.models import Funder, LevelRule, Programme, Project
 from funding.services import funder_save, funding_rules_save, level_rule_save, programme_save
 from outputs.models import Output
-from tests.batchlists.conftest import row, upload_file, xlsx_bytes
+from tests.awardlists.conftest import row, upload_file, xlsx_bytes
 from tests.clients import ApiClient
 from tests.factories import World, make_appointment, make_person
 from tests.subjects import AWARD_LIST_ON, award_list_for, output_for, project_at
@@ -39,8 +39,8 @@ def written() -> tuple[int, ...]:
     return (
         Project.objects.count(),
         Output.objects.count(),
-        BatchList.objects.exclude(status="checked").count(),
-        BatchRow.objects.exclude(decision="").count(),
+        AwardList.objects.exclude(status="checked").count(),
+        AwardListRow.objects.exclude(decision="").count(),
         AuditEvent.objects.exclude(event__startswith="api_token.").count(),
     )
 
@@ -446,7 +446,7 @@ def test_the_level_mapping_is_for_those_who_see_the_institution(api_as: Api, wor
 # Funders' award lists ------------------------------------------------------------------------------
 
 
-def mixed_list(world: World) -> BatchList:
+def mixed_list(world: World) -> AwardList:
     """A list naming world.appointment exactly, world.other_appointment's number under another name (an
     uncertain row whose candidate is that postdoc), someone the institution does not know, and a row of
     another institution."""
@@ -458,7 +458,7 @@ def mixed_list(world: World) -> BatchList:
         row(3, "无名氏", "", "0710", host=host),
         row(4, "他校人", "BH999", "0710", host="另一所学校"),
     ]
-    return batch_list_upload(
+    return award_list_upload(
         institution=world.institution,
         programme=Programme.objects.get(funder__institution__isnull=True, funder__code="CPSF", code="general"),
         batch="第69批",
@@ -469,14 +469,14 @@ def mixed_list(world: World) -> BatchList:
 
 
 def test_an_award_list_is_reviewed_and_confirmed_into_awards(api_as: Api, world: World) -> None:
-    batch_list = mixed_list(world)
+    award_list = mixed_list(world)
     api = api_as("admin")
     listed = api.get("/award-lists").json()
     assert [(item["id"], item["batch"], item["status"]) for item in listed["items"]] == [
-        (batch_list.pk, "第69批", "checked")
+        (award_list.pk, "第69批", "checked")
     ]
     assert (listed["items"][0]["rows"], listed["items"][0]["exact"], listed["items"][0]["other"]) == (3, 1, 1)
-    detail = api.get(f"/award-lists/{batch_list.pk}").json()
+    detail = api.get(f"/award-lists/{award_list.pk}").json()
     assert (detail["programme"], detail["funder"], detail["awarded_on"]) == ("general", "CPSF", "2025-06-30")
     assert detail["other_institutions"] == {"另一所学校": 1}
     rows = {row["number"]: row for row in detail["row_items"]}
@@ -488,31 +488,31 @@ def test_an_award_list_is_reviewed_and_confirmed_into_awards(api_as: Api, world:
     assert uncertain["candidates"][0]["postdoc_no"] == world.other_appointment.postdoc_no
     assert uncertain["notes"]
     assert (unmatched["outcome"], unmatched["candidates"]) == ("unmatched", [])
-    assert "file" not in detail and "media" not in text_of(api.get(f"/award-lists/{batch_list.pk}"))
+    assert "file" not in detail and "media" not in text_of(api.get(f"/award-lists/{award_list.pk}"))
 
     # Not yet: the uncertain row is undecided.
     before = written()
-    refused = api.post(f"/award-lists/{batch_list.pk}/confirm", {})
+    refused = api.post(f"/award-lists/{award_list.pk}/confirm", {})
     assert refused.status_code == 400
     assert refused.json()["message"] == "Choose the postdoc of every uncertain row, or skip it, before confirming."
     assert refused.json()["rows"] == ["Not decided: row 4 (周博)."]
     wrong = api.post(
-        f"/award-lists/{batch_list.pk}/rows/{uncertain['id']}/choose", {"appointment": world.appointment.pk}
+        f"/award-lists/{award_list.pk}/rows/{uncertain['id']}/choose", {"appointment": world.appointment.pk}
     )
     assert (wrong.status_code, wrong.json()["message"]) == (400, "Choose one of the row's candidates.")
     assert written() == before
 
     chosen = api.post(
-        f"/award-lists/{batch_list.pk}/rows/{uncertain['id']}/choose", {"appointment": world.other_appointment.pk}
+        f"/award-lists/{award_list.pk}/rows/{uncertain['id']}/choose", {"appointment": world.other_appointment.pk}
     )
     assert chosen.status_code == 200, chosen.json()
     row = next(r for r in chosen.json()["row_items"] if r["id"] == uncertain["id"])
     assert (row["appointment"], row["decision"]) == (world.other_appointment.pk, "accept")
-    assert len(events_of(batch_list, "batch_row.chosen")) == 1
-    skipped = api.post(f"/award-lists/{batch_list.pk}/rows/{unmatched['id']}/choose", {"appointment": None})
+    assert len(events_of(award_list, "award_list_row.chosen")) == 1
+    skipped = api.post(f"/award-lists/{award_list.pk}/rows/{unmatched['id']}/choose", {"appointment": None})
     assert next(r for r in skipped.json()["row_items"] if r["id"] == unmatched["id"])["decision"] == "skip"
 
-    confirmed = api.post(f"/award-lists/{batch_list.pk}/confirm", {})
+    confirmed = api.post(f"/award-lists/{award_list.pk}/confirm", {})
     assert confirmed.status_code == 200, confirmed.json()
     body = confirmed.json()
     assert (body["status"], body["awarded"], body["already"]) == ("confirmed", 2, 0)
@@ -527,30 +527,30 @@ def test_an_award_list_is_reviewed_and_confirmed_into_awards(api_as: Api, world:
             "general",
         )
         assert project["awarded_on"] == "2025-06-30"
-    [event] = events_of(batch_list, "batch_list.confirmed")
+    [event] = events_of(award_list, "award_list.confirmed")
     assert event.actor == world.admin
 
     # A confirmed list is done.
-    again = api.post(f"/award-lists/{batch_list.pk}/discard", {})
+    again = api.post(f"/award-lists/{award_list.pk}/discard", {})
     assert (again.status_code, again.json()["message"]) == (400, "This list is confirmed; it can no longer be changed.")
 
 
 def test_an_award_list_is_discarded_and_only_office_administrators_see_lists(api_as: Api, world: World) -> None:
-    batch_list = award_list_for([world.appointment], world.admin)
+    award_list = award_list_for([world.appointment], world.admin)
     before = written()
     for persona in ("secretary", "supervisor", "postdoc", "leadership", "outsider"):
         api = api_as(persona)
         assert api.get("/award-lists").json() == {"count": 0, "items": []}, persona
-        assert api.get(f"/award-lists/{batch_list.pk}").json() == NOT_FOUND
+        assert api.get(f"/award-lists/{award_list.pk}").json() == NOT_FOUND
         for step in ("confirm", "discard"):
-            response = api.post(f"/award-lists/{batch_list.pk}/{step}", {})
+            response = api.post(f"/award-lists/{award_list.pk}/{step}", {})
             assert (response.status_code, response.json()) == (404, NOT_FOUND), (persona, step)
     assert written() == before
-    discarded = api_as("admin").post(f"/award-lists/{batch_list.pk}/discard", {})
+    discarded = api_as("admin").post(f"/award-lists/{award_list.pk}/discard", {})
     assert discarded.status_code == 200
     assert (discarded.json()["status"], discarded.json()["awarded"]) == ("discarded", 0)
     assert discarded.json()["discarded_at"] is not None
-    assert len(events_of(batch_list, "batch_list.discarded")) == 1
+    assert len(events_of(award_list, "award_list.discarded")) == 1
     assert not Project.objects.exists()
     assert [i["status"] for i in api_as("admin").get("/award-lists", status="discarded").json()["items"]] == [
         "discarded"

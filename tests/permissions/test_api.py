@@ -26,7 +26,7 @@ from api.api import api
 from appointments.models import Appointment
 from appointments.services import assessment_record
 from audit.models import AuditEvent
-from batchlists.models import BatchList, BatchRow
+from awardlists.models import AwardList, AwardListRow
 from catalogue.models import Discipline
 from core.api_schemas import MAX_LIMIT
 from establishment.models import Application, Round
@@ -642,9 +642,9 @@ def record_in_path(placeholder: str, appointment: Appointment) -> Any:
     elif placeholder == "output_id":
         found = Output.objects.filter(appointment=appointment).order_by("pk").last()
     elif placeholder == "list_id":
-        found = BatchList.objects.filter(institution_id=appointment.institution_id).order_by("pk").last()
+        found = AwardList.objects.filter(institution_id=appointment.institution_id).order_by("pk").last()
     elif placeholder == "row_id":
-        found = BatchRow.objects.filter(batch_list__institution_id=appointment.institution_id).order_by("pk").last()
+        found = AwardListRow.objects.filter(award_list__institution_id=appointment.institution_id).order_by("pk").last()
     return found.pk if found else 1
 
 
@@ -701,7 +701,7 @@ def timeline_length(appointment: Appointment) -> int:
         appointment.station,
         *Round.objects.filter(institution_id=institution),
         *Application.objects.filter(institution_id=institution),
-        *BatchList.objects.filter(institution_id=institution),
+        *AwardList.objects.filter(institution_id=institution),
         *Evaluation.objects.filter(station_id=station),
         *Review.objects.filter(
             Q(appointment=appointment) | Q(application__institution_id=institution) | Q(evaluation__station_id=station)

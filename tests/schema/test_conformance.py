@@ -19,7 +19,7 @@ from schemathesis.config import SchemathesisConfig
 
 from api.api import api
 from api.services import token_create
-from batchlists.models import BatchList, BatchRow
+from awardlists.models import AwardList, AwardListRow
 from establishment.models import Application, Round
 from funding.models import Project
 from outputs.models import Output
@@ -130,8 +130,8 @@ def real_records(world: World) -> dict[str, list[int]]:
         "evaluation_id": list(Evaluation.objects.order_by("pk").values_list("pk", flat=True)),
         "project_id": list(Project.objects.order_by("pk").values_list("pk", flat=True)),
         "output_id": list(Output.objects.order_by("pk").values_list("pk", flat=True)),
-        "list_id": list(BatchList.objects.order_by("pk").values_list("pk", flat=True)),
-        "row_id": list(BatchRow.objects.order_by("pk").values_list("pk", flat=True)),
+        "list_id": list(AwardList.objects.order_by("pk").values_list("pk", flat=True)),
+        "row_id": list(AwardListRow.objects.order_by("pk").values_list("pk", flat=True)),
     }
 
 

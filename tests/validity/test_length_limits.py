@@ -9,7 +9,7 @@ from django import forms
 APPS = [
     "accounts",
     "appointments",
-    "batchlists",
+    "awardlists",
     "catalogue",
     "establishment",
     "exchange",

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class BatchListsConfig(AppConfig):
-    name = "batchlists"
+class AwardListsConfig(AppConfig):
+    name = "awardlists"
     verbose_name = _("Funders' award lists")

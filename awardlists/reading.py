@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from batchlists.matching import simplified
+from awardlists.matching import simplified
 from core.sheets.cells import Problem, cell_text, normalise
 from core.sheets.xlsx import NotAWorkbook, Oversized, ReadLimit, XlsxReader, csv_encoding, csv_records
 

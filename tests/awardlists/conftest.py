@@ -16,8 +16,8 @@ from django.test.client import Client
 from openpyxl import Workbook
 
 from appointments.models import Appointment
-from batchlists.models import BatchList
-from batchlists.services import batch_list_upload
+from awardlists.models import AwardList
+from awardlists.services import award_list_upload
 from funding.models import Programme
 from people.models import Person
 from people.services import person_create
@@ -145,10 +145,10 @@ def upload(
     batch: str = "第69批",
     by: Any = None,
     awarded_on: dt.date = AWARDED_ON,
-) -> BatchList:
+) -> AwardList:
     if content is None:
         content = xlsx_bytes(rows) if name.endswith(".xlsx") else csv_bytes(rows)
-    return batch_list_upload(
+    return award_list_upload(
         institution=lists.world.institution,
         programme=lists.programme,
         batch=batch,

@@ -487,7 +487,7 @@ def load_context(institution: Any) -> MatchContext:
     names (its own, its units', the aliases kept in `HostName`, the likely forms of its name), the discipline catalogue and its
     appointments with their people and stations."""
     from appointments.models import Appointment
-    from batchlists.models import HostName
+    from awardlists.models import HostName
     from catalogue.models import Discipline, Unit
 
     names = [institution.name_zh, institution.name_en]

@@ -8,19 +8,19 @@ from decimal import Decimal
 import pytest
 
 from audit.models import AuditEvent
-from batchlists.awards import amount_for, field_of, project_number
-from batchlists.models import BatchList, BatchRow
-from batchlists.services import (
+from awardlists.awards import amount_for, field_of, project_number
+from awardlists.models import AwardList, AwardListRow
+from awardlists.services import (
     ConfirmRefused,
-    batch_list_check,
-    batch_list_confirm,
-    batch_list_discard,
-    batch_row_choose,
+    award_list_check,
+    award_list_confirm,
+    award_list_discard,
+    award_list_row_choose,
 )
 from core.errors import DomainError
 from funding.models import GradeAmount, Level, Project
 from funding.services import funding_rules_save, project_apply, project_record
-from tests.batchlists.conftest import Lists, row, upload
+from tests.awardlists.conftest import Lists, row, upload
 
 EXACT_ROWS = [
     row(1, "陈晓东", "BH-CXD-01", "0710", "一等"),
@@ -34,9 +34,9 @@ def awards(lists: Lists) -> list[Project]:
 
 
 def test_exact_rows_become_awards_with_the_programmes_amounts(lists: Lists) -> None:
-    batch_list = batch_list_confirm(batch_list=upload(lists, EXACT_ROWS), by=lists.admin)
-    assert batch_list.status == BatchList.Status.CONFIRMED
-    assert batch_list.awarded_count == 3
+    award_list = award_list_confirm(award_list=upload(lists, EXACT_ROWS), by=lists.admin)
+    assert award_list.status == AwardList.Status.CONFIRMED
+    assert award_list.awarded_count == 3
     found = {p.holder_id: p for p in awards(lists)}
     chen, john, wang = found[lists.chen.pk], found[lists.john.pk], found[lists.wang.pk]
     assert (chen.project_no, chen.grade, chen.batch, chen.amount) == (
@@ -54,14 +54,14 @@ def test_exact_rows_become_awards_with_the_programmes_amounts(lists: Lists) -> N
         assert project.funder_ref == lists.programme.funder
         assert project.level == Level.PROVINCIAL  # the institution's default mapping of CPSF
     assert AuditEvent.objects.filter(event="project.recorded", target_id=str(chen.pk)).count() == 1
-    assert AuditEvent.objects.filter(event="batch_list.confirmed", target_id=str(batch_list.pk)).count() == 1
-    assert set(batch_list.rows.values_list("project_id", flat=True)) == {chen.pk, john.pk, wang.pk}
+    assert AuditEvent.objects.filter(event="award_list.confirmed", target_id=str(award_list.pk)).count() == 1
+    assert set(award_list.rows.values_list("project_id", flat=True)) == {chen.pk, john.pk, wang.pk}
 
 
 def test_the_check_tells_what_confirming_would_do_and_keeps_nothing(lists: Lists) -> None:
-    batch_list = upload(lists, EXACT_ROWS)
+    award_list = upload(lists, EXACT_ROWS)
     events = AuditEvent.objects.count()
-    check = batch_list_check(batch_list=batch_list, by=lists.admin)
+    check = award_list_check(award_list=award_list, by=lists.admin)
     assert check.ok and len(check.awarded) == 3
     assert check.total == Decimal("250000.00")
     assert [(label, count) for label, count, _total in check.by_level()] == [(str(Level.PROVINCIAL.label), 3)]
@@ -77,7 +77,7 @@ def test_an_application_of_the_programme_is_awarded_not_duplicated(lists: Lists)
         programme_ref=lists.programme,
         by=lists.admin,
     )
-    batch_list_confirm(batch_list=upload(lists, EXACT_ROWS[:1]), by=lists.admin)
+    award_list_confirm(award_list=upload(lists, EXACT_ROWS[:1]), by=lists.admin)
     (project,) = awards(lists)
     assert project.pk == applied.pk
     assert (project.status, project.project_no, project.title) == (
@@ -90,14 +90,14 @@ def test_an_application_of_the_programme_is_awarded_not_duplicated(lists: Lists)
 
 
 def test_confirming_again_or_uploading_again_creates_nothing_new(lists: Lists) -> None:
-    first = batch_list_confirm(batch_list=upload(lists, EXACT_ROWS), by=lists.admin)
+    first = award_list_confirm(award_list=upload(lists, EXACT_ROWS), by=lists.admin)
     numbers = [p.project_no for p in awards(lists)]
     with pytest.raises(DomainError):
-        batch_list_confirm(batch_list=first, by=lists.admin)
+        award_list_confirm(award_list=first, by=lists.admin)
     again = upload(lists, EXACT_ROWS, batch="69")  # the same batch, written otherwise
     assert again.already_count == 3
     assert all(again.rows.values_list("already_awarded", flat=True))
-    again = batch_list_confirm(batch_list=again, by=lists.admin)
+    again = award_list_confirm(award_list=again, by=lists.admin)
     assert (again.awarded_count, again.already_count) == (0, 3)
     assert [p.project_no for p in awards(lists)] == numbers
 
@@ -111,8 +111,8 @@ def test_an_application_awarded_by_a_list_is_found_again(lists: Lists) -> None:
         programme_ref=lists.programme,
         by=lists.admin,
     )
-    batch_list_confirm(batch_list=upload(lists, EXACT_ROWS[:1]), by=lists.admin)
-    again = batch_list_confirm(batch_list=upload(lists, EXACT_ROWS[:1]), by=lists.admin)
+    award_list_confirm(award_list=upload(lists, EXACT_ROWS[:1]), by=lists.admin)
+    again = award_list_confirm(award_list=upload(lists, EXACT_ROWS[:1]), by=lists.admin)
     assert (again.awarded_count, again.already_count) == (0, 1)
     assert len(awards(lists)) == 1
 
@@ -129,16 +129,16 @@ def test_a_refused_row_refuses_the_whole_confirmation(lists: Lists) -> None:
         grade="二等",
         by=lists.admin,
     )
-    batch_list = upload(lists, EXACT_ROWS)
+    award_list = upload(lists, EXACT_ROWS)
     before = (Project.objects.count(), AuditEvent.objects.filter(event__startswith="project.").count())
     with pytest.raises(ConfirmRefused) as caught:
-        batch_list_confirm(batch_list=batch_list, by=lists.admin)
+        award_list_confirm(award_list=award_list, by=lists.admin)
     (sentence,) = caught.value.sentences
     assert sentence.startswith("Row 3 (陈晓东):") and "once per station" in sentence
     assert (Project.objects.count(), AuditEvent.objects.filter(event__startswith="project.").count()) == before
-    batch_list.refresh_from_db()
-    assert batch_list.status == BatchList.Status.CHECKED
-    assert not batch_list.rows.filter(project__isnull=False).exists()
+    award_list.refresh_from_db()
+    assert award_list.status == AwardList.Status.CHECKED
+    assert not award_list.rows.filter(project__isnull=False).exists()
 
 
 def test_a_rule_that_warns_needs_an_acknowledgement(lists: Lists) -> None:
@@ -152,48 +152,48 @@ def test_a_rule_that_warns_needs_an_acknowledgement(lists: Lists) -> None:
         batch="第68批",
         by=lists.admin,
     )
-    batch_list = upload(lists, EXACT_ROWS)
-    check = batch_list_check(batch_list=batch_list, by=lists.admin)
+    award_list = upload(lists, EXACT_ROWS)
+    check = award_list_check(award_list=award_list, by=lists.admin)
     assert check.ok and len(check.awarded) == 3
     assert [note.row.name for note in check.warnings] == ["陈晓东"]
     with pytest.raises(ConfirmRefused):
-        batch_list_confirm(batch_list=batch_list, by=lists.admin)
+        award_list_confirm(award_list=award_list, by=lists.admin)
     assert Project.objects.filter(batch="第69批").count() == 0
-    batch_list_confirm(batch_list=batch_list, by=lists.admin, acknowledged=True)
+    award_list_confirm(award_list=award_list, by=lists.admin, acknowledged=True)
     assert Project.objects.filter(batch="第69批").count() == 3
 
 
 def test_uncertain_rows_are_decided_before_confirming(lists: Lists) -> None:
     rows = [row(1, "陳曉東", "", "710"), row(2, "张三", "BH-CXD-01", "1002", "二等")]
-    batch_list = upload(lists, rows)
-    chen_row, zhang_row = batch_list.rows.order_by("number")
-    assert chen_row.outcome == zhang_row.outcome == BatchRow.Outcome.UNCERTAIN
+    award_list = upload(lists, rows)
+    chen_row, zhang_row = award_list.rows.order_by("number")
+    assert chen_row.outcome == zhang_row.outcome == AwardListRow.Outcome.UNCERTAIN
     assert zhang_row.candidates == [lists.chen.pk, lists.zhang.pk]
     with pytest.raises(ConfirmRefused) as caught:
-        batch_list_confirm(batch_list=batch_list, by=lists.admin)
+        award_list_confirm(award_list=award_list, by=lists.admin)
     assert "陳曉東" in caught.value.sentences[0]
     with pytest.raises(DomainError):  # not a candidate of the row
-        batch_row_choose(row=chen_row, appointment=lists.wang, by=lists.admin)
-    batch_row_choose(row=chen_row, appointment=lists.chen, by=lists.admin)
+        award_list_row_choose(row=chen_row, appointment=lists.wang, by=lists.admin)
+    award_list_row_choose(row=chen_row, appointment=lists.chen, by=lists.admin)
     with pytest.raises(DomainError):  # already the postdoc of the first row
-        batch_row_choose(row=zhang_row, appointment=lists.chen, by=lists.admin)
-    batch_row_choose(row=zhang_row, appointment=None, by=lists.admin)
-    batch_list_confirm(batch_list=batch_list, by=lists.admin)
+        award_list_row_choose(row=zhang_row, appointment=lists.chen, by=lists.admin)
+    award_list_row_choose(row=zhang_row, appointment=None, by=lists.admin)
+    award_list_confirm(award_list=award_list, by=lists.admin)
     (project,) = awards(lists)
     assert project.holder_id == lists.chen.pk
 
 
 def test_unmatched_rows_award_nothing(lists: Lists) -> None:
-    batch_list = batch_list_confirm(batch_list=upload(lists, [row(1, "林黛玉", "", "0710")]), by=lists.admin)
-    assert (batch_list.unmatched_count, batch_list.awarded_count) == (1, 0)
+    award_list = award_list_confirm(award_list=upload(lists, [row(1, "林黛玉", "", "0710")]), by=lists.admin)
+    assert (award_list.unmatched_count, award_list.awarded_count) == (1, 0)
     assert awards(lists) == []
 
 
 def test_a_discarded_list_is_closed(lists: Lists) -> None:
-    batch_list = batch_list_discard(batch_list=upload(lists, EXACT_ROWS), by=lists.admin)
-    assert batch_list.status == BatchList.Status.DISCARDED
+    award_list = award_list_discard(award_list=upload(lists, EXACT_ROWS), by=lists.admin)
+    assert award_list.status == AwardList.Status.DISCARDED
     with pytest.raises(DomainError):
-        batch_list_confirm(batch_list=batch_list, by=lists.admin)
+        award_list_confirm(award_list=award_list, by=lists.admin)
     assert awards(lists) == []
 
 
@@ -202,9 +202,9 @@ def test_only_an_office_administrator_uploads_or_confirms(lists: Lists) -> None:
     for user in (world.secretary, world.leadership, world.outsider):
         with pytest.raises(DomainError):
             upload(lists, EXACT_ROWS, by=user)
-    batch_list = upload(lists, EXACT_ROWS)
+    award_list = upload(lists, EXACT_ROWS)
     with pytest.raises(DomainError):
-        batch_list_confirm(batch_list=batch_list, by=world.outsider)
+        award_list_confirm(award_list=award_list, by=world.outsider)
 
 
 # ---- amounts and numbers --------------------------------------------------------------------

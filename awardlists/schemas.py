@@ -5,13 +5,13 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from batchlists.models import BatchList
+from awardlists.models import AwardList
 from core.api_schemas import RefusalOut, RequestBody, example, text
 
-BatchListStatusValue = Literal["checked", "confirmed", "discarded"]
+AwardListStatusValue = Literal["checked", "confirmed", "discarded"]
 
 
-class BatchListOut(Schema):
+class AwardListOut(Schema):
     id: int
     programme_id: int
     programme: str = Field(description="programme code")
@@ -21,7 +21,7 @@ class BatchListOut(Schema):
     original_name: str = Field(description="the uploaded file's name (the file itself is never served)")
     size: int
     sha256: str
-    status: BatchListStatusValue
+    status: AwardListStatusValue
     uploaded_at: dt.datetime
     uploaded_by: str
     confirmed_at: dt.datetime | None
@@ -35,7 +35,7 @@ class BatchListOut(Schema):
     already: int = Field(description="rows whose postdoc already held the award")
 
 
-def batch_list_out(b: BatchList) -> dict[str, Any]:
+def award_list_out(b: AwardList) -> dict[str, Any]:
     """One list read with `select_related("programme__funder", "created_by")`."""
     return {
         "id": b.pk,
@@ -68,7 +68,7 @@ class CandidateOut(Schema):
     name: str
 
 
-class BatchRowOut(Schema):
+class AwardListRowOut(Schema):
     id: int
     sheet: str
     number: int = Field(description="the row's number in its sheet")
@@ -88,24 +88,24 @@ class BatchRowOut(Schema):
     project: int | None = Field(description="the award (GET /projects/{id})")
 
 
-class BatchListDetailOut(BatchListOut):
+class AwardListDetailOut(AwardListOut):
     other_institutions: dict[str, int] = Field(description="the other institutions the list names, with their rows")
     warnings: list[str] = Field(description="what the reading noticed")
-    row_items: list[BatchRowOut] = Field(description="the institution's rows, by sheet and number")
+    row_items: list[AwardListRowOut] = Field(description="the institution's rows, by sheet and number")
 
 
-class BatchListFilters(Schema):
-    status: BatchListStatusValue | None = None
+class AwardListFilters(Schema):
+    status: AwardListStatusValue | None = None
     programme: str | None = text(None, max_length=60, description="programme code")
 
 
-class BatchListConfirmIn(RequestBody):
+class AwardListConfirmIn(RequestBody):
     model_config = example({"acknowledged": False})
 
     acknowledged: bool = Field(False, description="confirm despite the funding rules' warnings")
 
 
-class BatchRowChooseIn(RequestBody):
+class AwardListRowChooseIn(RequestBody):
     model_config = example({"appointment": None})
 
     appointment: int | None = Field(..., ge=1, description="one of the row's candidates; null skips the row")

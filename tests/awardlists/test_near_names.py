@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from appointments.models import Appointment
 from audit.models import AuditEvent
-from batchlists.matching import (
+from awardlists.matching import (
     Doubt,
     Outcome,
     likely_forms,
@@ -21,17 +21,17 @@ from batchlists.matching import (
     note_text,
     sound_keys,
 )
-from batchlists.models import BatchList, BatchRow, HostName
-from batchlists.services import (
+from awardlists.models import AwardList, AwardListRow, HostName
+from awardlists.services import (
     ConfirmRefused,
-    batch_list_confirm,
-    batch_row_choose,
+    award_list_confirm,
+    award_list_row_choose,
     host_name_add,
 )
 from catalogue.services import reference_save
 from core.errors import DomainError
 from funding.models import Project
-from tests.batchlists.conftest import HOST, Lists, csv_bytes, row, upload
+from tests.awardlists.conftest import HOST, Lists, csv_bytes, row, upload
 from tests.factories import make_appointment, make_person
 
 PERSONAS = ["admin", "secretary", "supervisor", "postdoc", "leadership", "outsider"]
@@ -175,8 +175,8 @@ NEAR_ROWS = [
 @pytest.mark.parametrize("name", ["第69批.xlsx", "第69批.csv"])
 def test_an_upload_keeps_near_misses_uncertain_with_their_doubts(near: Near, name: str) -> None:
     content = csv_bytes(NEAR_ROWS) if name.endswith(".csv") else None
-    batch_list = upload(near.lists, NEAR_ROWS, name=name, content=content)
-    rows = {int(r.seq): r for r in batch_list.rows.all()}
+    award_list = upload(near.lists, NEAR_ROWS, name=name, content=content)
+    rows = {int(r.seq): r for r in award_list.rows.all()}
     assert {n: r.outcome for n, r in rows.items()} == {
         1: "exact",
         2: "uncertain",
@@ -188,55 +188,55 @@ def test_an_upload_keeps_near_misses_uncertain_with_their_doubts(near: Near, nam
     assert rows[3].doubts == {str(near.lists.chen.pk): "one_character"}
     assert rows[4].host_likely and rows[4].candidates == [near.lists.wang.pk] and rows[4].appointment_id is None
     assert not any(r.host_likely for n, r in rows.items() if n != 4)
-    assert (batch_list.exact_count, batch_list.uncertain_count, batch_list.unmatched_count) == (1, 3, 1)
-    assert batch_list.other_count == 1
+    assert (award_list.exact_count, award_list.uncertain_count, award_list.unmatched_count) == (1, 3, 1)
+    assert award_list.other_count == 1
 
 
 def test_an_uncertain_candidate_is_never_confirmed_by_itself(near: Near) -> None:
-    batch_list = upload(near.lists, [row(1, "邓毅然", "BH-DYR-05")])
+    award_list = upload(near.lists, [row(1, "邓毅然", "BH-DYR-05")])
     with pytest.raises(ConfirmRefused):
-        batch_list_confirm(batch_list=batch_list, by=near.admin)
+        award_list_confirm(award_list=award_list, by=near.admin)
     assert not Project.objects.filter(holder=near.deng).exists()
-    homophone = batch_list.rows.get()
-    batch_row_choose(row=homophone, appointment=near.deng, by=near.admin)  # the person confirms it
-    batch_list = batch_list_confirm(batch_list=batch_list, by=near.admin)
-    assert batch_list.awarded_count == 1 and Project.objects.filter(holder=near.deng).count() == 1
+    homophone = award_list.rows.get()
+    award_list_row_choose(row=homophone, appointment=near.deng, by=near.admin)  # the person confirms it
+    award_list = award_list_confirm(award_list=award_list, by=near.admin)
+    assert award_list.awarded_count == 1 and Project.objects.filter(holder=near.deng).count() == 1
 
 
 def test_recording_the_form_matches_the_open_lists_rows_again(near: Near) -> None:
     rows = [row(1, "陈晓东", "BH-CXD-01", host="示例医大"), row(2, "王芳", "BH-WF-04", "0202", "二等", host="示例医大")]
-    batch_list = upload(near.lists, rows)
-    decided = batch_list.rows.get(seq="2")
-    batch_row_choose(row=decided, appointment=near.lists.wang, by=near.admin)
+    award_list = upload(near.lists, rows)
+    decided = award_list.rows.get(seq="2")
+    award_list_row_choose(row=decided, appointment=near.lists.wang, by=near.admin)
     events = AuditEvent.objects.count()
 
     host_name_add(institution=near.lists.world.institution, name="示例医大", by=near.admin)
 
-    batch_list.refresh_from_db()
-    first, second = batch_list.rows.order_by("number")
+    award_list.refresh_from_db()
+    first, second = award_list.rows.order_by("number")
     assert (first.outcome, first.appointment_id, first.decision, first.host_likely) == (
-        BatchRow.Outcome.EXACT,
+        AwardListRow.Outcome.EXACT,
         near.lists.chen.pk,
-        BatchRow.Decision.ACCEPT,
+        AwardListRow.Decision.ACCEPT,
         False,
     )
     assert not any(found["key"] == "host_likely" for found in first.notes)
     # A row already decided keeps its decision; only the doubt about the name goes.
     assert (second.outcome, second.decision, second.host_likely) == ("uncertain", "accept", False)
-    assert (batch_list.exact_count, batch_list.uncertain_count) == (1, 1)
+    assert (award_list.exact_count, award_list.uncertain_count) == (1, 1)
     assert AuditEvent.objects.count() == events + 1
     event = AuditEvent.objects.latest("pk")
     assert event.event == "host_name.added"
-    batch_list_confirm(batch_list=batch_list, by=near.admin)
+    award_list_confirm(award_list=award_list, by=near.admin)
     assert Project.objects.filter(holder__in=[near.lists.chen, near.lists.wang]).count() == 2
 
 
 def test_a_confirmed_list_is_not_matched_again(near: Near) -> None:
-    batch_list = upload(near.lists, [row(1, "陈晓东", "BH-CXD-01", host="示例医大")])
-    batch_row_choose(row=batch_list.rows.get(), appointment=None, by=near.admin)
-    batch_list_confirm(batch_list=batch_list, by=near.admin)
+    award_list = upload(near.lists, [row(1, "陈晓东", "BH-CXD-01", host="示例医大")])
+    award_list_row_choose(row=award_list.rows.get(), appointment=None, by=near.admin)
+    award_list_confirm(award_list=award_list, by=near.admin)
     host_name_add(institution=near.lists.world.institution, name="示例医大", by=near.admin)
-    kept = batch_list.rows.get()
+    kept = award_list.rows.get()
     assert (kept.outcome, kept.host_likely, kept.decision) == ("uncertain", True, "skip")
 
 
@@ -252,23 +252,23 @@ def test_only_an_office_administrator_of_the_institution_records_a_name(near: Ne
 
 
 @pytest.fixture
-def near_list(near: Near) -> BatchList:
+def near_list(near: Near) -> AwardList:
     return upload(near.lists, NEAR_ROWS)
 
 
 def test_the_review_marks_each_uncertain_candidate(signed_in, near, near_list) -> None:  # noqa: ANN001
-    page = signed_in("admin").get(reverse("batchlists:detail", kwargs={"pk": near_list.pk})).content.decode()
+    page = signed_in("admin").get(reverse("awardlists:detail", kwargs={"pk": near_list.pk})).content.decode()
     assert "uncertain — same sound" in page
     assert "uncertain — one character differs" in page
     assert "uncertain — the institution's name reads differently" in page
     short = near_list.rows.get(seq="4")
-    assert reverse("batchlists:row-record-name", kwargs={"pk": near_list.pk, "row_pk": short.pk}) in page
+    assert reverse("awardlists:row-record-name", kwargs={"pk": near_list.pk, "row_pk": short.pk}) in page
     assert "Record “示例医大” as our name" in page
 
 
 def test_the_candidates_partial_keeps_its_marks(signed_in, near, near_list) -> None:  # noqa: ANN001
     homophone = near_list.rows.get(seq="2")
-    url = reverse("batchlists:row-choose", kwargs={"pk": near_list.pk, "row_pk": homophone.pk})
+    url = reverse("awardlists:row-choose", kwargs={"pk": near_list.pk, "row_pk": homophone.pk})
     response = signed_in("admin").post(url, {"appointment": near.deng.pk}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "uncertain — same sound" in response.content.decode()
@@ -278,7 +278,7 @@ def test_the_candidates_partial_keeps_its_marks(signed_in, near, near_list) -> N
 
 def test_recording_a_name_from_a_row_asks_first_then_records(signed_in, near, near_list) -> None:  # noqa: ANN001
     short = near_list.rows.get(seq="4")
-    url = reverse("batchlists:row-record-name", kwargs={"pk": near_list.pk, "row_pk": short.pk})
+    url = reverse("awardlists:row-record-name", kwargs={"pk": near_list.pk, "row_pk": short.pk})
     client = signed_in("admin")
     page = client.get(url)
     assert page.status_code == 200 and "示例医大" in page.content.decode()
@@ -295,7 +295,7 @@ def test_recording_a_name_from_a_row_asks_first_then_records(signed_in, near, ne
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_recording_a_name_answers_each_persona(signed_in, near, near_list, persona) -> None:  # noqa: ANN001
     short = near_list.rows.get(seq="4")
-    url = reverse("batchlists:row-record-name", kwargs={"pk": near_list.pk, "row_pk": short.pk})
+    url = reverse("awardlists:row-record-name", kwargs={"pk": near_list.pk, "row_pk": short.pk})
     client = signed_in(persona)
     assert client.get(url).status_code == RECORD.get(persona, 403)
     if persona != "admin":
@@ -305,9 +305,9 @@ def test_recording_a_name_answers_each_persona(signed_in, near, near_list, perso
 
 def test_the_names_page_shows_the_forms_read_as_uncertain(signed_in, near) -> None:  # noqa: ANN001
     client = signed_in("admin")
-    page = client.get(reverse("batchlists:names")).content.decode()
+    page = client.get(reverse("awardlists:names")).content.decode()
     assert "Forms read as uncertain" in page and "示例医大" in page
     host_name_add(institution=near.lists.world.institution, name="示例医大", by=near.admin)
-    page = client.get(reverse("batchlists:names")).content.decode()
+    page = client.get(reverse("awardlists:names")).content.decode()
     assert "示例医学院" in page
     assert page.count("示例医大") == 1  # a recorded name, no longer a form read as uncertain

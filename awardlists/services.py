@@ -26,7 +26,7 @@ from accounts.access import Perm, has_perm
 from appointments.models import Appointment
 from audit.events import Event
 from audit.services import record_event
-from batchlists.awards import (
+from awardlists.awards import (
     Amount,
     amount_for,
     field_of,
@@ -35,9 +35,9 @@ from batchlists.awards import (
     project_number,
     project_title,
 )
-from batchlists.matching import Match, Outcome, Reading, batch_key, load_context, match_row, note
-from batchlists.models import BatchList, BatchRow, HostName
-from batchlists.reading import ListRow, read_list
+from awardlists.matching import Match, Outcome, Reading, batch_key, load_context, match_row, note
+from awardlists.models import AwardList, AwardListRow, HostName
+from awardlists.reading import ListRow, read_list
 from catalogue.models import Institution
 from core.errors import DomainError, require
 from core.sheets.cells import Problem
@@ -78,40 +78,40 @@ def _check_administrator(by: Any, institution_id: int) -> None:
         raise DomainError(_("Only an office administrator of this institution can import funders' award lists."))
 
 
-def _require_open(batch_list: BatchList) -> None:
-    if batch_list.status != BatchList.Status.CHECKED:
+def _require_open(award_list: AwardList) -> None:
+    if award_list.status != AwardList.Status.CHECKED:
         raise DomainError(
-            _("This list is %(status)s; it can no longer be changed.") % {"status": batch_list.get_status_display()}
+            _("This list is %(status)s; it can no longer be changed.") % {"status": award_list.get_status_display()}
         )
 
 
-def _public(batch_list: BatchList) -> dict[str, Any]:
+def _public(award_list: AwardList) -> dict[str, Any]:
     """What the audit trail keeps of a list: its figures, not its rows' names."""
     return {
-        "status": batch_list.status,
-        "programme": batch_list.programme_id,
-        "batch": batch_list.batch,
-        "awarded_on": batch_list.awarded_on.isoformat(),
-        "original_name": batch_list.original_name,
-        "sha256": batch_list.sha256,
-        "rows": batch_list.row_count,
-        "exact": batch_list.exact_count,
-        "uncertain": batch_list.uncertain_count,
-        "unmatched": batch_list.unmatched_count,
-        "other": batch_list.other_count,
-        "awarded": batch_list.awarded_count,
-        "already": batch_list.already_count,
+        "status": award_list.status,
+        "programme": award_list.programme_id,
+        "batch": award_list.batch,
+        "awarded_on": award_list.awarded_on.isoformat(),
+        "original_name": award_list.original_name,
+        "sha256": award_list.sha256,
+        "rows": award_list.row_count,
+        "exact": award_list.exact_count,
+        "uncertain": award_list.uncertain_count,
+        "unmatched": award_list.unmatched_count,
+        "other": award_list.other_count,
+        "awarded": award_list.awarded_count,
+        "already": award_list.already_count,
     }
 
 
-def _record(batch_list: BatchList, by: Any, event: Event, before: dict[str, Any] | None, note: str = "") -> None:
+def _record(award_list: AwardList, by: Any, event: Event, before: dict[str, Any] | None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
-        target=batch_list,
+        target=award_list,
         before=before,
-        after=_public(batch_list),
-        institution=batch_list.institution,
+        after=_public(award_list),
+        institution=award_list.institution,
         note=note,
     )
 
@@ -147,18 +147,18 @@ def _match_again(institution: Institution) -> int:
     """The open lists' rows under a likely form of the institution's name that now reads as one of
     its names: matched again when undecided, the doubt about the name dropped when decided. The
     lists' figures follow. Returns the number of rows changed."""
-    open_lists = BatchList.objects.filter(institution=institution, status=BatchList.Status.CHECKED)
+    open_lists = AwardList.objects.filter(institution=institution, status=AwardList.Status.CHECKED)
     list(open_lists.select_for_update().values_list("pk", flat=True))  # as a choice of a row locks its list
     rows = list(
-        BatchRow.objects.select_for_update(of=("self",))
-        .select_related("batch_list")
-        .filter(batch_list__institution=institution, batch_list__status=BatchList.Status.CHECKED, host_likely=True)
-        .order_by("batch_list_id", "sheet", "number")
+        AwardListRow.objects.select_for_update(of=("self",))
+        .select_related("award_list")
+        .filter(award_list__institution=institution, award_list__status=AwardList.Status.CHECKED, host_likely=True)
+        .order_by("award_list_id", "sheet", "number")
     )
     if not rows:
         return 0
     context = load_context(institution)
-    changed: list[BatchRow] = []
+    changed: list[AwardListRow] = []
     matched: set[int] = set()
     for row in rows:
         if context.host.reading(row.institution_name) != Reading.OWN:
@@ -179,34 +179,34 @@ def _match_again(institution: Institution) -> int:
             )
             matched.add(row.pk)
         changed.append(row)
-    lists = {row.batch_list_id: row.batch_list for row in changed}
-    for batch_list in lists.values():
-        mine = [row for row in changed if row.batch_list_id == batch_list.pk and row.pk in matched]
+    lists = {row.award_list_id: row.award_list for row in changed}
+    for award_list in lists.values():
+        mine = [row for row in changed if row.award_list_id == award_list.pk and row.pk in matched]
         taken = dict(
-            batch_list.rows.filter(decision=BatchRow.Decision.ACCEPT)
+            award_list.rows.filter(decision=AwardListRow.Decision.ACCEPT)
             .exclude(pk__in=[row.pk for row in mine])
             .values_list("appointment_id", "number")
         )
         for row in mine:
-            if row.appointment_id is None or row.outcome != BatchRow.Outcome.EXACT:
+            if row.appointment_id is None or row.outcome != AwardListRow.Outcome.EXACT:
                 continue
             if row.appointment_id in taken:
                 row.notes = [*row.notes, note("same_postdoc", row=taken[row.appointment_id])]
-                row.outcome, row.appointment_id, row.decision = BatchRow.Outcome.UNCERTAIN, None, ""
+                row.outcome, row.appointment_id, row.decision = AwardListRow.Outcome.UNCERTAIN, None, ""
             else:
                 taken[row.appointment_id] = row.number
-        _mark_already(batch_list, mine)
+        _mark_already(award_list, mine)
     fields = ["outcome", "candidates", "notes", "doubts", "host_likely", "appointment", "decision"]
-    BatchRow.objects.bulk_update(changed, [*fields, "already_awarded", "project"])
-    for batch_list in lists.values():
-        _count(batch_list, list(batch_list.rows.all()))
-        batch_list.save(
+    AwardListRow.objects.bulk_update(changed, [*fields, "already_awarded", "project"])
+    for award_list in lists.values():
+        _count(award_list, list(award_list.rows.all()))
+        award_list.save(
             update_fields=["row_count", "exact_count", "uncertain_count", "unmatched_count", "already_count"]
         )
     return len(changed)
 
 
-def _apply(row: BatchRow, match: Match) -> None:
+def _apply(row: AwardListRow, match: Match) -> None:
     """A row's match as its fields (the decision of an exact match is to award it)."""
     row.outcome = match.outcome
     row.candidates = match.candidates
@@ -214,7 +214,7 @@ def _apply(row: BatchRow, match: Match) -> None:
     row.doubts = {str(pk): doubt for pk, doubt in match.doubts.items()}
     row.host_likely = match.host_likely
     row.appointment_id = match.appointment_id
-    row.decision = BatchRow.Decision.ACCEPT if match.outcome == Outcome.EXACT else BatchRow.Decision.UNDECIDED
+    row.decision = AwardListRow.Decision.ACCEPT if match.outcome == Outcome.EXACT else AwardListRow.Decision.UNDECIDED
 
 
 @transaction.atomic
@@ -299,15 +299,15 @@ class _Existing:
     applied: dict[int, list[Project]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _existing(batch_list: BatchList, appointments: dict[int, Appointment]) -> _Existing:
+def _existing(award_list: AwardList, appointments: dict[int, Appointment]) -> _Existing:
     """In one query: each postdoc's award of this programme and batch (by the list's number or by
     the batch), and their open applications to the programme."""
-    programme = batch_list.programme
-    numbers = {project_number(programme, batch_list.batch, a.postdoc_no): pk for pk, a in appointments.items()}
-    wanted = batch_key(batch_list.batch)
+    programme = award_list.programme
+    numbers = {project_number(programme, award_list.batch, a.postdoc_no): pk for pk, a in appointments.items()}
+    wanted = batch_key(award_list.batch)
     found = _Existing()
     projects = (
-        Project.objects.filter(institution_id=batch_list.institution_id)
+        Project.objects.filter(institution_id=award_list.institution_id)
         .filter(Q(project_no__in=list(numbers)) | Q(holder_id__in=list(appointments), programme_ref=programme))
         .order_by("pk")
     )
@@ -326,10 +326,10 @@ def _existing(batch_list: BatchList, appointments: dict[int, Appointment]) -> _E
 
 
 def _rows_from(
-    batch_list: BatchList, rows: list[ListRow], matches: list[Match], grades: list[str], amounts: list[GradeAmount]
-) -> list[BatchRow]:
-    kept: list[BatchRow] = []
-    matched_by: dict[int, BatchRow] = {}
+    award_list: AwardList, rows: list[ListRow], matches: list[Match], grades: list[str], amounts: list[GradeAmount]
+) -> list[AwardListRow]:
+    kept: list[AwardListRow] = []
+    matched_by: dict[int, AwardListRow] = {}
     for row, match in zip(rows, matches, strict=True):
         if match.outcome == Outcome.OTHER:
             continue
@@ -339,8 +339,8 @@ def _rows_from(
             first = matched_by[appointment_id]
             notes.append(note("same_postdoc", row=first.number))
             outcome, appointment_id = Outcome.UNCERTAIN, None
-        batch_row = BatchRow(
-            batch_list=batch_list,
+        award_list_row = AwardListRow(
+            award_list=award_list,
             sheet=row.sheet,
             number=row.number,
             seq=row["seq"],
@@ -358,28 +358,28 @@ def _rows_from(
             doubts={str(pk): doubt for pk, doubt in match.doubts.items()},
             host_likely=match.host_likely,
             appointment_id=appointment_id,
-            decision=BatchRow.Decision.ACCEPT if outcome == Outcome.EXACT else BatchRow.Decision.UNDECIDED,
+            decision=AwardListRow.Decision.ACCEPT if outcome == Outcome.EXACT else AwardListRow.Decision.UNDECIDED,
         )
         if appointment_id is not None:
-            matched_by[appointment_id] = batch_row
-        kept.append(batch_row)
+            matched_by[appointment_id] = award_list_row
+        kept.append(award_list_row)
     return kept
 
 
-def _count(batch_list: BatchList, rows: list[BatchRow]) -> None:
+def _count(award_list: AwardList, rows: list[AwardListRow]) -> None:
     outcomes = Counter(row.outcome for row in rows)
-    batch_list.row_count = len(rows)
-    batch_list.exact_count = outcomes[BatchRow.Outcome.EXACT]
-    batch_list.uncertain_count = outcomes[BatchRow.Outcome.UNCERTAIN]
-    batch_list.unmatched_count = outcomes[BatchRow.Outcome.UNMATCHED]
-    batch_list.already_count = sum(1 for row in rows if row.already_awarded and row.to_award)
+    award_list.row_count = len(rows)
+    award_list.exact_count = outcomes[AwardListRow.Outcome.EXACT]
+    award_list.uncertain_count = outcomes[AwardListRow.Outcome.UNCERTAIN]
+    award_list.unmatched_count = outcomes[AwardListRow.Outcome.UNMATCHED]
+    award_list.already_count = sum(1 for row in rows if row.already_awarded and row.to_award)
 
 
-def _mark_already(batch_list: BatchList, rows: list[BatchRow]) -> None:
+def _mark_already(award_list: AwardList, rows: list[AwardListRow]) -> None:
     """Marks the rows whose postdoc already holds the award (an earlier list, a second upload)."""
     ids = [row.appointment_id for row in rows if row.appointment_id is not None]
     appointments = Appointment.objects.only("pk", "postdoc_no").in_bulk(ids)
-    existing = _existing(batch_list, appointments)
+    existing = _existing(award_list, appointments)
     for row in rows:
         project = existing.awarded.get(row.appointment_id) if row.appointment_id else None
         row.already_awarded = project is not None
@@ -387,7 +387,7 @@ def _mark_already(batch_list: BatchList, rows: list[BatchRow]) -> None:
 
 
 @transaction.atomic
-def batch_list_upload(
+def award_list_upload(
     *,
     institution: Institution,
     programme: Programme,
@@ -395,7 +395,7 @@ def batch_list_upload(
     awarded_on: dt.date,
     file: UploadedFile,
     by: Any,
-) -> BatchList:
+) -> AwardList:
     """Reads a funder's list, matches its rows and keeps it for review. A list with any problem
     (not a spreadsheet, empty, a required column missing, an unreadable row, a grade the programme
     does not have) is refused whole: `ListRefused`, and nothing is stored."""
@@ -444,7 +444,7 @@ def batch_list_upload(
     others = Counter(
         row["institution"] for row, m in zip(read.rows, matches, strict=True) if m.outcome == Outcome.OTHER
     )
-    batch_list = BatchList(
+    award_list = AwardList(
         institution=institution,
         programme=programme,
         batch=batch,
@@ -457,54 +457,54 @@ def batch_list_upload(
         other_institutions=dict(others.most_common()),
         warnings=read.warnings,
     )
-    rows = _rows_from(batch_list, read.rows, matches, programme_grades(amounts), amounts)
-    _mark_already(batch_list, rows)
-    _count(batch_list, rows)
+    rows = _rows_from(award_list, read.rows, matches, programme_grades(amounts), amounts)
+    _mark_already(award_list, rows)
+    _count(award_list, rows)
     file.seek(0)
-    batch_list.file.save(name, file, save=False)
-    batch_list.save()
-    BatchRow.objects.bulk_create(rows, batch_size=1000)
-    _record(batch_list, by, Event.BATCH_LIST_UPLOADED, None)
-    return batch_list
+    award_list.file.save(name, file, save=False)
+    award_list.save()
+    AwardListRow.objects.bulk_create(rows, batch_size=1000)
+    _record(award_list, by, Event.AWARD_LIST_UPLOADED, None)
+    return award_list
 
 
 # ---------------------------------------------------------------------------------------------
 # The review: a row's postdoc chosen among its candidates, or the row skipped
 
 
-def _locked(batch_list: BatchList) -> BatchList:
+def _locked(award_list: AwardList) -> AwardList:
     return (
-        BatchList.objects.select_for_update(of=("self",))
+        AwardList.objects.select_for_update(of=("self",))
         .select_related("programme__funder", "institution")
-        .get(pk=batch_list.pk)
+        .get(pk=award_list.pk)
     )
 
 
-def _row_label(row: BatchRow) -> str:
+def _row_label(row: AwardListRow) -> str:
     return _("row %(row)s (%(name)s)") % {"row": row.number, "name": row.name}
 
 
 @transaction.atomic
-def batch_row_choose(*, row: BatchRow, appointment: Appointment | None, by: Any) -> BatchRow:
+def award_list_row_choose(*, row: AwardListRow, appointment: Appointment | None, by: Any) -> AwardListRow:
     """The review screen's choice: the row's postdoc, one of its candidates; None skips the row."""
-    batch_list = _locked(row.batch_list)
-    _check_administrator(by, batch_list.institution_id)
-    _require_open(batch_list)
-    row = BatchRow.objects.select_for_update().get(pk=row.pk)
+    award_list = _locked(row.award_list)
+    _check_administrator(by, award_list.institution_id)
+    _require_open(award_list)
+    row = AwardListRow.objects.select_for_update().get(pk=row.pk)
     before = {"decision": row.decision, "appointment": row.appointment_id}
     if appointment is None:
-        row.decision = BatchRow.Decision.SKIP
-        if row.outcome != BatchRow.Outcome.EXACT:
+        row.decision = AwardListRow.Decision.SKIP
+        if row.outcome != AwardListRow.Outcome.EXACT:
             row.appointment = None
         row.already_awarded, row.project = False, None
     else:
         require(
-            row.outcome != BatchRow.Outcome.UNMATCHED and appointment.pk in row.candidates,
+            row.outcome != AwardListRow.Outcome.UNMATCHED and appointment.pk in row.candidates,
             _("Choose one of the row's candidates."),
             "appointment",
         )
         taken = (
-            batch_list.rows.filter(appointment=appointment, decision=BatchRow.Decision.ACCEPT)
+            award_list.rows.filter(appointment=appointment, decision=AwardListRow.Decision.ACCEPT)
             .exclude(pk=row.pk)
             .first()
         )
@@ -514,24 +514,24 @@ def batch_row_choose(*, row: BatchRow, appointment: Appointment | None, by: Any)
                 % {"postdoc": appointment.person.name, "row": _row_label(taken)},
                 field="appointment",
             )
-        row.appointment, row.decision = appointment, BatchRow.Decision.ACCEPT
-        row.project = _existing(batch_list, {appointment.pk: appointment}).awarded.get(appointment.pk)
+        row.appointment, row.decision = appointment, AwardListRow.Decision.ACCEPT
+        row.project = _existing(award_list, {appointment.pk: appointment}).awarded.get(appointment.pk)
         row.already_awarded = row.project is not None
     row.save(update_fields=["appointment", "decision", "already_awarded", "project"])
     after = {"decision": row.decision, "appointment": row.appointment_id}
     if after != before:
-        batch_list.already_count = batch_list.rows.filter(
-            already_awarded=True, decision=BatchRow.Decision.ACCEPT
+        award_list.already_count = award_list.rows.filter(
+            already_awarded=True, decision=AwardListRow.Decision.ACCEPT
         ).count()
-        batch_list.save(update_fields=["already_count"])
+        award_list.save(update_fields=["already_count"])
         record_event(
             actor=by,
-            event=Event.BATCH_ROW_CHOSEN,
+            event=Event.AWARD_LIST_ROW_CHOSEN,
             target=row,
-            parent=batch_list,
+            parent=award_list,
             before=before,
             after=after,
-            institution=batch_list.institution,
+            institution=award_list.institution,
         )
     return row
 
@@ -542,7 +542,7 @@ def batch_row_choose(*, row: BatchRow, appointment: Appointment | None, by: Any)
 
 @dataclass
 class RowNote:
-    row: BatchRow
+    row: AwardListRow
     message: str
 
 
@@ -551,12 +551,12 @@ class Outcomes:
     """What confirming would do (a check) or did: the awards, the rows already awarded, the refusals
     and the warnings, each naming its row."""
 
-    awarded: list[tuple[BatchRow, Project]] = field(default_factory=list)
-    already: list[BatchRow] = field(default_factory=list)
+    awarded: list[tuple[AwardListRow, Project]] = field(default_factory=list)
+    already: list[AwardListRow] = field(default_factory=list)
     refusals: list[RowNote] = field(default_factory=list)
     warnings: list[RowNote] = field(default_factory=list)
-    undecided: list[BatchRow] = field(default_factory=list)
-    no_amount: list[BatchRow] = field(default_factory=list)
+    undecided: list[AwardListRow] = field(default_factory=list)
+    no_amount: list[AwardListRow] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -578,7 +578,7 @@ class Outcomes:
 
 def grouped(notes: list[RowNote]) -> list[str]:
     """Sentences naming the rows, one per message: "Rows 3 (陈晓东), 7 (李四): …"."""
-    rows: dict[str, list[BatchRow]] = {}
+    rows: dict[str, list[AwardListRow]] = {}
     for row_note in notes:
         rows.setdefault(row_note.message, []).append(row_note.row)
     return [
@@ -588,30 +588,30 @@ def grouped(notes: list[RowNote]) -> list[str]:
     ]
 
 
-def amount_of(row: BatchRow, amounts: list[GradeAmount], awarded_on: dt.date, appointment: Appointment) -> Amount:
+def amount_of(row: AwardListRow, amounts: list[GradeAmount], awarded_on: dt.date, appointment: Appointment) -> Amount:
     """The row's amount: its grade in the award's year, natural or social by the list's discipline
     (else the postdoc's station's)."""
     code = row.discipline_code or (appointment.station.discipline.code if appointment.station.discipline else "")
     return amount_for(amounts, grade=row.programme_grade, year=awarded_on.year, field=field_of(code))
 
 
-def _award_rows(batch_list: BatchList, *, by: Any, acknowledged: bool, dry_run: bool) -> Outcomes:
+def _award_rows(award_list: AwardList, *, by: Any, acknowledged: bool, dry_run: bool) -> Outcomes:
     """Awards every row to award through the funding services, collecting each row's refusal or
     warning instead of stopping at the first. In a dry run a warned row is awarded as if
     acknowledged, so later rows are checked against it."""
-    programme = batch_list.programme
+    programme = award_list.programme
     rows = list(
-        batch_list.rows.select_related("appointment__person", "appointment__station__discipline").order_by(
+        award_list.rows.select_related("appointment__person", "appointment__station__discipline").order_by(
             "sheet", "number"
         )
     )
     result = Outcomes()
-    result.undecided = [row for row in rows if row.outcome == BatchRow.Outcome.UNCERTAIN and not row.decision]
+    result.undecided = [row for row in rows if row.outcome == AwardListRow.Outcome.UNCERTAIN and not row.decision]
     to_award = [row for row in rows if row.to_award]
     appointments = {row.appointment.pk: row.appointment for row in to_award if row.appointment is not None}
-    existing = _existing(batch_list, appointments)
+    existing = _existing(award_list, appointments)
     amounts = list(programme.amounts.all())
-    seen: dict[int, BatchRow] = {}
+    seen: dict[int, AwardListRow] = {}
     for row in to_award:
         appointment = row.appointment
         assert appointment is not None
@@ -626,16 +626,16 @@ def _award_rows(batch_list: BatchList, *, by: Any, acknowledged: bool, dry_run: 
             row.project, row.already_awarded = held, True
             result.already.append(row)
             continue
-        amount = amount_of(row, amounts, batch_list.awarded_on, appointment)
+        amount = amount_of(row, amounts, award_list.awarded_on, appointment)
         if amount.value is None:
             result.no_amount.append(row)
         applied = existing.applied.get(appointment.pk, [])
         project = _award_one(
-            batch_list, row, appointment, applied[0] if len(applied) == 1 else None, amount, by, acknowledged, result
+            award_list, row, appointment, applied[0] if len(applied) == 1 else None, amount, by, acknowledged, result
         )
         if project is None and dry_run and result.warnings and result.warnings[-1].row is row:
             project = _award_one(
-                batch_list, row, appointment, applied[0] if len(applied) == 1 else None, amount, by, True, result
+                award_list, row, appointment, applied[0] if len(applied) == 1 else None, amount, by, True, result
             )
         if project is not None:
             row.project, row.already_awarded = project, False
@@ -644,8 +644,8 @@ def _award_rows(batch_list: BatchList, *, by: Any, acknowledged: bool, dry_run: 
 
 
 def _award_one(
-    batch_list: BatchList,
-    row: BatchRow,
+    award_list: AwardList,
+    row: AwardListRow,
     appointment: Appointment,
     applied: Project | None,
     amount: Amount,
@@ -653,28 +653,28 @@ def _award_one(
     acknowledged: bool,
     result: Outcomes,
 ) -> Project | None:
-    programme = batch_list.programme
+    programme = award_list.programme
     try:
         if applied is not None:
             return funding.project_award(
                 project=applied,
-                awarded_on=batch_list.awarded_on,
+                awarded_on=award_list.awarded_on,
                 amount=amount.value,
                 grade=row.programme_grade,
-                batch=batch_list.batch,
+                batch=award_list.batch,
                 acknowledged=acknowledged,
                 by=by,
             )
         return funding.project_record(
             holder=appointment,
-            project_no=project_number(programme, batch_list.batch, appointment.postdoc_no),
-            title=project_title(programme, batch_list.batch, row.programme_grade),
-            awarded_on=batch_list.awarded_on,
+            project_no=project_number(programme, award_list.batch, appointment.postdoc_no),
+            title=project_title(programme, award_list.batch, row.programme_grade),
+            awarded_on=award_list.awarded_on,
             funder_ref=programme.funder,
             programme_ref=programme,
             amount=amount.value or 0,
             grade=row.programme_grade,
-            batch=batch_list.batch,
+            batch=award_list.batch,
             acknowledged=acknowledged,
             by=by,
         )
@@ -686,14 +686,14 @@ def _award_one(
     return None
 
 
-def batch_list_check(*, batch_list: BatchList, by: Any) -> Outcomes:
+def award_list_check(*, award_list: AwardList, by: Any) -> Outcomes:
     """What confirming would do, found by doing it and rolling it back: the same services, the same
     rules, the same sentences. Nothing is kept."""
     with transaction.atomic():
-        batch_list = _locked(batch_list)
-        _check_administrator(by, batch_list.institution_id)
-        _require_open(batch_list)
-        outcomes = _award_rows(batch_list, by=by, acknowledged=False, dry_run=True)
+        award_list = _locked(award_list)
+        _check_administrator(by, award_list.institution_id)
+        _require_open(award_list)
+        outcomes = _award_rows(award_list, by=by, acknowledged=False, dry_run=True)
         transaction.set_rollback(True)
     return outcomes
 
@@ -707,17 +707,17 @@ class ConfirmRefused(DomainError):
 
 
 @transaction.atomic
-def batch_list_confirm(*, batch_list: BatchList, by: Any, acknowledged: bool = False) -> BatchList:
+def award_list_confirm(*, award_list: AwardList, by: Any, acknowledged: bool = False) -> AwardList:
     """Creates the awards of every exact or accepted row, all or nothing. Each postdoc's single
     application to the programme is awarded; otherwise the award is recorded with the list's number
     (`awards.project_number`). A row already awarded (an earlier confirmation, another upload of
     the list) is marked, not awarded again. A refused row refuses the whole confirmation, naming its
     row; warnings need `acknowledged`."""
-    batch_list = _locked(batch_list)
-    _check_administrator(by, batch_list.institution_id)
-    _require_open(batch_list)
-    before = _public(batch_list)
-    result = _award_rows(batch_list, by=by, acknowledged=acknowledged, dry_run=False)
+    award_list = _locked(award_list)
+    _check_administrator(by, award_list.institution_id)
+    _require_open(award_list)
+    before = _public(award_list)
+    result = _award_rows(award_list, by=by, acknowledged=acknowledged, dry_run=False)
     if result.undecided:
         raise ConfirmRefused(
             _("Choose the postdoc of every uncertain row, or skip it, before confirming."),
@@ -738,26 +738,26 @@ def batch_list_confirm(*, batch_list: BatchList, by: Any, acknowledged: bool = F
             grouped(result.warnings),
         )
     rows = [row for row, _project in result.awarded] + result.already
-    BatchRow.objects.bulk_update(rows, ["project", "already_awarded"])
-    batch_list.status = BatchList.Status.CONFIRMED
-    batch_list.confirmed_by, batch_list.confirmed_at = by, timezone.now()
-    batch_list.awarded_count = len(result.awarded)
-    batch_list.already_count = len(result.already)
-    batch_list.save(update_fields=["status", "confirmed_by", "confirmed_at", "awarded_count", "already_count"])
+    AwardListRow.objects.bulk_update(rows, ["project", "already_awarded"])
+    award_list.status = AwardList.Status.CONFIRMED
+    award_list.confirmed_by, award_list.confirmed_at = by, timezone.now()
+    award_list.awarded_count = len(result.awarded)
+    award_list.already_count = len(result.already)
+    award_list.save(update_fields=["status", "confirmed_by", "confirmed_at", "awarded_count", "already_count"])
     note = _("Acknowledged the funding rules' warnings.") if acknowledged else ""
-    _record(batch_list, by, Event.BATCH_LIST_CONFIRMED, before, note=note)
-    return batch_list
+    _record(award_list, by, Event.AWARD_LIST_CONFIRMED, before, note=note)
+    return award_list
 
 
 @transaction.atomic
-def batch_list_discard(*, batch_list: BatchList, by: Any) -> BatchList:
+def award_list_discard(*, award_list: AwardList, by: Any) -> AwardList:
     """Sets a list aside without awarding anything (a wrong programme, a second upload)."""
-    batch_list = _locked(batch_list)
-    _check_administrator(by, batch_list.institution_id)
-    _require_open(batch_list)
-    before = _public(batch_list)
-    batch_list.status = BatchList.Status.DISCARDED
-    batch_list.discarded_by, batch_list.discarded_at = by, timezone.now()
-    batch_list.save(update_fields=["status", "discarded_by", "discarded_at"])
-    _record(batch_list, by, Event.BATCH_LIST_DISCARDED, before)
-    return batch_list
+    award_list = _locked(award_list)
+    _check_administrator(by, award_list.institution_id)
+    _require_open(award_list)
+    before = _public(award_list)
+    award_list.status = AwardList.Status.DISCARDED
+    award_list.discarded_by, award_list.discarded_at = by, timezone.now()
+    award_list.save(update_fields=["status", "discarded_by", "discarded_at"])
+    _record(award_list, by, Event.AWARD_LIST_DISCARDED, before)
+    return award_list

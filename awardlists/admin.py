@@ -1,14 +1,14 @@
 """Award lists and the institution's names in funders' lists, to read: they change only through
-the award-list pages (`batchlists.services`), which audit each change."""
+the award-list pages (`awardlists.services`), which audit each change."""
 
 from django.contrib import admin
 
 from accounts.admin_base import ReadOnlyAdmin
-from batchlists.models import BatchList, HostName
+from awardlists.models import AwardList, HostName
 
 
-@admin.register(BatchList)
-class BatchListAdmin(ReadOnlyAdmin):
+@admin.register(AwardList)
+class AwardListAdmin(ReadOnlyAdmin):
     list_display = [
         "programme",
         "batch",

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from batchlists.matching import batch_key, chinese_key
+from awardlists.matching import batch_key, chinese_key
 from funding.models import Certainty, GradeAmount, Programme
 
 MAX_PROJECT_NO = 50  # Project.project_no

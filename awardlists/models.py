@@ -1,7 +1,7 @@
 """Funders' award lists (批次资助名单): an uploaded list, its rows matched to the institution's
 postdocs, reviewed and confirmed into awards through the funding services (docs/decisions/0015).
 
-A list moves checked → confirmed (or discarded), only through `batchlists.services`, each step in
+A list moves checked → confirmed (or discarded), only through `awardlists.services`, each step in
 one transaction with one audit event. Rows of other institutions are counted, not kept.
 """
 
@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import AdministratorsOnlyQuerySet
 
 
-def upload_to(batch_list: "BatchList", filename: str) -> str:
-    """batchlists/<random>/<the file's own name>: kept like the exchange uploads, never served."""
-    return f"batchlists/{uuid.uuid4().hex}/{filename}"
+def upload_to(award_list: "AwardList", filename: str) -> str:
+    """awardlists/<random>/<the file's own name>: kept like the exchange uploads, never served."""
+    return f"awardlists/{uuid.uuid4().hex}/{filename}"
 
 
 class HostName(models.Model):
@@ -44,11 +44,11 @@ class HostName(models.Model):
         return self.name
 
 
-class BatchListQuerySet(AdministratorsOnlyQuerySet["BatchList"]):
+class AwardListQuerySet(AdministratorsOnlyQuerySet["AwardList"]):
     pass
 
 
-class BatchList(models.Model):
+class AwardList(models.Model):
     class Status(models.TextChoices):
         CHECKED = "checked", _("checked, to be confirmed")
         CONFIRMED = "confirmed", _("confirmed")
@@ -57,10 +57,10 @@ class BatchList(models.Model):
     BADGES = {Status.CHECKED: "info", Status.CONFIRMED: "ok", Status.DISCARDED: "muted"}
 
     institution = models.ForeignKey(
-        "catalogue.Institution", on_delete=models.PROTECT, related_name="batch_lists", verbose_name=_("institution")
+        "catalogue.Institution", on_delete=models.PROTECT, related_name="award_lists", verbose_name=_("institution")
     )
     programme = models.ForeignKey(
-        "funding.Programme", on_delete=models.PROTECT, related_name="batch_lists", verbose_name=_("programme")
+        "funding.Programme", on_delete=models.PROTECT, related_name="award_lists", verbose_name=_("programme")
     )
     batch = models.CharField(_("batch"), max_length=50, help_text=_("As the funder names it, e.g. 第69批."))
     awarded_on = models.DateField(_("awarded on"))
@@ -102,7 +102,7 @@ class BatchList(models.Model):
     other_institutions = models.JSONField(_("other institutions and their rows"), default=dict, blank=True)
     warnings = models.JSONField(_("warnings of the reading"), default=list, blank=True)
 
-    objects = BatchListQuerySet.as_manager()
+    objects = AwardListQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -113,16 +113,16 @@ class BatchList(models.Model):
             models.CheckConstraint(
                 condition=Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
                 | Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
-                name="batch_list_confirmed_pair",
+                name="award_list_confirmed_pair",
             ),
             models.CheckConstraint(
                 condition=Q(discarded_by__isnull=True, discarded_at__isnull=True)
                 | Q(discarded_by__isnull=False, discarded_at__isnull=False),
-                name="batch_list_discarded_pair",
+                name="award_list_discarded_pair",
             ),
             models.CheckConstraint(
                 condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
-                name="batch_list_confirmed_has_date",
+                name="award_list_confirmed_has_date",
             ),
         ]
 
@@ -142,7 +142,7 @@ class BatchList(models.Model):
         return self.status == self.Status.CONFIRMED
 
 
-class BatchRow(models.Model):
+class AwardListRow(models.Model):
     """A row of the institution's in a list, as read, with its match and the office's decision."""
 
     class Outcome(models.TextChoices):
@@ -151,7 +151,7 @@ class BatchRow(models.Model):
         UNMATCHED = "unmatched", _("unmatched")
 
     class Doubt(models.TextChoices):
-        """Why a candidate whose name is not the row's is offered (`batchlists.matching.Doubt`):
+        """Why a candidate whose name is not the row's is offered (`awardlists.matching.Doubt`):
         a person must choose it; it is never matched by itself."""
 
         SAME_SOUND = "same_sound", _("uncertain — same sound")
@@ -162,8 +162,8 @@ class BatchRow(models.Model):
         ACCEPT = "accept", _("award this row")
         SKIP = "skip", _("skip this row")
 
-    batch_list = models.ForeignKey(
-        BatchList, on_delete=models.CASCADE, related_name="rows", verbose_name=_("award list")
+    award_list = models.ForeignKey(
+        AwardList, on_delete=models.CASCADE, related_name="rows", verbose_name=_("award list")
     )
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
     number = models.PositiveIntegerField(_("row"))
@@ -212,17 +212,18 @@ class BatchRow(models.Model):
     already_awarded = models.BooleanField(_("awarded before this list was confirmed"), default=False)
 
     class Meta:
-        ordering = ["batch_list", "sheet", "number"]
+        ordering = ["award_list", "sheet", "number"]
         verbose_name = _("row of an award list")
         verbose_name_plural = _("rows of award lists")
         constraints = [
-            models.UniqueConstraint(fields=["batch_list", "sheet", "number"], name="batch_row_unique"),
+            models.UniqueConstraint(fields=["award_list", "sheet", "number"], name="award_list_row_unique"),
             models.CheckConstraint(
-                condition=~Q(decision="accept") | Q(appointment__isnull=False), name="batch_row_accepted_has_postdoc"
+                condition=~Q(decision="accept") | Q(appointment__isnull=False),
+                name="award_list_row_accepted_has_postdoc",
             ),
             # A row under a likely form of the institution's name (渝州医大) is never matched by itself.
             models.CheckConstraint(
-                condition=~Q(outcome="exact") | Q(host_likely=False), name="batch_row_exact_names_the_institution"
+                condition=~Q(outcome="exact") | Q(host_likely=False), name="award_list_row_exact_names_the_institution"
             ),
         ]
 
@@ -231,7 +232,7 @@ class BatchRow(models.Model):
 
     @property
     def note_texts(self) -> list[str]:
-        from batchlists.matching import note_text
+        from awardlists.matching import note_text
 
         return [text for found in self.notes if (text := note_text(found))]
 

@@ -9,10 +9,10 @@ from django.conf import settings
 from openpyxl import Workbook
 
 from audit.models import AuditEvent
-from batchlists.models import BatchList, BatchRow
-from batchlists.reading import read_list
-from batchlists.services import ListRefused
-from tests.batchlists.conftest import HEADER, Lists, csv_bytes, row, upload, xlsx_bytes
+from awardlists.models import AwardList, AwardListRow
+from awardlists.reading import read_list
+from awardlists.services import ListRefused
+from tests.awardlists.conftest import HEADER, Lists, csv_bytes, row, upload, xlsx_bytes
 
 ROWS = [row(1, "陈晓东", "BH-CXD-01"), row(2, "陳曉東", "", 710), row(3, "Smith John", "BH-JS-03", "1002", "二等")]
 
@@ -68,10 +68,10 @@ def test_a_note_under_the_list_is_skipped(tmp_path: Path) -> None:
 
 
 def refused(lists: Lists, name: str, content: bytes) -> list[str]:
-    before = (BatchList.objects.count(), BatchRow.objects.count(), AuditEvent.objects.count())
+    before = (AwardList.objects.count(), AwardListRow.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ListRefused) as caught:
         upload(lists, [], name=name, content=content)
-    assert (BatchList.objects.count(), BatchRow.objects.count(), AuditEvent.objects.count()) == before
+    assert (AwardList.objects.count(), AwardListRow.objects.count(), AuditEvent.objects.count()) == before
     media = Path(settings.MEDIA_ROOT)
     assert not media.exists() or not any(media.rglob("*.*"))
     return [str(problem) for problem in caught.value.problems]
@@ -113,7 +113,7 @@ def test_a_spreadsheet_of_another_kind_is_refused_before_reading(lists: Lists) -
     with pytest.raises(DomainError) as caught:
         upload(lists, [], name="list.xls", content=b"\xd0\xcf\x11\xe0")
     assert ".xlsx" in caught.value.message
-    assert BatchList.objects.count() == 0
+    assert AwardList.objects.count() == 0
 
 
 def test_a_row_without_a_name_refuses_the_list(lists: Lists) -> None:
@@ -130,8 +130,8 @@ def test_a_grade_the_programme_does_not_have_refuses_the_list(lists: Lists) -> N
 
 def test_grades_written_otherwise_are_the_programmes(lists: Lists) -> None:
     rows = [row(1, "陈晓东", "BH-CXD-01", grade="一等资助"), row(2, "张三", "BH-ZS-02", "1002", "2")]
-    batch_list = upload(lists, rows)
-    assert sorted(batch_list.rows.values_list("programme_grade", flat=True)) == ["一等", "二等"]
+    award_list = upload(lists, rows)
+    assert sorted(award_list.rows.values_list("programme_grade", flat=True)) == ["一等", "二等"]
 
 
 def test_an_xlsx_with_two_sheets_reads_both(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from batchlists.matching import (
+from awardlists.matching import (
     Outcome,
     batch_key,
     chinese_key,
@@ -17,8 +17,8 @@ from batchlists.matching import (
     pinyin_keys,
     row_name_keys,
 )
-from batchlists.services import host_name_add
-from tests.batchlists.conftest import HOST, Lists, row, upload
+from awardlists.services import host_name_add
+from tests.awardlists.conftest import HOST, Lists, row, upload
 
 # ---- the keys names are compared by ---------------------------------------------------------
 

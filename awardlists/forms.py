@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from batchlists.models import BatchList
-from batchlists.services import programmes_for, upload_refusal
+from awardlists.models import AwardList
+from awardlists.services import programmes_for, upload_refusal
 from core.forms import DateInput, ServiceForm
 from funding.models import Programme
 
@@ -59,7 +59,7 @@ class UploadForm(ServiceForm):
 
 class ListFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("all statuses")), *BatchList.Status.choices]
+        label=_("Status"), required=False, choices=[("", _("all statuses")), *AwardList.Status.choices]
     )
     programme = ProgrammeChoice(label=_("Programme"), queryset=Programme.objects.none(), required=False)
 
