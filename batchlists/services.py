@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
+from accounts.models import User
 from appointments.models import Appointment
 from audit.services import record_event
 from batchlists.awards import (
@@ -72,7 +74,7 @@ def may_manage(user: Any, institution_id: int) -> bool:
     return has_perm(user, Perm.MANAGE_REFERENCE) and user.institution_id == institution_id
 
 
-def _check_administrator(by: Any, institution_id: int) -> None:
+def _check_administrator(by: Actor, institution_id: int) -> None:
     if not may_manage(by, institution_id):
         raise DomainError(_("Only an office administrator of this institution can import funders' award lists."))
 
@@ -103,7 +105,7 @@ def _public(batch_list: BatchList) -> dict[str, Any]:
     }
 
 
-def _record(batch_list: BatchList, by: Any, event: str, before: dict[str, Any] | None, note: str = "") -> None:
+def _record(batch_list: BatchList, by: Actor, event: str, before: dict[str, Any] | None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
@@ -120,7 +122,7 @@ def _record(batch_list: BatchList, by: Any, event: str, before: dict[str, Any] |
 
 
 @transaction.atomic
-def host_name_add(*, institution: Institution, name: str, by: Any) -> HostName:
+def host_name_add(*, institution: Institution, name: str, by: User) -> HostName:
     """Records a name funders write for the institution. Rows of its open lists that wrote it as a
     likely form (渝州医大) and are not decided yet are matched again at once: a row that was
     uncertain only for the institution's name becomes exact."""
@@ -217,7 +219,7 @@ def _apply(row: BatchRow, match: Match) -> None:
 
 
 @transaction.atomic
-def host_name_remove(*, host_name: HostName, by: Any) -> None:
+def host_name_remove(*, host_name: HostName, by: Actor) -> None:
     _check_administrator(by, host_name.institution_id)
     record_event(
         actor=by,
@@ -392,8 +394,8 @@ def batch_list_upload(
     programme: Programme,
     batch: str,
     awarded_on: dt.date,
-    file: UploadedFile,
-    by: Any,
+    file: UploadedFile[bytes],
+    by: User,
 ) -> BatchList:
     """Reads a funder's list, matches its rows and keeps it for review. A list with any problem
     (not a spreadsheet, empty, a required column missing, an unreadable row, a grade the programme
@@ -484,7 +486,7 @@ def _row_label(row: BatchRow) -> str:
 
 
 @transaction.atomic
-def batch_row_choose(*, row: BatchRow, appointment: Appointment | None, by: Any) -> BatchRow:
+def batch_row_choose(*, row: BatchRow, appointment: Appointment | None, by: Actor) -> BatchRow:
     """The review screen's choice: the row's postdoc, one of its candidates; None skips the row."""
     batch_list = _locked(row.batch_list)
     _check_administrator(by, batch_list.institution_id)
@@ -594,7 +596,7 @@ def amount_of(row: BatchRow, amounts: list[GradeAmount], awarded_on: dt.date, ap
     return amount_for(amounts, grade=row.programme_grade, year=awarded_on.year, field=field_of(code))
 
 
-def _award_rows(batch_list: BatchList, *, by: Any, acknowledged: bool, dry_run: bool) -> Outcomes:
+def _award_rows(batch_list: BatchList, *, by: User, acknowledged: bool, dry_run: bool) -> Outcomes:
     """Awards every row to award through the funding services, collecting each row's refusal or
     warning instead of stopping at the first. In a dry run a warned row is awarded as if
     acknowledged, so later rows are checked against it."""
@@ -648,7 +650,7 @@ def _award_one(
     appointment: Appointment,
     applied: Project | None,
     amount: Amount,
-    by: Any,
+    by: User,
     acknowledged: bool,
     result: Outcomes,
 ) -> Project | None:
@@ -685,7 +687,7 @@ def _award_one(
     return None
 
 
-def batch_list_check(*, batch_list: BatchList, by: Any) -> Outcomes:
+def batch_list_check(*, batch_list: BatchList, by: User) -> Outcomes:
     """What confirming would do, found by doing it and rolling it back: the same services, the same
     rules, the same sentences. Nothing is kept."""
     with transaction.atomic():
@@ -706,7 +708,7 @@ class ConfirmRefused(DomainError):
 
 
 @transaction.atomic
-def batch_list_confirm(*, batch_list: BatchList, by: Any, acknowledged: bool = False) -> BatchList:
+def batch_list_confirm(*, batch_list: BatchList, by: User, acknowledged: bool = False) -> BatchList:
     """Creates the awards of every exact or accepted row, all or nothing. Each postdoc's single
     application to the programme is awarded; otherwise the award is recorded with the list's number
     (`awards.project_number`). A row already awarded (an earlier confirmation, another upload of
@@ -749,7 +751,7 @@ def batch_list_confirm(*, batch_list: BatchList, by: Any, acknowledged: bool = F
 
 
 @transaction.atomic
-def batch_list_discard(*, batch_list: BatchList, by: Any) -> BatchList:
+def batch_list_discard(*, batch_list: BatchList, by: User) -> BatchList:
     """Sets a list aside without awarding anything (a wrong programme, a second upload)."""
     batch_list = _locked(batch_list)
     _check_administrator(by, batch_list.institution_id)

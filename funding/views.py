@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.actors import Actor
 from accounts.http import SignedInRequest
 from appointments.access import can_manage_appointment, get_appointment_for_user
 from appointments.models import Appointment
@@ -221,11 +222,11 @@ class Step:
     ending: bool = False  # cannot be undone here: asks for confirmation, shown as a danger button
 
 
-def _award(project: Project, form: Any, by: Any) -> object:
+def _award(project: Project, form: Any, by: Actor) -> object:
     return services.project_award(project=project, by=by, **form.service_data())
 
 
-def _edit(project: Project, form: Any, by: Any) -> object:
+def _edit(project: Project, form: Any, by: Actor) -> object:
     return services.project_update(
         project=project, by=by, acknowledged=form.cleaned_data["acknowledged"], **form.changes()
     )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, Institution
 from catalogue.services import validation_message
@@ -43,7 +44,7 @@ EXPERT_FIELDS = (
 def expert_save(
     *,
     institution: Institution,
-    by: Any,
+    by: Actor,
     expert: Expert | None = None,
     disciplines: Iterable[Discipline] | None = None,
     note: str = "",
@@ -130,7 +131,7 @@ def relation_record(
     expert: Expert,
     kind: str,
     on: dt.date,
-    by: Any,
+    by: Actor,
     person: Any = None,
     supervisor: Any = None,
     unit: Any = None,
@@ -180,7 +181,7 @@ def form_create(
     institution: Institution,
     name: str,
     criteria: Sequence[tuple[str, str, int, int]],
-    by: Any,
+    by: Actor,
     outcome: str = Form.Outcome.GRADE,
     hides_subject: bool = False,
     thresholds: tuple[int, int, int] = (90, 75, 60),
@@ -221,7 +222,7 @@ def form_create(
 
 @transaction.atomic
 def kind_rules_save(
-    *, institution: Institution, kind: str, form: Form, by: Any, collaboration_window_years: int = 3, **rules: Any
+    *, institution: Institution, kind: str, form: Form, by: Actor, collaboration_window_years: int = 3, **rules: Any
 ) -> KindRules:
     """Sets the institution's panel rules and form for a kind of review (e.g. mid-term: at least
     five doctoral supervisors, at least 40% from outside)."""
