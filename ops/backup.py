@@ -85,7 +85,8 @@ def database_state(*, dates: list[dt.date], years: int) -> dict[str, Any]:
                 day.isoformat(): headline_figures(institution_id=pk, as_of=day, years=years) for day in dates
             }
     # The manifest holds JSON: compare what JSON gives back.
-    return json.loads(json.dumps({"tables": counts, "migrations": migrations, "figures": figures}))
+    as_json: dict[str, Any] = json.loads(json.dumps({"tables": counts, "migrations": migrations, "figures": figures}))
+    return as_json
 
 
 def differences(recorded: dict[str, Any], found: dict[str, Any]) -> list[str]:
