@@ -103,6 +103,7 @@ class ServiceAdmin(ScopedAdmin):
         except Refused as refused:
             # The save was rolled back with the admin's transaction. Validate the same input again,
             # this time with the service's sentence on the form, so nothing the user typed is lost.
+            # The refusal rides on the request to get_form below: the admin gives no other way there.
             request._office_refusal = refused.error  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -113,6 +114,7 @@ class ServiceAdmin(ScopedAdmin):
             return form_class
         refusal: DomainError = found
 
+        # A subclass of the form the admin built at run time, which mypy cannot take as a base.
         class RefusedForm(form_class):  # type: ignore[misc, valid-type]
             def clean(self) -> Any:
                 cleaned = super().clean()

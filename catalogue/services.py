@@ -44,7 +44,7 @@ def validation_message(error: ValidationError) -> tuple[str, str | None]:
 
 
 @transaction.atomic
-def save_reference(*, instance: models.Model, by: Actor, note: str = "") -> models.Model:
+def save_reference[M: models.Model](*, instance: M, by: Actor, note: str = "") -> M:
     """Creates or updates one reference record after full validation, with its audit event."""
     _check_may_change(by, instance)
     try:
@@ -83,13 +83,13 @@ def discipline_save(
     discipline = Discipline.objects.filter(code=code).first() or Discipline(code=code)
     discipline.name_zh, discipline.name_en, discipline.edition = name_zh, name_en, edition
     discipline.source, discipline.source_marker = source, source_marker
-    return save_reference(instance=discipline, by=by)  # type: ignore[return-value]
+    return save_reference(instance=discipline, by=by)
 
 
 def unit_save(*, institution: Institution, code: str, name_zh: str, kind: str, name_en: str = "", by: Actor) -> Unit:
     unit = Unit.objects.filter(institution=institution, code=code).first() or Unit(institution=institution, code=code)
     unit.name_zh, unit.name_en, unit.kind = name_zh, name_en, kind
-    return save_reference(instance=unit, by=by)  # type: ignore[return-value]
+    return save_reference(instance=unit, by=by)
 
 
 def doctoral_right_grant(
@@ -98,4 +98,4 @@ def doctoral_right_grant(
     right = DoctoralRight.objects.filter(institution=institution, discipline=discipline).first()
     right = right or DoctoralRight(institution=institution, discipline=discipline, since=since)
     right.since = since
-    return save_reference(instance=right, by=by)  # type: ignore[return-value]
+    return save_reference(instance=right, by=by)

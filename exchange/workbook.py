@@ -462,8 +462,8 @@ def _open_xlsx(source: WorkbookSource, path: Path) -> None:
     for title, part in reader.sheets:
         source.add_sheet(
             title,
-            lambda part=part: reader.rows(part),  # type: ignore[misc]
-            merged_header=lambda row, part=part: reader.row_is_merged(part, row),  # type: ignore[misc]
+            functools.partial(reader.rows, part),
+            merged_header=functools.partial(reader.row_is_merged, part),
             size=reader.part_size(part),
             hidden=part in reader.hidden,
         )

@@ -38,6 +38,7 @@ from funding.forms import (
     CompleteForm,
     EditForm,
     ProjectFilterForm,
+    ProjectFormBase,
     RecordForm,
     RejectForm,
     TerminateForm,
@@ -350,7 +351,7 @@ def project_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
 # A postdoc's new application or award
 
 
-NEW_PROJECT_FORMS: dict[str, tuple[Callable[..., ServiceForm], Callable[..., object], Promise, Promise]] = {
+NEW_PROJECT_FORMS: dict[str, tuple[Callable[..., ProjectFormBase], Callable[..., object], Promise, Promise]] = {
     "apply": (
         ApplyForm,
         services.project_apply,
@@ -379,7 +380,7 @@ def project_new(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
     if request.method == "POST":
         form = form_class(request.POST, institution_id=appointment.institution_id)
         if form.is_valid():
-            data = form.service_data()  # type: ignore[attr-defined]
+            data = form.service_data()
             done, warning = submit(form, lambda: service(holder=appointment, by=user, **data))
             if done:
                 messages.success(request, str(done_message))

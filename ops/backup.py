@@ -344,7 +344,7 @@ def _client_major(program: Path) -> int | None:
 def _server_major() -> int:
     connection.ensure_connection()
     # The server's own number, e.g. 150018 for 15.18 (PostgreSQL's backend only).
-    return int(connection.pg_version) // 10000  # type: ignore[attr-defined]
+    return int(connection.pg_version) // 10000  # type: ignore[attr-defined]  # not on the base wrapper
 
 
 def _run_pg(args: list[str], what: str) -> None:

@@ -183,7 +183,7 @@ def supervisor_save(
     supervisor.title, supervisor.is_external = title, is_external
     if is_doctoral_supervisor is not None:
         supervisor.is_doctoral_supervisor = is_doctoral_supervisor
-    return save_reference(instance=supervisor, by=by)  # type: ignore[return-value]
+    return save_reference(instance=supervisor, by=by)
 
 
 @transaction.atomic

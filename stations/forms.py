@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Unit
@@ -27,7 +28,9 @@ _STATION = Station._meta
 
 
 def _max(field: str) -> int:
-    return int(_STATION.get_field(field).max_length or 0)  # type: ignore[union-attr]
+    model_field = _STATION.get_field(field)
+    assert isinstance(model_field, models.Field)
+    return int(model_field.max_length or 0)
 
 
 class StationFieldsForm(ServiceForm):

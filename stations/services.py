@@ -60,7 +60,7 @@ def station_create(
         established_on=established_on,
         approval_no=approval_no,
     )
-    return save_reference(instance=station, by=by)  # type: ignore[return-value]
+    return save_reference(instance=station, by=by)
 
 
 def _check_may_manage_station(by: Actor, station: Station) -> None:

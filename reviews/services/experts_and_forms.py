@@ -84,15 +84,18 @@ def expert_save(
         )
         _require(bool(expert.affiliation.strip()), _("Name the external expert's institution."), "affiliation")
     else:
-        _require(expert.unit_id is not None, _("An internal expert needs their unit."), "unit")
-        _require(expert.unit.institution_id == institution.pk, _("The unit belongs to another institution."), "unit")  # type: ignore[union-attr]
-        if expert.supervisor_id is not None:
+        unit = expert.unit
+        _require(unit is not None, _("An internal expert needs their unit."), "unit")
+        assert unit is not None  # refused above
+        _require(unit.institution_id == institution.pk, _("The unit belongs to another institution."), "unit")
+        supervisor = expert.supervisor if expert.supervisor_id is not None else None
+        if supervisor is not None:
             _require(
-                expert.supervisor.institution_id == institution.pk,  # type: ignore[union-attr]
+                supervisor.institution_id == institution.pk,
                 _("The staff record belongs to another institution."),
                 "supervisor",
             )
-            holder = Expert.objects.filter(supervisor_id=expert.supervisor_id).exclude(pk=expert.pk).first()
+            holder = Expert.objects.filter(supervisor_id=supervisor.pk).exclude(pk=expert.pk).first()
             _require(
                 holder is None,
                 _("This staff record is already linked to the expert %(expert)s.") % {"expert": holder},
