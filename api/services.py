@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
+from accounts.models import User
 from api.models import ApiToken
 from audit.services import record_event
 from core.errors import DomainError
@@ -32,7 +33,7 @@ def _public(token: ApiToken) -> dict[str, Any]:
 
 
 @transaction.atomic
-def token_create(*, user: Any, name: str, by: Actor) -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str, by: Actor) -> tuple[ApiToken, str]:
     """A new token for `user`; returns it with the plain key, which is never stored or shown again."""
     if by is None or by.pk != user.pk:
         raise DomainError(_("You may only create tokens for yourself."))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -70,7 +71,7 @@ class ListRefused(DomainError):
 # Who may
 
 
-def may_manage(user: Any, institution_id: int) -> bool:
+def may_manage(user: Actor | AnonymousUser, institution_id: int) -> bool:
     return has_perm(user, Perm.MANAGE_REFERENCE) and user.institution_id == institution_id
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -54,7 +55,7 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def may_manage(user: Any, institution_id: int | None) -> bool:
+def may_manage(user: Actor | AnonymousUser, institution_id: int | None) -> bool:
     """Office administrators of the institution manage its rounds and applications."""
     return (
         has_perm(user, Perm.MANAGE_REFERENCE) and institution_id is not None and user.institution_id == institution_id

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -82,7 +83,7 @@ SNAPSHOT_FIELDS = [f.name for f in Output._meta.concrete_fields if f.name not in
 # Who may write, and the phase
 
 
-def is_own_record(user: Any, appointment: Appointment) -> bool:
+def is_own_record(user: Actor | AnonymousUser, appointment: Appointment) -> bool:
     """A postdoc's own stay, decided as `appointments.access.appointment_scope` decides it."""
     return (
         Role.POSTDOC in role_names(user)
@@ -91,7 +92,7 @@ def is_own_record(user: Any, appointment: Appointment) -> bool:
     )
 
 
-def may_record(user: Any, appointment: Appointment) -> bool:
+def may_record(user: Actor | AnonymousUser, appointment: Appointment) -> bool:
     return can_manage_appointment(user, appointment) or is_own_record(user, appointment)
 
 
