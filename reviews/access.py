@@ -10,11 +10,13 @@ Pages, partials, exports, the API and commands all ask here.
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.access import INSTITUTION_WIDE_ROLES, role_names, secretary_station_ids
+from accounts.actors import Actor
 from accounts.models import Role
 from appointments.access import appointment_scope
 from appointments.models import Appointment
@@ -64,7 +66,7 @@ def user_profile(user: Any) -> Profile:
     )
 
 
-def user_conflicts(user: Any, review: Review) -> list[str]:
+def user_conflicts(user: Actor | AnonymousUser, review: Review) -> list[str]:
     """Why the user has a conflict in the review (empty when none)."""
     if not getattr(user, "is_authenticated", False):
         return []
