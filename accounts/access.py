@@ -7,12 +7,14 @@ Each app turns these into the scope of its own records in its `access.py` (`appo
 """
 
 from enum import StrEnum
-from typing import Any, Self
+from typing import Self, TypeGuard
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from accounts.actors import Actor
 from accounts.models import Role, User
 
 
@@ -37,9 +39,9 @@ NOTHING = Q(pk__in=[])
 INSTITUTION_WIDE_ROLES = frozenset({Role.ADMIN, Role.LEADERSHIP})
 
 
-def roles_of(user: Any) -> list[tuple[str, int | None]]:
+def roles_of(user: Actor | AnonymousUser) -> list[tuple[str, int | None]]:
     """(role, station id) pairs, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return []
     cached = getattr(user, "_roles_cache", None)
     if cached is None:
@@ -48,21 +50,23 @@ def roles_of(user: Any) -> list[tuple[str, int | None]]:
     return cached
 
 
-def role_names(user: Any) -> set[str]:
+def role_names(user: Actor | AnonymousUser) -> set[str]:
     return {role for role, _ in roles_of(user)}
 
 
-def secretary_station_ids(user: Any) -> set[int]:
+def secretary_station_ids(user: Actor | AnonymousUser) -> set[int]:
     return {station for role, station in roles_of(user) if role == Role.SECRETARY and station}
 
 
-def has_perm(user: Any, perm: Perm) -> bool:
-    if not getattr(user, "is_authenticated", False) or user.institution_id is None:
+def has_perm(user: Actor | AnonymousUser, perm: Perm) -> TypeGuard[User]:
+    """Whether `user` holds `perm` in their institution: only an account of an institution can (so
+    a True answer tells the type checker that `user` is a `User`)."""
+    if not isinstance(user, User) or user.institution_id is None:
         return False
     return any(perm in ROLE_PERMISSIONS[role] for role in role_names(user))
 
 
-def sees_whole_institution(user: Any) -> bool:
+def sees_whole_institution(user: User) -> bool:
     """Office administrators and leadership see every record of their institution."""
     return user.institution_id is not None and bool(role_names(user) & INSTITUTION_WIDE_ROLES)
 
@@ -71,7 +75,7 @@ class AdministratorsOnlyQuerySet[M: Model](QuerySet[M]):
     """Records only the office administrators of their institution see (uploaded files and their
     checks: import jobs, funders' award lists); nobody else sees any."""
 
-    def visible_to(self, user: Any) -> Self:
+    def visible_to(self, user: Actor | AnonymousUser) -> Self:
         if not has_perm(user, Perm.MANAGE_REFERENCE):
             return self.none()
         return self.filter(institution_id=user.institution_id)
@@ -80,17 +84,19 @@ class AdministratorsOnlyQuerySet[M: Model](QuerySet[M]):
 # ---- the users page's accounts (office administrators) -----------------------------------------
 
 
-def require_manages_accounts(user: Any) -> None:
+def require_manages_accounts(user: User) -> None:
     """Office administrators of an institution run its accounts; every other role is refused (403)."""
     if not has_perm(user, Perm.MANAGE_ACCOUNTS):
         raise PermissionDenied
 
 
-def institution_accounts(user: Any) -> QuerySet[User]:
+def institution_accounts(user: User) -> QuerySet[User]:
+    if user.institution_id is None:
+        return User.objects.none()
     return User.objects.filter(institution_id=user.institution_id)
 
 
-def get_account_for_user(user: Any, pk: int) -> User:
+def get_account_for_user(user: User, pk: int) -> User:
     """The account if it belongs to the administrator's institution; 404 for any other."""
     require_manages_accounts(user)
     try:

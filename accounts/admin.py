@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_base import Refused, ServiceAdmin, institution_id_of, may_manage_reference
+from accounts.admin_base import Refused, ServiceAdmin, acting_user, institution_id_of, may_manage_reference
 from accounts.models import RoleAssignment, User
 from accounts.services import role_assign, user_create
 from core.errors import DomainError
@@ -24,7 +24,7 @@ if admin.site.is_registered(Group):
     admin.site.unregister(Group)
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class RoleAssignmentInline(admin.TabularInline[RoleAssignment, User]):
     model = RoleAssignment
     extra = 1
     fields = ["role", "station"]
@@ -53,7 +53,7 @@ class RoleAssignmentInline(admin.TabularInline):
         return False
 
 
-class AccountCreationForm(forms.ModelForm):
+class AccountCreationForm(forms.ModelForm[User]):
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(
         label=_("Password again"),
@@ -112,7 +112,7 @@ class UserAdmin(ServiceAdmin):
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
             email=form.cleaned_data["email"],
-            by=request.user,
+            by=acting_user(request),
         )
         obj.pk = created.pk
         obj.password = created.password
@@ -129,7 +129,9 @@ class UserAdmin(ServiceAdmin):
                 continue
             try:
                 created.append(
-                    role_assign(user=form.instance, role=data["role"], station=data.get("station"), by=request.user)
+                    role_assign(
+                        user=form.instance, role=data["role"], station=data.get("station"), by=acting_user(request)
+                    )
                 )
             except DomainError as error:
                 raise Refused(error) from error

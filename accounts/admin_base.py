@@ -9,10 +9,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts.access import Perm, has_perm
-from accounts.models import institution_model
+from accounts.models import User, institution_model
 from core.errors import DomainError
 
 
@@ -29,18 +30,26 @@ def institution_id_of(request: HttpRequest) -> int:
     return getattr(request.user, "institution_id", None) or 0
 
 
+def acting_user(request: HttpRequest) -> User:
+    """The account saving through the admin: it shows its pages only to signed-in accounts (an
+    anonymous visitor is sent to sign in), so a save always has one."""
+    user = request.user
+    assert isinstance(user, User), "the admin saves only for a signed-in account"
+    return user
+
+
 def may_manage_reference(request: HttpRequest) -> bool:
     user = request.user
     return bool(user.is_active and (user.is_superuser or has_perm(user, Perm.MANAGE_REFERENCE)))
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(admin.ModelAdmin[Any]):
     """Rows and choices limited to the user's institution (superusers see every institution)."""
 
     # The lookup from this model to its institution's id; None for data shared by all institutions.
     institution_lookup: str | None = "institution_id"
 
-    def get_queryset(self, request: HttpRequest) -> Any:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
         if request.user.is_superuser or self.institution_lookup is None:
             return queryset
@@ -94,6 +103,7 @@ class ServiceAdmin(ScopedAdmin):
         except Refused as refused:
             # The save was rolled back with the admin's transaction. Validate the same input again,
             # this time with the service's sentence on the form, so nothing the user typed is lost.
+            # The refusal rides on the request to get_form below: the admin gives no other way there.
             request._office_refusal = refused.error  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -104,6 +114,7 @@ class ServiceAdmin(ScopedAdmin):
             return form_class
         refusal: DomainError = found
 
+        # A subclass of the form the admin built at run time, which mypy cannot take as a base.
         class RefusedForm(form_class):  # type: ignore[misc, valid-type]
             def clean(self) -> Any:
                 cleaned = super().clean()

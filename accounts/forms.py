@@ -10,7 +10,7 @@ from accounts.models import Role, User, station_model
 from accounts.signals import client_address
 from accounts.throttle import lockout_ends
 from audit.events import Event
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
 
 
 class SignInForm(AuthenticationForm):
@@ -70,7 +70,7 @@ class UserFilterForm(forms.Form):
 
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = _stations(institution_id)  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = _stations(institution_id)
 
 
 def _stations(institution_id: int | None) -> Any:
@@ -103,7 +103,7 @@ class AccountForm(ServiceForm):
 
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = _stations(institution_id)  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = _stations(institution_id)
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].strip()
@@ -128,14 +128,14 @@ class RoleForm(ServiceForm):
 
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = _stations(institution_id)  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = _stations(institution_id)
 
 
 class OwnPasswordForm(PasswordChangeForm):
     """Django's form (the old password, the new one twice); the page saves through the service."""
 
 
-class LinkPasswordForm(SetPasswordForm):
+class LinkPasswordForm(SetPasswordForm[User]):
     """Django's form for a password set through a mailed link; the page saves through the service."""
 
 
@@ -165,7 +165,7 @@ class SignInLogFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event"].choices = [  # type: ignore[attr-defined]
+        choice_field(self, "event").choices = [
             ("", _("everything")),
             *((event.value, event.label) for event in SIGN_IN_EVENTS),
         ]

@@ -22,6 +22,8 @@ class User(AbstractUser):
         related_name="users",
         verbose_name=_("institution"),
     )
+    # (role, station id) pairs, set by `accounts.access.roles_of` for the request (not a field).
+    _roles_cache: list[tuple[str, int | None]]
 
     class Meta:
         verbose_name = _("user")

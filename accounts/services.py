@@ -15,10 +15,12 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from accounts.models import InstitutionRecord, Role, RoleAssignment, SignInSession, StationRecord, User
 from accounts.throttle import failed_attempts
 from audit.events import Event
 from audit.services import record_event, snapshot
+from core.actors import NamedActor
 from core.errors import DomainError, require
 
 
@@ -28,7 +30,7 @@ def user_create(
     username: str,
     password: str | None,
     institution: InstitutionRecord | None,
-    by: Any,
+    by: User | None,
     is_staff: bool = False,
     is_superuser: bool = False,
     **details: Any,
@@ -55,7 +57,7 @@ def user_create(
 
 
 @transaction.atomic
-def role_assign(*, user: User, role: str, station: StationRecord | None = None, by: Any) -> RoleAssignment:
+def role_assign(*, user: User, role: str, station: StationRecord | None = None, by: User | None) -> RoleAssignment:
     if by is not None and not (getattr(by, "is_superuser", False) or by.roles.filter(role=Role.ADMIN).exists()):
         raise DomainError(_("Only an office administrator can assign roles."))
     if by is not None and not getattr(by, "is_superuser", False) and by.institution_id != user.institution_id:
@@ -85,7 +87,7 @@ def role_assign(*, user: User, role: str, station: StationRecord | None = None, 
 # accounts of their own institution only; the pages answer 404 for any other account before asking.
 
 
-def require_account_admin(by: Any, user: User) -> None:
+def require_account_admin(by: Actor, user: User) -> None:
     """The actor administers the account's institution (a superuser: any account)."""
     if getattr(by, "is_superuser", False):
         return
@@ -110,7 +112,7 @@ def account_create(
     institution: InstitutionRecord,
     username: str,
     email: str,
-    by: Any,
+    by: User,
     first_name: str = "",
     last_name: str = "",
     roles: list[tuple[str, StationRecord | None]] | None = None,
@@ -146,7 +148,7 @@ def account_create(
 
 
 @transaction.atomic
-def user_change(*, user: User, by: Any, first_name: str, last_name: str, email: str) -> User:
+def user_change(*, user: User, by: Actor, first_name: str, last_name: str, email: str) -> User:
     """The account's name and address (its user name never changes: the audit trail names it)."""
     require_account_admin(by, user)
     fields = ["first_name", "last_name", "email"]
@@ -165,7 +167,7 @@ def user_change(*, user: User, by: Any, first_name: str, last_name: str, email: 
 
 
 @transaction.atomic
-def role_remove(*, assignment: RoleAssignment, by: Any) -> None:
+def role_remove(*, assignment: RoleAssignment, by: Actor) -> None:
     """Takes a role from an account. An institution always keeps an office administrator, and an
     administrator does not remove their own administration (another administrator must)."""
     user = User.objects.select_for_update().get(pk=assignment.user_id)
@@ -190,7 +192,7 @@ def role_remove(*, assignment: RoleAssignment, by: Any) -> None:
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, by: Any) -> User:
+def user_deactivate(*, user: User, by: Actor) -> User:
     """The account can no longer sign in nor use its API tokens; its sessions end. Nothing it did is
     lost, and reactivating it gives it back as it was."""
     require_account_admin(by, user)
@@ -216,7 +218,7 @@ def user_deactivate(*, user: User, by: Any) -> User:
 
 
 @transaction.atomic
-def user_reactivate(*, user: User, by: Any) -> User:
+def user_reactivate(*, user: User, by: Actor) -> User:
     require_account_admin(by, user)
     require(not user.is_active, _("The account is active already."))
     user.is_active = True
@@ -259,7 +261,7 @@ def _password_mail(user: User, *, new_account: bool) -> tuple[str, str]:
 
 
 @transaction.atomic
-def password_link_send(*, user: User, by: Any, new_account: bool = False) -> User:
+def password_link_send(*, user: User, by: Actor, new_account: bool = False) -> User:
     """Mails the account a link to set its password (a new account's first, or a reset)."""
     require_account_admin(by, user)
     require(user.is_active, _("The account is deactivated: reactivate it before sending a link."))
@@ -282,7 +284,7 @@ def password_link_send(*, user: User, by: Any, new_account: bool = False) -> Use
 
 
 @transaction.atomic
-def password_set(*, user: User, password: str, by: Any) -> User:
+def password_set(*, user: User, password: str, by: Actor) -> User:
     """The person sets their password through the link they were sent (the link's token proves it
     is them: `by` is the account itself)."""
     require(getattr(by, "pk", None) == user.pk, _("Only the person the link was sent to can set its password."))
@@ -294,7 +296,7 @@ def password_set(*, user: User, password: str, by: Any) -> User:
 
 
 @transaction.atomic
-def password_change(*, user: User, password: str, by: Any) -> User:
+def password_change(*, user: User, password: str, by: Actor) -> User:
     """A person's new password of their own (the page has checked the old one). Their other sessions
     end: Django ties a session to the password it was opened with."""
     require(getattr(by, "pk", None) == user.pk, _("Only the person themselves can change their password."))
@@ -332,7 +334,7 @@ def _end_sessions(user: User, *, keep: str | None = None) -> int:
 
 
 @transaction.atomic
-def sessions_end_all(*, user: User, by: Any) -> int:
+def sessions_end_all(*, user: User, by: Actor) -> int:
     """ "Sign out everywhere": every session of the person ends, this one included."""
     require(getattr(by, "pk", None) == user.pk, _("Only the person themselves can sign out everywhere."))
     ended = _end_sessions(user)
@@ -347,11 +349,11 @@ def sessions_end_all(*, user: User, by: Any) -> int:
 
 
 @transaction.atomic
-def lockout_lift(*, user: User, by: Any) -> int:
+def lockout_lift(*, user: User, by: Actor) -> int:
     """Lifts the lock that failed sign-ins put on the account, before its time runs out."""
     require_account_admin(by, user)
     attempts = failed_attempts(user.username)
-    count = attempts.count()
+    count: int = attempts.count()
     require(count > 0, _("The account has no failed sign-ins to forget."))
     attempts.delete()
     record_event(
@@ -393,7 +395,7 @@ def sign_in_failure_record(*, username: str, address: str | None, browser: str, 
     user = User.objects.filter(username=username).select_related("institution").first()
     target = user if user is not None else _unknown_account(username)
     record_event(
-        actor=address or "unknown address",
+        actor=NamedActor(address or "unknown address"),
         event=Event.USER_SIGN_IN_FAILED,
         target=target,
         after={"username": username[:150], "address": address, "browser": browser[:300], "locked": locked},
@@ -405,7 +407,7 @@ def _unknown_account(username: str) -> User:
     """An unsaved account standing for a user name nobody has: the event's target label is the name
     tried, its id empty (no account may later take that id by chance)."""
     placeholder = User(username=username[:150])
-    placeholder.pk = ""  # type: ignore[assignment]
+    placeholder.pk = ""
     return placeholder
 
 

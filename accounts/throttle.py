@@ -21,14 +21,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 
-class ThrottledBackend(AxesBackend):
+class ThrottledBackend(AxesBackend):  # type: ignore[misc]  # django-axes ships no type hints: its classes are Any
     """Axes' check before Django's own backend (next in AUTHENTICATION_BACKENDS) signs the person in.
 
     A call without a request (the test client's `login`, a script) cannot be counted per address
     and is not a sign-in through the page: it goes straight to the next backend. Signing in through
     the page always has a request."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:
         if request is None:
@@ -42,7 +42,7 @@ def _limit(parameter: Any) -> int:
     return int(settings.SIGN_IN_FAILURES_PER_ACCOUNT)
 
 
-class SignInThrottle(AxesDatabaseHandler):
+class SignInThrottle(AxesDatabaseHandler):  # type: ignore[misc]  # django-axes ships no type hints
     """Axes' database handler with a limit per account and a larger one per address.
 
     Axes compares one number with one limit (AXES_FAILURE_LIMIT, the account's): an address's
@@ -60,7 +60,7 @@ class SignInThrottle(AxesDatabaseHandler):
 
 
 def _locked_until(attempts: "Any", limit: int) -> dt.datetime | None:
-    cool_off = get_cool_off()
+    cool_off: dt.timedelta | None = get_cool_off()
     if cool_off is None:
         return None
     figures = attempts.filter(attempt_time__gte=timezone.now() - cool_off).aggregate(

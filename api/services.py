@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
+from accounts.models import User
 from api.models import ApiToken
 from audit.events import Event
 from audit.services import record_event
@@ -32,7 +34,7 @@ def _public(token: ApiToken) -> dict[str, Any]:
 
 
 @transaction.atomic
-def token_create(*, user: Any, name: str, by: Any) -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str, by: Actor) -> tuple[ApiToken, str]:
     """A new token for `user`; returns it with the plain key, which is never stored or shown again."""
     if by is None or by.pk != user.pk:
         raise DomainError(_("You may only create tokens for yourself."))
@@ -50,7 +52,7 @@ def token_create(*, user: Any, name: str, by: Any) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, by: Any) -> ApiToken:
+def token_revoke(*, token: ApiToken, by: Actor) -> ApiToken:
     """Revokes a token of one's own; a revoked token no longer authenticates."""
     token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if by is None or by.pk != token.user_id:

@@ -3,10 +3,12 @@ postdocs filters by, from the user's roles (accounts.access)."""
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.access import INSTITUTION_WIDE_ROLES, NOTHING, role_names, secretary_station_ids, sees_whole_institution
+from accounts.actors import Actor
 from accounts.models import Role
 from appointments.models import Appointment
 
@@ -53,7 +55,7 @@ def get_appointment_for_user(user: Any, pk: Any) -> Appointment:
         raise Http404 from exc
 
 
-def can_manage_appointment(user: Any, appointment: Appointment) -> bool:
+def can_manage_appointment(user: Actor | AnonymousUser, appointment: Appointment) -> bool:
     """Admins manage every appointment of their institution; secretaries those of their stations."""
     if appointment.station.institution_id != getattr(user, "institution_id", None):
         return False

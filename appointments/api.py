@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from accounts.access import Perm, has_perm
+from accounts.http import api_user
+from accounts.models import User
 from appointments import schemas as s
 from appointments import services
 from appointments.access import can_manage_appointment, get_appointment_for_user, visible_appointments
@@ -40,8 +42,8 @@ admissions_router = Router(tags=["people"])
 # api/people.py: clients generated from it name their methods after them.
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Assessment, Grade
 from appointments.selectors import DUE_FILTERS
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
 from people.choices import GroupedSupervisorField, chosen_station, regroup_on_change
 from people.models import Person, Supervisor
 from stations.models import Station
@@ -35,9 +35,9 @@ class PostdocFilterForm(forms.Form):
 
     def __init__(self, *args: Any, stations: QuerySet[Station], years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations  # type: ignore[attr-defined]
-        self.fields["station"].empty_label = _("all stations")  # type: ignore[attr-defined]
-        self.fields["year"].choices = [("", _("all years")), *((year, year) for year in years)]  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = stations
+        model_choice_field(self, "station").empty_label = _("all stations")
+        choice_field(self, "year").choices = [("", _("all years")), *((year, year) for year in years)]
 
 
 class ExceptionReasonMixin(forms.Form):
@@ -202,16 +202,18 @@ class StayForm(ExceptionReasonMixin, ServiceForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations  # type: ignore[attr-defined]
-        self.fields["primary_supervisor"].queryset = supervisors  # type: ignore[attr-defined]
-        self.fields["co_supervisor"].queryset = supervisors  # type: ignore[attr-defined]
-        self.fields["workstation"].queryset = workstations  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = stations
+        model_choice_field(self, "primary_supervisor").queryset = supervisors
+        model_choice_field(self, "co_supervisor").queryset = supervisors
+        model_choice_field(self, "workstation").queryset = workstations
         # The chosen station's supervisors first ("This station", then "Other stations").
         station = chosen_station(self, stations, preselect)
         if station is not None:
             self.initial.setdefault("station", station.pk)
         for name in ("primary_supervisor", "co_supervisor"):
-            self.fields[name].group_by(station)  # type: ignore[attr-defined]
+            field = self.fields[name]
+            assert isinstance(field, GroupedSupervisorField)
+            field.group_by(station)
         if regroup_url:
             regroup_on_change(self, regroup_url)
 

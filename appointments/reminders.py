@@ -7,7 +7,6 @@ worker sends it.
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -16,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from accounts.models import Role, RoleAssignment
 from appointments.due import live_commitments
 from appointments.models import Appointment
@@ -73,7 +73,7 @@ def due_digests(institution: Institution, today: dt.date) -> dict[str, list[str]
     return digests
 
 
-def due_reminders_send(*, institution: Institution, today: dt.date, by: Any) -> dict[str, int]:
+def due_reminders_send(*, institution: Institution, today: dt.date, by: Actor) -> dict[str, int]:
     """Sends each recipient one digest of overdue and soon-due items; one audit event.
 
     The digests are read outside any transaction and only the audit event is written in one, the

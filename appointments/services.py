@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
+from accounts.models import User
 from appointments.access import can_manage_appointment
 from appointments.models import Appointment, Assessment, Extension, Grade, Policy, PolicyException
 from appointments.reactions import dates_changed
@@ -56,11 +58,11 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _may_manage(by: Any, appointment: Appointment) -> None:
+def _may_manage(by: Actor, appointment: Appointment) -> None:
     _require(can_manage_appointment(by, appointment), _("You may not change this appointment."))
 
 
-def _accept(violations: list[Violation], *, by: Any, exception_reason: str) -> list[Violation]:
+def _accept(violations: list[Violation], *, by: Actor, exception_reason: str) -> list[Violation]:
     """Refuses broken rules unless an administrator records an exception with a reason.
 
     Returns the violations that the exception covers, for the caller to record.
@@ -80,7 +82,7 @@ def _accept(violations: list[Violation], *, by: Any, exception_reason: str) -> l
 
 
 def _record_exceptions(
-    appointment: Appointment, violations: list[Violation], *, by: Any, reason: str
+    appointment: Appointment, violations: list[Violation], *, by: User, reason: str
 ) -> list[dict[str, str]]:
     PolicyException.objects.bulk_create(
         PolicyException(appointment=appointment, rule=v.rule, message=v.message, reason=reason, granted_by=by)
@@ -99,7 +101,7 @@ def _lock(appointment: Appointment) -> Appointment:
 
 def _audit(
     *,
-    by: Any,
+    by: Actor,
     event: Event,
     appointment: Appointment,
     before: dict[str, Any] | None,
@@ -165,7 +167,7 @@ def appointment_admit(
     co_supervisor: Supervisor | None = None,
     route: str = Appointment.Route.INDEPENDENT,
     workstation: Station | None = None,
-    by: Any,
+    by: User,
     exception_reason: str = "",
 ) -> Appointment:
     """Admits a person to a station (进站): the appointment starts as admitted."""
@@ -228,7 +230,7 @@ def appointment_admit(
 
 
 @transaction.atomic
-def appointment_enter(*, appointment: Appointment, on: dt.date, by: Any, exception_reason: str = "") -> Appointment:
+def appointment_enter(*, appointment: Appointment, on: dt.date, by: User, exception_reason: str = "") -> Appointment:
     """Records the actual entry (在站 from that day). A different day moves the planned exit with it."""
     appointment = _lock(appointment)
     _may_manage(by, appointment)
@@ -265,7 +267,7 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: Any, excepti
 
 @transaction.atomic
 def appointment_extend(
-    *, appointment: Appointment, until: dt.date, reason: str, by: Any, exception_reason: str = ""
+    *, appointment: Appointment, until: dt.date, reason: str, by: User, exception_reason: str = ""
 ) -> Appointment:
     """Moves the planned exit later (延期). Repeatable."""
     appointment = _lock(appointment)
@@ -302,7 +304,7 @@ def appointment_extend(
 
 
 @transaction.atomic
-def appointment_exit(*, appointment: Appointment, on: dt.date, by: Any, exception_reason: str = "") -> Appointment:
+def appointment_exit(*, appointment: Appointment, on: dt.date, by: User, exception_reason: str = "") -> Appointment:
     """Records the exit (出站)."""
     appointment = _lock(appointment)
     _may_manage(by, appointment)
@@ -317,7 +319,9 @@ def appointment_exit(*, appointment: Appointment, on: dt.date, by: Any, exceptio
 
 
 @transaction.atomic
-def appointment_withdraw(*, appointment: Appointment, on: dt.date, ground: str, note: str = "", by: Any) -> Appointment:
+def appointment_withdraw(
+    *, appointment: Appointment, on: dt.date, ground: str, note: str = "", by: User
+) -> Appointment:
     """Records a withdrawal (退站) with one of the recorded grounds."""
     appointment = _lock(appointment)
     _may_manage(by, appointment)
@@ -336,7 +340,7 @@ def appointment_withdraw(*, appointment: Appointment, on: dt.date, ground: str, 
 
 
 @transaction.atomic
-def appointment_transfer(*, appointment: Appointment, on: dt.date, to: str, note: str = "", by: Any) -> Appointment:
+def appointment_transfer(*, appointment: Appointment, on: dt.date, to: str, note: str = "", by: User) -> Appointment:
     """Records a transfer to another station (转站): the stay ends here without a certificate."""
     appointment = _lock(appointment)
     _may_manage(by, appointment)
@@ -364,7 +368,7 @@ def _end(
     status: str,
     *,
     on: dt.date,
-    by: Any,
+    by: User,
     note: str = "",
     accepted: list[Violation] | None = None,
     exception_reason: str = "",
@@ -390,7 +394,7 @@ def assessment_record(
     grade: str,
     panel: str = "",
     comments: str = "",
-    by: Any,
+    by: User,
 ) -> Assessment:
     """Records a proposal, mid-term, annual or exit assessment with its grade."""
     appointment = _lock(appointment)
@@ -440,7 +444,7 @@ def appointment_review_take(subject: Any) -> tuple[Appointment, int]:
     return subject, subject.institution_id
 
 
-def extension_review_apply(decided: DecidedReview, *, by: Any) -> str:
+def extension_review_apply(decided: DecidedReview, *, by: User) -> str:
     """A supported extension review extends the appointment to the new planned exit the office gives."""
     if not decided.supported:
         return "extension.refused"
@@ -450,7 +454,7 @@ def extension_review_apply(decided: DecidedReview, *, by: Any) -> str:
     return Event.APPOINTMENT_EXTENDED
 
 
-def assessment_review_apply(decided: DecidedReview, *, by: Any) -> str:
+def assessment_review_apply(decided: DecidedReview, *, by: User) -> str:
     """Records the review's grade as the assessment; a failed mid-term or exit assessment withdraws
     the postdoc when the institution's policy says so, or at the second attempt."""
     appointment = decided.subject
@@ -479,7 +483,7 @@ def assessment_review_apply(decided: DecidedReview, *, by: Any) -> str:
 
 
 @transaction.atomic
-def phd_certificate_record(*, appointment: Appointment, received_on: dt.date, by: Any) -> Appointment:
+def phd_certificate_record(*, appointment: Appointment, received_on: dt.date, by: Actor) -> Appointment:
     """Records that the PhD certificate arrived (due within six months of entry)."""
     appointment = _lock(appointment)
     _may_manage(by, appointment)
@@ -498,7 +502,7 @@ CORRECTABLE_FIELDS = ("primary_supervisor", "co_supervisor", "workstation", "rou
 def appointment_correct(
     *,
     appointment: Appointment,
-    by: Any,
+    by: User,
     exception_reason: str = "",
     note: str = "",
     **changes: Any,
@@ -605,7 +609,7 @@ class ImportedPostdoc:
 
 @transaction.atomic
 def appointments_import(
-    *, institution: Institution, entries: list[ImportedPostdoc], by: Any, note: str = ""
+    *, institution: Institution, entries: list[ImportedPostdoc], by: Actor, note: str = ""
 ) -> list[DomainError | None]:
     """Registers many new postdocs with their appointments at once (a workbook import).
 
@@ -713,7 +717,7 @@ def appointments_import(
 
 
 def _imported_appointment(
-    entry: ImportedPostdoc, person: Person, postdoc_no: str, policy: Any, today: dt.date, by: Any
+    entry: ImportedPostdoc, person: Person, postdoc_no: str, policy: Any, today: dt.date, by: Actor
 ) -> tuple[Appointment, list[tuple[Violation, str]]]:
     """The appointment in its final state, and the broken rules its reasons cover (else a refusal)."""
     planned_exit = entry.planned_exit_date or add_months(entry.entry_date, policy.normal_months)

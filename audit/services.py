@@ -5,11 +5,13 @@ import functools
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, models
 from django.utils import timezone
 
 from audit.events import Event
 from audit.models import AuditEvent
+from core.actors import RecordedActor
 
 # Never written to the append-only trail, whatever the record.
 SECRET_FIELDS = frozenset({"password"})
@@ -37,7 +39,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
 
 def record_event(
     *,
-    actor: Any,
+    actor: RecordedActor,
     event: Event,
     target: models.Model,
     before: dict[str, Any] | None = None,
@@ -47,7 +49,7 @@ def record_event(
     note: str = "",
 ) -> AuditEvent:
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=_account_id(actor),
         actor_label=_actor_label(actor),
         institution=institution,
         event=event,
@@ -62,8 +64,15 @@ def record_event(
     )
 
 
-def _actor_label(actor: Any) -> str:
-    return (actor.get_username() if getattr(actor, "pk", None) else str(actor or "system"))[:150]
+def _account_id(actor: RecordedActor) -> int | None:
+    """The saved account acting, if any (an accountless actor is recorded by its label only)."""
+    return actor.pk if isinstance(actor, AbstractBaseUser) and actor.pk else None
+
+
+def _actor_label(actor: RecordedActor) -> str:
+    if isinstance(actor, AbstractBaseUser) and actor.pk:
+        return actor.get_username()[:150]
+    return str(actor or "system")[:150]
 
 
 def _concrete(name: str) -> "models.Field[Any, Any]":
@@ -93,8 +102,8 @@ class EventBatch:
         "note",
     )
 
-    def __init__(self, *, actor: Any, institution_id: int | None, note: str = "") -> None:
-        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
+    def __init__(self, *, actor: RecordedActor, institution_id: int | None, note: str = "") -> None:
+        self.actor_id = _account_id(actor)
         self.actor_label = _actor_label(actor)
         self.institution_id, self.note = institution_id, note
         self.rows: list[list[Any]] = []

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.dateparse import parse_date
@@ -165,10 +165,10 @@ def _integer_pk(model: type[models.Model]) -> bool:
 
 def _name_of(record: models.Model) -> str:
     """A person by their name (an account by its owner's name), any other record as it names itself."""
-    label = record._meta.label_lower
-    if label == settings.AUTH_USER_MODEL.lower():
-        return record.get_full_name() or record.get_username()  # type: ignore[attr-defined]
-    if label == "reviews.member":
+    if isinstance(record, AbstractUser):  # the account model (settings.AUTH_USER_MODEL)
+        return record.get_full_name() or record.get_username()
+    if record._meta.label_lower == "reviews.member":
+        # A panel member, named by its expert: `audit` sits below `reviews` and cannot name the model.
         return _name_of(record.expert)  # type: ignore[attr-defined]
     return str(record)
 

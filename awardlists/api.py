@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from accounts.http import api_user
+from accounts.models import User
 from appointments.models import Appointment
 from awardlists import schemas as s
 from awardlists import services
@@ -27,8 +29,8 @@ LIST_RELATED = ("programme__funder", "created_by")
 CONFIRM_ERRORS: dict[int, Any] = {**CHANGE_ERRORS, 400: s.ConfirmRefusalOut}
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 def _visible(request: HttpRequest) -> QuerySet[AwardList]:

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from awardlists.models import AwardList
 from awardlists.services import programmes_for, upload_refusal
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, model_choice_field
 from funding.models import Programme
 
 
-class ProgrammeChoice(forms.ModelChoiceField):
+class ProgrammeChoice(forms.ModelChoiceField[Programme]):
     def label_from_instance(self, obj: Any) -> str:
         programme: Programme = obj
         return f"{programme.funder.name_zh} · {programme.name_zh}"
@@ -44,7 +44,7 @@ class UploadForm(ServiceForm):
     def __init__(self, *args: Any, institution_id: int, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"awarded_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = _programmes(institution_id)  # type: ignore[attr-defined]
+        model_choice_field(self, "programme").queryset = _programmes(institution_id)
         self.fields["file"].help_text = _(
             "An .xlsx workbook or a .csv file (UTF-8 or GB18030) with the columns 序号, 省份, 设站单位名称, 姓名, 博士后编号, 一级学科, 资助等级; at most %(limit)s MB."
         ) % {"limit": settings.IMPORT_MAX_MB}
@@ -65,9 +65,9 @@ class ListFilterForm(forms.Form):
 
     def __init__(self, *args: Any, institution_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["programme"]
-        field.queryset = _programmes(institution_id)  # type: ignore[attr-defined]
-        field.empty_label = _("all programmes")  # type: ignore[attr-defined]
+        field = model_choice_field(self, "programme")
+        field.queryset = _programmes(institution_id)
+        field.empty_label = _("all programmes")
 
 
 class ConfirmForm(forms.Form):

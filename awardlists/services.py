@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -23,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
+from accounts.models import User
 from appointments.models import Appointment
 from audit.events import Event
 from audit.services import record_event
@@ -69,11 +72,11 @@ class ListRefused(DomainError):
 # Who may
 
 
-def may_manage(user: Any, institution_id: int) -> bool:
+def may_manage(user: Actor | AnonymousUser, institution_id: int) -> bool:
     return has_perm(user, Perm.MANAGE_REFERENCE) and user.institution_id == institution_id
 
 
-def _check_administrator(by: Any, institution_id: int) -> None:
+def _check_administrator(by: Actor, institution_id: int) -> None:
     if not may_manage(by, institution_id):
         raise DomainError(_("Only an office administrator of this institution can import funders' award lists."))
 
@@ -104,7 +107,7 @@ def _public(award_list: AwardList) -> dict[str, Any]:
     }
 
 
-def _record(award_list: AwardList, by: Any, event: Event, before: dict[str, Any] | None, note: str = "") -> None:
+def _record(award_list: AwardList, by: Actor, event: Event, before: dict[str, Any] | None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
@@ -121,7 +124,7 @@ def _record(award_list: AwardList, by: Any, event: Event, before: dict[str, Any]
 
 
 @transaction.atomic
-def host_name_add(*, institution: Institution, name: str, by: Any) -> HostName:
+def host_name_add(*, institution: Institution, name: str, by: User) -> HostName:
     """Records a name funders write for the institution. Rows of its open lists that wrote it as a
     likely form (渝州医大) and are not decided yet are matched again at once: a row that was
     uncertain only for the institution's name becomes exact."""
@@ -218,7 +221,7 @@ def _apply(row: AwardListRow, match: Match) -> None:
 
 
 @transaction.atomic
-def host_name_remove(*, host_name: HostName, by: Any) -> None:
+def host_name_remove(*, host_name: HostName, by: Actor) -> None:
     _check_administrator(by, host_name.institution_id)
     record_event(
         actor=by,
@@ -393,8 +396,8 @@ def award_list_upload(
     programme: Programme,
     batch: str,
     awarded_on: dt.date,
-    file: UploadedFile,
-    by: Any,
+    file: UploadedFile[bytes],
+    by: User,
 ) -> AwardList:
     """Reads a funder's list, matches its rows and keeps it for review. A list with any problem
     (not a spreadsheet, empty, a required column missing, an unreadable row, a grade the programme
@@ -485,7 +488,7 @@ def _row_label(row: AwardListRow) -> str:
 
 
 @transaction.atomic
-def award_list_row_choose(*, row: AwardListRow, appointment: Appointment | None, by: Any) -> AwardListRow:
+def award_list_row_choose(*, row: AwardListRow, appointment: Appointment | None, by: Actor) -> AwardListRow:
     """The review screen's choice: the row's postdoc, one of its candidates; None skips the row."""
     award_list = _locked(row.award_list)
     _check_administrator(by, award_list.institution_id)
@@ -595,7 +598,7 @@ def amount_of(row: AwardListRow, amounts: list[GradeAmount], awarded_on: dt.date
     return amount_for(amounts, grade=row.programme_grade, year=awarded_on.year, field=field_of(code))
 
 
-def _award_rows(award_list: AwardList, *, by: Any, acknowledged: bool, dry_run: bool) -> Outcomes:
+def _award_rows(award_list: AwardList, *, by: User, acknowledged: bool, dry_run: bool) -> Outcomes:
     """Awards every row to award through the funding services, collecting each row's refusal or
     warning instead of stopping at the first. In a dry run a warned row is awarded as if
     acknowledged, so later rows are checked against it."""
@@ -649,7 +652,7 @@ def _award_one(
     appointment: Appointment,
     applied: Project | None,
     amount: Amount,
-    by: Any,
+    by: User,
     acknowledged: bool,
     result: Outcomes,
 ) -> Project | None:
@@ -686,7 +689,7 @@ def _award_one(
     return None
 
 
-def award_list_check(*, award_list: AwardList, by: Any) -> Outcomes:
+def award_list_check(*, award_list: AwardList, by: User) -> Outcomes:
     """What confirming would do, found by doing it and rolling it back: the same services, the same
     rules, the same sentences. Nothing is kept."""
     with transaction.atomic():
@@ -707,7 +710,7 @@ class ConfirmRefused(DomainError):
 
 
 @transaction.atomic
-def award_list_confirm(*, award_list: AwardList, by: Any, acknowledged: bool = False) -> AwardList:
+def award_list_confirm(*, award_list: AwardList, by: User, acknowledged: bool = False) -> AwardList:
     """Creates the awards of every exact or accepted row, all or nothing. Each postdoc's single
     application to the programme is awarded; otherwise the award is recorded with the list's number
     (`awards.project_number`). A row already awarded (an earlier confirmation, another upload of
@@ -750,7 +753,7 @@ def award_list_confirm(*, award_list: AwardList, by: Any, acknowledged: bool = F
 
 
 @transaction.atomic
-def award_list_discard(*, award_list: AwardList, by: Any) -> AwardList:
+def award_list_discard(*, award_list: AwardList, by: User) -> AwardList:
     """Sets a list aside without awarding anything (a wrong programme, a second upload)."""
     award_list = _locked(award_list)
     _check_administrator(by, award_list.institution_id)

@@ -140,6 +140,7 @@ class Offered:
 
 
 def _decorate(row: AwardListRow, appointments: dict[int, Appointment]) -> AwardListRow:
+    # An attribute for the page only (the rows' candidates, resolved), not a field of the model.
     row.candidate_list = [  # type: ignore[attr-defined]
         Offered(appointments[pk], row.doubt_of(pk)) for pk in row.candidates if pk in appointments
     ]

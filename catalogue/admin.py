@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from accounts.admin_base import ServiceAdmin
+from accounts.admin_base import ServiceAdmin, acting_user
 from catalogue.models import Discipline, DoctoralRight, Unit
 from catalogue.services import reference_save
 
@@ -13,7 +13,7 @@ class ReferenceAdmin(ServiceAdmin):
     """Writes through `catalogue.services.reference_save` (validation, permission, audit event)."""
 
     def save_through_service(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
-        reference_save(instance=obj, by=request.user)
+        reference_save(instance=obj, by=acting_user(request))
 
 
 @admin.register(Discipline)

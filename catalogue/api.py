@@ -5,6 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from accounts.http import api_user
+from accounts.models import User
 from catalogue import schemas as s
 from catalogue.models import Discipline, DoctoralRight, Unit
 from core.api_schemas import READ_ERRORS, Page, Paging, page
@@ -15,8 +17,8 @@ router = Router()
 # generated from it name their methods after them.
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 @router.get(
@@ -32,7 +34,7 @@ def disciplines(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
 
 @router.get("/units", response={200: Page[s.UnitOut], **READ_ERRORS}, tags=["reference"], operation_id="api_api_units")
 def units(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
-    queryset = Unit.objects.filter(institution_id=_user(request).institution_id).order_by("code")
+    queryset = Unit.objects.filter(institution_id=_user(request).institution_id or 0).order_by("code")
     return page(queryset, paging, s.unit_out)
 
 
@@ -44,7 +46,7 @@ def units(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
 )
 def doctoral_rights(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     queryset = (
-        DoctoralRight.objects.filter(institution_id=_user(request).institution_id)
+        DoctoralRight.objects.filter(institution_id=_user(request).institution_id or 0)
         .select_related("discipline")
         .order_by("discipline__code")
     )

@@ -2,13 +2,13 @@
 `reference_save`, every other record an administrator keeps in the admin)."""
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from audit.events import saved_event
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
@@ -22,7 +22,7 @@ def _institution_of(instance: models.Model) -> Institution | None:
     return Institution.objects.filter(pk=institution_id).first() if institution_id else None
 
 
-def _check_may_change(by: Any, instance: models.Model) -> None:
+def _check_may_change(by: Actor, instance: models.Model) -> None:
     is_superuser = getattr(by, "is_superuser", False)
     if isinstance(instance, (Discipline, Institution)):
         # Shared across institutions: the national catalogue and the list of institutions.
@@ -45,7 +45,7 @@ def validation_message(error: ValidationError) -> tuple[str, str | None]:
 
 
 @transaction.atomic
-def reference_save(*, instance: models.Model, by: Any, note: str = "") -> models.Model:
+def reference_save[M: models.Model](*, instance: M, by: Actor, note: str = "") -> M:
     """Creates or updates one reference record after full validation, with its audit event."""
     _check_may_change(by, instance)
     try:
@@ -79,22 +79,24 @@ def discipline_save(
     edition: str = "2022",
     source: str = "",
     source_marker: str = "L",
-    by: Any,
+    by: Actor,
 ) -> Discipline:
     discipline = Discipline.objects.filter(code=code).first() or Discipline(code=code)
     discipline.name_zh, discipline.name_en, discipline.edition = name_zh, name_en, edition
     discipline.source, discipline.source_marker = source, source_marker
-    return reference_save(instance=discipline, by=by)  # type: ignore[return-value]
+    return reference_save(instance=discipline, by=by)
 
 
-def unit_save(*, institution: Institution, code: str, name_zh: str, kind: str, name_en: str = "", by: Any) -> Unit:
+def unit_save(*, institution: Institution, code: str, name_zh: str, kind: str, name_en: str = "", by: Actor) -> Unit:
     unit = Unit.objects.filter(institution=institution, code=code).first() or Unit(institution=institution, code=code)
     unit.name_zh, unit.name_en, unit.kind = name_zh, name_en, kind
-    return reference_save(instance=unit, by=by)  # type: ignore[return-value]
+    return reference_save(instance=unit, by=by)
 
 
-def doctoral_right_grant(*, institution: Institution, discipline: Discipline, since: dt.date, by: Any) -> DoctoralRight:
+def doctoral_right_grant(
+    *, institution: Institution, discipline: Discipline, since: dt.date, by: Actor
+) -> DoctoralRight:
     right = DoctoralRight.objects.filter(institution=institution, discipline=discipline).first()
     right = right or DoctoralRight(institution=institution, discipline=discipline, since=since)
     right.since = since
-    return reference_save(instance=right, by=by)  # type: ignore[return-value]
+    return reference_save(instance=right, by=by)

@@ -3,10 +3,16 @@
 import datetime as dt
 from pathlib import Path
 
+import django_stubs_ext
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from core.env import database_from_url, env_bool, env_int, env_list, env_str
+
+# Django's generic classes subscriptable at run time as their type hints write them
+# (`admin.ModelAdmin[Any]`, `UploadedFile[bytes]`): django-stubs' documented step, not left to
+# whichever installed app happens to take it first.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -37,6 +37,13 @@ def text(default: Any, *, max_length: int, description: str | None = None) -> An
     return Field(default, max_length=max_length, pattern=NO_NUL_PATTERN, description=description)
 
 
+def if_given(**constraints: Any) -> Any:
+    """A field of a partial update that a request may leave out (None then: the service changes only
+    the fields given), documented with its own type and constraints. Typed Any like `text`: the
+    field's type says what a client may send, not the None of a field it did not."""
+    return Field(None, **constraints)
+
+
 class RequestBody(Schema):
     """The base of every request body (docs/decisions/0008): an object with the documented fields only
     (an unknown one is a 422 naming it, not silently dropped), and booleans written true or false

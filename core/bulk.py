@@ -25,7 +25,9 @@ _PLAIN = (models.CharField, models.TextField, models.IntegerField, models.Boolea
 _PLAIN_TYPES = (str, int, bool, type(None))
 
 
-def _value_preparer(field: models.Field, connection: BaseDatabaseWrapper, now: dt.datetime) -> Callable[[Any], Any]:  # type: ignore[type-arg]
+def _value_preparer(
+    field: models.Field[Any, Any], connection: BaseDatabaseWrapper, now: dt.datetime
+) -> Callable[[Any], Any]:
     """A function from a record to the value its column receives, as Django would prepare it."""
     attname = field.attname
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -96,7 +98,9 @@ def insert_many(objects: Sequence[models.Model]) -> None:
 @functools.cache
 def _blueprint(
     model: type[models.Model],
-) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], dict[str, models.ForeignKey], frozenset[str]]:  # type: ignore[type-arg]
+) -> tuple[
+    dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], dict[str, models.ForeignKey[Any, Any]], frozenset[str]
+]:
     fixed: dict[str, Any] = {}
     computed = []
     related = {}

@@ -36,3 +36,18 @@ class ServiceForm(forms.Form):
                 self.add_error(self.field_for(violation.field), violation.message)
         else:
             self.add_error(self.field_for(error.field), error.message)
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """A form's model choice field, as one: to the type checker `form.fields` holds plain fields,
+    whose choices (`queryset`, `empty_label`) a form sets once it knows the institution."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField), f"{name} is not a model choice field"
+    return field
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A form's choice field, as one (see `model_choice_field`), for setting its `choices`."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), f"{name} is not a choice field"
+    return field

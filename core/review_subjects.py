@@ -37,6 +37,7 @@ class TakeSubject(Protocol):
 
 
 class ApplyDecision(Protocol):
+    # `by` is an `accounts.actors.Actor`, which `core`, below `accounts`, cannot name.
     def __call__(self, decided: DecidedReview, *, by: Any) -> str:
         """Applies the decision to the subject; returns what was done, for the review's audit event."""
         ...

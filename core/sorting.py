@@ -14,7 +14,7 @@ number, and marks the sorted column with `aria-sort`.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, Expression, F, IntegerField, OrderBy, QuerySet, Value, When
+from django.db.models import Case, Expression, F, IntegerField, Model, OrderBy, QuerySet, Value, When
 from django.http import HttpRequest
 
 SORT_PARAM = "sort"
@@ -102,7 +102,7 @@ class Sorting:
     def from_request(self, request: HttpRequest) -> Sort:
         return self.parse(request.GET.get(SORT_PARAM))
 
-    def order(self, queryset: QuerySet, sort: Sort) -> QuerySet:  # type: ignore[type-arg]
+    def order[M: Model](self, queryset: QuerySet[M], sort: Sort) -> QuerySet[M]:
         """The queryset in the chosen order (empty values last either way), ties by the tiebreak."""
         if sort.key is None or sort.key not in self.columns:
             return queryset.order_by(*self.default, *self.tiebreak)

@@ -40,7 +40,7 @@ def _same_page(url: str, current_url: str) -> bool:
 def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> dict[str, Any]:
     """The page the request asks for (page numbers out of range give the nearest page)."""
     paginator = Paginator(queryset, settings.PAGE_SIZE)
-    page: Page = paginator.get_page(request.GET.get("page"))
+    page: Page[Any] = paginator.get_page(request.GET.get("page"))
     return {
         "page_obj": page,
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),

@@ -16,7 +16,7 @@ class RoundAdmin(ReadOnlyAdmin):
     search_fields = ["notice_no"]
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(admin.TabularInline[Document, Application]):
     model = Document
     fields = ["kind", "original_name", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = ["kind", "original_name", "size", "uploaded_by", "uploaded_at"]

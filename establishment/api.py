@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from accounts.access import sees_whole_institution
+from accounts.http import api_user
+from accounts.models import User
 from catalogue.models import Discipline, Unit
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from core.errors import DomainError
@@ -49,8 +51,8 @@ router = Router(tags=["establishment"])
 # Helpers --------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 def _listed(queryset: QuerySet[Application]) -> QuerySet[Application]:
@@ -107,7 +109,7 @@ def rounds(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     user = _user(request)
     queryset = Round.objects.none()
     if sees_whole_institution(user):
-        queryset = Round.objects.filter(institution_id=user.institution_id)
+        queryset = Round.objects.filter(institution_id=user.institution_id or 0)
     queryset = queryset.annotate(
         application_count=Count("applications"),
         approved_count=Count("applications", filter=Q(applications__status=Application.Status.APPROVED)),
@@ -125,7 +127,7 @@ def applications(request: HttpRequest, paging: Query[Paging], filters: Query[App
     user = _user(request)
     queryset = Application.objects.none()
     if sees_whole_institution(user):
-        queryset = Application.objects.filter(institution_id=user.institution_id)
+        queryset = Application.objects.filter(institution_id=user.institution_id or 0)
     # An explicit allow-list: request data never becomes ORM keyword arguments.
     if filters.year:
         queryset = queryset.filter(round__year=filters.year)
@@ -153,7 +155,7 @@ def application_create(request: HttpRequest, round_id: int, payload: Application
     if not sees_whole_institution(user):
         raise Http404
     try:
-        round = Round.objects.get(pk=round_id, institution_id=user.institution_id)
+        round = Round.objects.get(pk=round_id, institution_id=user.institution_id or 0)
     except Round.DoesNotExist as exc:
         raise Http404 from exc
     if not services.may_manage(user, round.institution_id):

@@ -17,8 +17,11 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
+from ninja.params import functions as param
 
+from accounts.http import api_user
+from accounts.models import User
 from core.api_schemas import CHANGE_ERRORS, NO_NUL_PATTERN, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from core.errors import DomainError
 from establishment import evaluation_services as services
@@ -44,8 +47,8 @@ router = Router(tags=["evaluations"])
 # Helpers --------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 def _listed(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
@@ -133,7 +136,7 @@ def evaluation(request: HttpRequest, evaluation_id: int) -> dict[str, Any]:
 def evaluation_create(
     request: HttpRequest,
     payload: EvaluationIn,
-    station_code: str = Path(..., max_length=30, pattern=NO_NUL_PATTERN),  # noqa: B008
+    station_code: str = param.Path(..., max_length=30, pattern=NO_NUL_PATTERN),  # noqa: B008
 ) -> Status[dict[str, Any]]:
     """Starts a station's evaluation of a cycle; its indicators are computed from the records."""
     user = _user(request)

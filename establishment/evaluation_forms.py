@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, choice_field
 from establishment.evaluation import default_period
 from establishment.evaluation_services import FIRST_CYCLE, LAST_CYCLE
 from stations.models import Evaluation, Station
@@ -94,4 +94,4 @@ class EvaluationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, cycles: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cycle"].choices = [("", _("all cycles")), *((c, c) for c in cycles)]  # type: ignore[attr-defined]
+        choice_field(self, "cycle").choices = [("", _("all cycles")), *((c, c) for c in cycles)]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from audit.events import Event
 from audit.services import record_event, snapshot
 from core.dates import add_years
@@ -27,7 +28,7 @@ RECTIFY_YEARS = 1  # a station graded fail is warned and given this long to rect
 FIRST_CYCLE, LAST_CYCLE = 1985, 2100  # the national system started in 1985
 
 
-def _require_evaluator(by: Any, station: Station) -> None:
+def _require_evaluator(by: Actor, station: Station) -> None:
     if not (has_perm(by, Perm.MANAGE_REFERENCE) and getattr(by, "institution_id", None) == station.institution_id):
         raise DomainError(_("Only an office administrator of this institution may do this."))
 
@@ -42,7 +43,7 @@ def _indicators(station: Station, period_start: dt.date, period_end: dt.date) ->
     return {**station_indicators(station, period_start, period_end), "computed_on": timezone.localdate().isoformat()}
 
 
-def _evaluation_event(by: Any, event: Event, evaluation: Evaluation, before: Any, note: str = "") -> None:
+def _evaluation_event(by: Actor, event: Event, evaluation: Evaluation, before: Any, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
@@ -57,7 +58,7 @@ def _evaluation_event(by: Any, event: Event, evaluation: Evaluation, before: Any
 
 @transaction.atomic
 def evaluation_create(
-    *, station: Station, cycle: int, kind: str, period_start: dt.date, period_end: dt.date, by: Any
+    *, station: Station, cycle: int, kind: str, period_start: dt.date, period_end: dt.date, by: Actor
 ) -> Evaluation:
     """Starts a station's evaluation of a cycle (年度) and computes its indicators from the records.
     The 2008 办法 evaluates every station every five years; a new station has its own evaluation."""
@@ -109,7 +110,7 @@ def evaluation_create(
 
 
 @transaction.atomic
-def evaluation_refresh(*, evaluation: Evaluation, by: Any) -> Evaluation:
+def evaluation_refresh(*, evaluation: Evaluation, by: Actor) -> Evaluation:
     """Recomputes the indicators from the records as they are now (after corrections), until the
     evaluation is graded: a graded evaluation keeps the figures its panel saw."""
     evaluation = _lock_evaluation(evaluation)
@@ -124,7 +125,7 @@ def evaluation_refresh(*, evaluation: Evaluation, by: Any) -> Evaluation:
 
 
 @transaction.atomic
-def evaluation_grade(*, evaluation: Evaluation, grade: str, on: dt.date | None, by: Any) -> Evaluation:
+def evaluation_grade(*, evaluation: Evaluation, grade: str, on: dt.date | None, by: Actor) -> Evaluation:
     """Records the expert panel's grade (优秀/良好/合格/不合格), called by the review engine when the
     office decides the review. A station graded fail is warned and must rectify within
     `RECTIFY_YEARS` (the 2015 round warned its 不合格 stations with a deadline, facts.md §1.9); the
@@ -169,7 +170,7 @@ def evaluation_review_take(subject: Any) -> tuple[Evaluation, int]:
     return subject, subject.station.institution_id
 
 
-def evaluation_review_apply(decided: DecidedReview, *, by: Any) -> str:
+def evaluation_review_apply(decided: DecidedReview, *, by: Actor) -> str:
     """The review's grade is the evaluation's (`evaluation_grade`)."""
     evaluation_grade(evaluation=decided.subject, grade=decided.decision, on=decided.decided_on, by=by)
     return Event.EVALUATION_GRADED
@@ -191,7 +192,7 @@ def evaluation_act(
     action: str,
     rectify_by: dt.date | None,
     note: str,
-    by: Any,
+    by: Actor,
     on: dt.date | None = None,
 ) -> Evaluation:
     """The office's action after the grade: a warning with a deadline for rectification (整改), the

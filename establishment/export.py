@@ -41,11 +41,11 @@ def application_rows(applications: QuerySet[Application]) -> Iterator[writers.Ro
     # Subqueries, not joins: two joined lists would multiply each other's rows.
     team = Application.applicants.through.objects.filter(application=OuterRef("pk")).order_by()
     staff = team.values("application").annotate(joined=StringAgg("supervisor__staff_no", Value(";")))
-    # (the stubs do not see annotations on an auto-created through model)
     documents = (
         Document.objects.filter(application=OuterRef("pk")).order_by().values("application").annotate(n=Count("pk"))
     )
     query = applications.select_related("round", "discipline", "unit", "station").annotate(
+        # The stubs do not see annotations on an auto-created through model (`joined`).
         applicant_staff=Subquery(staff.values("joined")),  # type: ignore[misc]
         document_total=Subquery(documents.values("n")),
     )

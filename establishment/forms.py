@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Discipline, Unit
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, model_choice_field
 from establishment.models import Application, Document, Round
 from establishment.services import document_refusal, read_head
 from people.models import Supervisor
@@ -29,8 +29,8 @@ class ApplicationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, rounds: QuerySet[Round], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["round"].queryset = rounds  # type: ignore[attr-defined]
-        self.fields["round"].empty_label = _("all rounds")  # type: ignore[attr-defined]
+        model_choice_field(self, "round").queryset = rounds
+        model_choice_field(self, "round").empty_label = _("all rounds")
 
 
 class RoundForm(ServiceForm):
@@ -105,15 +105,14 @@ class ApplicationForm(ServiceForm):
         if rounds is None:
             del self.fields["round"]
         else:
-            self.fields["round"].queryset = rounds  # type: ignore[attr-defined]
-        self.fields["discipline"].queryset = Discipline.objects.filter(is_active=True).order_by("code")  # type: ignore[attr-defined]
-        self.fields["unit"].queryset = Unit.objects.filter(institution_id=institution_id).order_by("code")  # type: ignore[attr-defined]
-        self.fields["applicants"].queryset = (  # type: ignore[attr-defined]
-            Supervisor.objects.filter(institution_id=institution_id, is_external=False).order_by(
-                "name_sort", "name", "staff_no"
-            )
-        )
-        self.fields["applicants"].label_from_instance = _applicant_label  # type: ignore[attr-defined]
+            model_choice_field(self, "round").queryset = rounds
+        model_choice_field(self, "discipline").queryset = Discipline.objects.filter(is_active=True).order_by("code")
+        model_choice_field(self, "unit").queryset = Unit.objects.filter(institution_id=institution_id).order_by("code")
+        model_choice_field(self, "applicants").queryset = Supervisor.objects.filter(
+            institution_id=institution_id, is_external=False
+        ).order_by("name_sort", "name", "staff_no")
+        # Per-form option labels: the stubs let only a subclass replace this method.
+        model_choice_field(self, "applicants").label_from_instance = _applicant_label  # type: ignore[method-assign, assignment]
 
 
 def _applicant_label(supervisor: Supervisor) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -22,6 +23,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
+from accounts.models import User
 from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, Institution, Unit
@@ -53,14 +56,14 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def may_manage(user: Any, institution_id: int | None) -> bool:
+def may_manage(user: Actor | AnonymousUser, institution_id: int | None) -> bool:
     """Office administrators of the institution manage its rounds and applications."""
     return (
         has_perm(user, Perm.MANAGE_REFERENCE) and institution_id is not None and user.institution_id == institution_id
     )
 
 
-def _check_administrator(by: Any, institution_id: int) -> None:
+def _check_administrator(by: Actor, institution_id: int) -> None:
     _require(
         may_manage(by, institution_id),
         _("Only an office administrator of this institution can change establishment applications."),
@@ -87,7 +90,7 @@ def _document_snapshot(document: Document) -> dict[str, Any]:
     return snapshot(document, fields=["application", "kind", "original_name", "size", "sha256"])
 
 
-def _record(by: Any, event: Event, application: Application, before: dict[str, Any] | None, note: str = "") -> None:
+def _record(by: Actor, event: Event, application: Application, before: dict[str, Any] | None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
@@ -137,7 +140,7 @@ def round_save(
     min_projects: int = 1,
     project_years: int = 5,
     round: Round | None = None,
-    by: Any,
+    by: Actor,
 ) -> Round:
     """Opens a round (a national call, e.g. 人社部函〔2023〕47号) or changes it when `round` is given."""
     _check_administrator(by, institution.pk)
@@ -257,7 +260,7 @@ def application_create(
     enrolled_phd_students: int = 0,
     facilities: str = "",
     facilities_attested: bool = False,
-    by: Any,
+    by: User,
 ) -> Application:
     """Starts an application (a draft) to set up a mobile station in one first-level discipline."""
     _check_administrator(by, round.institution_id)
@@ -286,7 +289,7 @@ def application_create(
 
 
 @transaction.atomic
-def application_update(*, application: Application, by: Any, **changes: Any) -> Application:
+def application_update(*, application: Application, by: Actor, **changes: Any) -> Application:
     """Changes a draft's details (`EDITABLE_FIELDS`); the same checks as at creation apply."""
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     _require(not unknown, _("These details cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)})
@@ -353,16 +356,16 @@ def document_refusal(name: str, size: int, head: bytes) -> str | None:
     return None
 
 
-def read_head(upload: UploadedFile) -> bytes:
+def read_head(upload: UploadedFile[bytes]) -> bytes:
     """The first bytes of an upload, leaving it at its start."""
     upload.seek(0)
-    head = upload.read(len(PDF_MAGIC))
+    head: bytes = upload.read(len(PDF_MAGIC))
     upload.seek(0)
     return head
 
 
 @transaction.atomic
-def document_add(*, application: Application, kind: str, upload: UploadedFile, by: Any) -> Document:
+def document_add(*, application: Application, kind: str, upload: UploadedFile[bytes], by: User) -> Document:
     """Keeps a PDF of an application (under MEDIA_ROOT/establishment/), until it is submitted."""
     _check_administrator(by, application.institution_id)
     application = _lock(application)
@@ -407,7 +410,7 @@ def document_add(*, application: Application, kind: str, upload: UploadedFile, b
 
 
 @transaction.atomic
-def document_remove(*, document: Document, by: Any) -> None:
+def document_remove(*, document: Document, by: Actor) -> None:
     """Removes a document until the application is submitted; the file goes once the change commits."""
     application = document.application
     _check_administrator(by, application.institution_id)
@@ -436,7 +439,7 @@ def document_remove(*, document: Document, by: Any) -> None:
 
 
 @transaction.atomic
-def application_review_start(*, application: Application, by: Any, on: dt.date | None = None) -> Application:
+def application_review_start(*, application: Application, by: Actor, on: dt.date | None = None) -> Application:
     """Sends a draft to the internal expert demonstration (论证), once every checklist item is met on
     `on` (today unless a past day is recorded, e.g. an application kept on paper)."""
     _check_administrator(by, application.institution_id)
@@ -458,7 +461,7 @@ def application_review_start(*, application: Application, by: Any, on: dt.date |
 
 
 @transaction.atomic
-def application_review_record(*, application: Application, supported: bool, by: Any) -> Application:
+def application_review_record(*, application: Application, supported: bool, by: Actor) -> Application:
     """The decision of the internal expert demonstration, from the review engine: supported keeps the
     application in the internal review, ready to submit; not supported returns it to a draft."""
     _check_administrator(by, application.institution_id)
@@ -490,14 +493,14 @@ def application_review_take(subject: Any) -> tuple[Application, int]:
     return subject, subject.institution_id
 
 
-def application_review_apply(decided: DecidedReview, *, by: Any) -> str:
+def application_review_apply(decided: DecidedReview, *, by: Actor) -> str:
     """The review's recommendation is the internal review's result (`application_review_record`)."""
     application_review_record(application=decided.subject, supported=decided.supported, by=by)
     return Event.APPLICATION_REVIEW_DECIDED
 
 
 @transaction.atomic
-def application_submit(*, application: Application, on: dt.date, by: Any) -> Application:
+def application_submit(*, application: Application, on: dt.date, by: Actor) -> Application:
     """Submits the application (to the province and the national office) after a supported review."""
     _check_administrator(by, application.institution_id)
     application = _lock(application)
@@ -530,7 +533,7 @@ def application_decide(
     station_code: str = "",
     name_zh: str = "",
     name_en: str = "",
-    by: Any,
+    by: Actor,
 ) -> Application:
     """Records the national decision. An approval sets up the mobile station (established on the
     decision's date, with its approval number) and links it; a rejection records the date."""
@@ -580,7 +583,7 @@ def application_decide(
 
 
 @transaction.atomic
-def application_withdraw(*, application: Application, reason: str, by: Any) -> Application:
+def application_withdraw(*, application: Application, reason: str, by: Actor) -> Application:
     """Withdraws an application in progress (draft, internal review or submitted), with the reason."""
     _check_administrator(by, application.institution_id)
     application = _lock(application)

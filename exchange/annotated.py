@@ -8,6 +8,7 @@ sheet "Problems". Rows are numbered as the importer numbers them (every row, bla
 """
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -103,7 +104,7 @@ def _sheets_of(path: Path, opened: list[Any]) -> list[_Sheet]:
         return [
             _Sheet(
                 Path(info.filename).stem,
-                _csv_source(lambda info=info: open_member(archive, info, limits), info.filename, limits),  # type: ignore[misc]
+                _csv_source(functools.partial(open_member, archive, info, limits), info.filename, limits),
             )
             for info in archive.infolist()
             if info.filename.lower().endswith(".csv") and not info.is_dir()

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from catalogue.models import Discipline, Institution, Unit
 from core.sheets.cells import DateForm, Notices, Problem, cell_text, parse_code, parse_code_list, read_date
 from exchange.layout import ENUMS, read_enum
@@ -187,7 +188,7 @@ class ImportBase:
         *,
         path: Path,
         institution: Institution,
-        by: Any,
+        by: User,
         dry_run: bool,
         progress: Progress | None = None,
         read_ahead_bytes: int | None = None,

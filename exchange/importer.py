@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.models import User
 from appointments.models import Appointment
 from appointments.services import ImportedPostdoc, appointments_import
 from catalogue.models import Institution
@@ -537,7 +538,7 @@ def import_workbook(
     *,
     path: str | Path,
     institution: Institution,
-    by: Any,
+    by: User,
     dry_run: bool = False,
     progress: Progress | None = None,
     read_ahead_bytes: int | None = READ_AHEAD_BYTES,

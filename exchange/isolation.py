@@ -62,7 +62,7 @@ def snapshot(alias: str = "default") -> Iterator[BaseDatabaseWrapper]:
     try:
         target = sqlite3.connect(path)
         try:
-            live.connection.backup(target)  # type: ignore[union-attr]
+            live.connection.backup(target)
         finally:
             target.close()
         copy.settings_dict = {**copy.settings_dict, "NAME": str(path)}
@@ -133,7 +133,7 @@ class UndoLog:
     def __enter__(self) -> "UndoLog":
         connection = connections[self.alias]
         connection.ensure_connection()
-        cursor = connection.connection.cursor()  # type: ignore[union-attr]
+        cursor = connection.connection.cursor()
         try:
             for number, (table, columns) in enumerate(_logged_tables(cursor)):
                 for statement in _trigger_statements(self.owner, number, table, columns):

@@ -14,7 +14,6 @@ could not. Establishment documents are records of an application and are never r
 import datetime as dt
 import logging
 import posixpath
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -23,9 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from audit.events import Event
 from audit.models import AuditEvent
 from audit.services import record_event
+from core.actors import NamedActor
 from core.errors import DomainError
 from exchange.models import ImportJob
 
@@ -38,16 +39,8 @@ EVENT = Event.IMPORT_JOB_UPLOAD_REMOVED
 FINISHED = (State.IMPORTED, State.IMPORT_FAILED, State.PREVIEW_FAILED, State.PREVIEWED)
 
 
-class SystemActor:
+class SystemActor(NamedActor):
     """The product acting on its schedule (the daily command), as the audit trail names it."""
-
-    pk = None
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __str__(self) -> str:
-        return self.name
 
 
 SYSTEM = SystemActor("system (remove_old_uploads)")
@@ -88,14 +81,14 @@ def _delete_folder_of(job: ImportJob) -> list[str]:
 
 
 @transaction.atomic
-def _remove_one(pk: int, *, by: Any, cutoff: dt.datetime) -> bool:
+def _remove_one(pk: int, *, by: Actor, cutoff: dt.datetime) -> bool:
     job = ImportJob.objects.select_for_update().select_related("institution").get(pk=pk)
     finished = job.finished_at or job.created_at
     if job.state not in FINISHED or not job.file or finished >= cutoff:
         return False  # confirmed, re-run or already removed since it was listed
     name = job.file.name
     deleted = _delete_folder_of(job)
-    job.file = ""  # type: ignore[assignment]
+    job.file = ""
     job.save(update_fields=["file"])
     record_event(
         actor=by,
@@ -108,7 +101,7 @@ def _remove_one(pk: int, *, by: Any, cutoff: dt.datetime) -> bool:
     return True
 
 
-def remove_old_uploads(*, by: Any, now: dt.datetime | None = None) -> int:
+def remove_old_uploads(*, by: Actor, now: dt.datetime | None = None) -> int:
     """Removes the stored files of import jobs finished more than IMPORT_UPLOAD_KEEP_DAYS days ago;
     the number of jobs whose files were removed.
 

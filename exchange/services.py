@@ -23,6 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
+from accounts.models import User
 from audit.events import Event
 from audit.services import record_event
 from catalogue.models import Institution
@@ -108,7 +110,7 @@ def _public(job: ImportJob) -> dict[str, Any]:
     }
 
 
-def _check_administrator(by: Any, institution_id: int) -> None:
+def _check_administrator(by: Actor, institution_id: int) -> None:
     if not (has_perm(by, Perm.MANAGE_REFERENCE) and by.institution_id == institution_id):
         raise DomainError(_("Only an office administrator of this institution can import a workbook."))
 
@@ -117,12 +119,14 @@ def _locked(job: ImportJob) -> ImportJob:
     return ImportJob.objects.select_for_update().get(pk=job.pk)
 
 
-def _record(job: ImportJob, by: Any, event: Event, before: dict[str, Any] | None) -> None:
+def _record(job: ImportJob, by: Actor, event: Event, before: dict[str, Any] | None) -> None:
     record_event(actor=by, event=event, target=job, before=before, after=_public(job), institution=job.institution)
 
 
 @transaction.atomic
-def import_job_create(*, institution: Institution, upload: UploadedFile, by: Any, language: str = "") -> ImportJob:
+def import_job_create(
+    *, institution: Institution, upload: UploadedFile[bytes], by: User, language: str = ""
+) -> ImportJob:
     """Keeps an uploaded workbook and queues its dry run (the preview)."""
     _check_administrator(by, institution.pk)
     name = Path(upload.name or "").name
@@ -175,7 +179,7 @@ def another_import_running(job: ImportJob) -> bool:
 
 
 @transaction.atomic
-def import_job_start(*, job: ImportJob, by: Any) -> ImportJob:
+def import_job_start(*, job: ImportJob, by: Actor) -> ImportJob:
     """The worker begins: a queued job's preview, or a confirmed job's import."""
     # The institution's row is locked first, so that two workers cannot both find no import running.
     list(Institution.objects.select_for_update().filter(pk=job.institution_id).values_list("pk", flat=True))
@@ -208,7 +212,7 @@ _FINISHED_EVENTS = {
 
 
 @transaction.atomic
-def import_job_finish(*, job: ImportJob, report: Report, rows_done: int, sha256: str = "", by: Any) -> ImportJob:
+def import_job_finish(*, job: ImportJob, report: Report, rows_done: int, sha256: str = "", by: Actor) -> ImportJob:
     """Keeps a run's report: a preview without problems is ready to import; any problem fails the step."""
     job = _locked(job)
     before = _public(job)
@@ -227,7 +231,7 @@ def import_job_finish(*, job: ImportJob, report: Report, rows_done: int, sha256:
     return job
 
 
-def import_job_fail(*, job: ImportJob, message: str, rows_done: int = 0, by: Any) -> ImportJob:
+def import_job_fail(*, job: ImportJob, message: str, rows_done: int = 0, by: Actor) -> ImportJob:
     """A run that stopped on an error of its own: the step fails with the sentence as its one problem."""
     report = Report(problems=[Problem("", None, "", "", message)])
     job = ImportJob.objects.get(pk=job.pk)
@@ -236,7 +240,7 @@ def import_job_fail(*, job: ImportJob, message: str, rows_done: int = 0, by: Any
 
 
 @transaction.atomic
-def import_job_confirm(*, job: ImportJob, by: Any, language: str = "") -> ImportJob:
+def import_job_confirm(*, job: ImportJob, by: User, language: str = "") -> ImportJob:
     """Queues the real import of a previewed job, if the preview found nothing wrong and the file is the same."""
     job = _locked(job)
     _check_administrator(by, job.institution_id)

@@ -462,8 +462,8 @@ def _open_xlsx(source: WorkbookSource, path: Path) -> None:
     for title, part in reader.sheets:
         source.add_sheet(
             title,
-            lambda part=part: reader.rows(part),  # type: ignore[misc]
-            merged_header=lambda row, part=part: reader.row_is_merged(part, row),  # type: ignore[misc]
+            functools.partial(reader.rows, part),
+            merged_header=functools.partial(reader.row_is_merged, part),
             size=reader.part_size(part),
             hidden=part in reader.hidden,
         )
@@ -483,7 +483,7 @@ def _open_sheets(source: WorkbookSource, path: Path) -> None:
     if path.is_dir():
         for csv_path in sorted(path.glob("*.csv")):
             opener = lambda p=csv_path: p.open("rb")  # noqa: E731
-            source.add_sheet(csv_path.stem, _csv_source(opener, csv_path.name))  # type: ignore[misc]
+            source.add_sheet(csv_path.stem, _csv_source(opener, csv_path.name))
     elif path.stat().st_size == 0:
         source.problems.append(Problem(path.name, None, "", "", _("The file is empty (0 bytes).")))
     elif path.suffix.lower() == ".csv":
@@ -503,7 +503,7 @@ def _open_sheets(source: WorkbookSource, path: Path) -> None:
         for info in archive.infolist():
             if info.filename.lower().endswith(".csv") and not info.is_dir():
                 opener = lambda info=info: open_member(archive, info, limits)  # noqa: E731
-                source.add_sheet(Path(info.filename).stem, _csv_source(opener, info.filename))  # type: ignore[misc]
+                source.add_sheet(Path(info.filename).stem, _csv_source(opener, info.filename))
     else:
         _open_xlsx(source, path)
 

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from accounts.access import sees_whole_institution
+from accounts.http import api_user
+from accounts.models import User
 from appointments.access import can_manage_appointment, get_appointment_for_user
 from appointments.models import Appointment
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging, page
@@ -42,8 +44,8 @@ FIELD_ALIASES = {"funder_ref": "funder_id", "programme_ref": "programme_id"}
 # Helpers --------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 def _refuse_others(user: Any, holder: Appointment) -> None:
@@ -296,7 +298,7 @@ def level_rules(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     user = _user(request)
     queryset = LevelRule.objects.none()
     if sees_whole_institution(user):
-        queryset = LevelRule.objects.filter(institution_id=user.institution_id)
+        queryset = LevelRule.objects.filter(institution_id=user.institution_id or 0)
     queryset = queryset.select_related("funder", "programme").order_by(
         "funder__code", F("programme__code").asc(nulls_first=True), "pk"
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
 from core.i18n import pick_language
 from funding.models import AmountStyle, Certainty, Funder, GradeAmount, Level, Programme, Project, RuleMode
 from funding.rules import RuleWarning
@@ -80,17 +80,19 @@ class ProjectFilterForm(forms.Form):
         self, *args: Any, institution_id: int | None, stations: QuerySet[Station], years: list[int], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        funder = self.fields["funder"]
-        funder.queryset = visible_funders(institution_id).order_by(*funder_order())  # type: ignore[attr-defined]
-        funder.empty_label = _("all funders")  # type: ignore[attr-defined]
-        funder.label_from_instance = funder_label  # type: ignore[attr-defined]
-        programme = self.fields["programme"]
-        programme.queryset = visible_programmes(institution_id).order_by("funder__code", "code")  # type: ignore[attr-defined]
-        programme.empty_label = _("all programmes")  # type: ignore[attr-defined]
-        programme.label_from_instance = programme_label  # type: ignore[attr-defined]
-        self.fields["station"].queryset = stations  # type: ignore[attr-defined]
-        self.fields["station"].empty_label = _("all stations")  # type: ignore[attr-defined]
-        self.fields["year"].choices = [("", _("all years")), *((year, year) for year in years)]  # type: ignore[attr-defined]
+        funder = model_choice_field(self, "funder")
+        funder.queryset = visible_funders(institution_id).order_by(*funder_order())
+        funder.empty_label = _("all funders")
+        # Per-form option labels: the stubs let only a subclass replace this method.
+        funder.label_from_instance = funder_label  # type: ignore[method-assign, assignment]
+        programme = model_choice_field(self, "programme")
+        programme.queryset = visible_programmes(institution_id).order_by("funder__code", "code")
+        programme.empty_label = _("all programmes")
+        # Per-form option labels: the stubs let only a subclass replace this method.
+        programme.label_from_instance = programme_label  # type: ignore[method-assign, assignment]
+        model_choice_field(self, "station").queryset = stations
+        model_choice_field(self, "station").empty_label = _("all stations")
+        choice_field(self, "year").choices = [("", _("all years")), *((year, year) for year in years)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,13 +109,15 @@ class ProjectFormBase(AcknowledgeMixin, ServiceForm):
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "funder_ref" in self.fields:
-            field = self.fields["funder_ref"]
-            field.queryset = visible_funders(institution_id).order_by(*funder_order())  # type: ignore[attr-defined]
-            field.label_from_instance = funder_label  # type: ignore[attr-defined]
+            field = model_choice_field(self, "funder_ref")
+            field.queryset = visible_funders(institution_id).order_by(*funder_order())
+            # Per-form option labels: the stubs let only a subclass replace this method.
+            field.label_from_instance = funder_label  # type: ignore[method-assign, assignment]
         if "programme_ref" in self.fields:
-            field = self.fields["programme_ref"]
-            field.queryset = visible_programmes(institution_id).order_by("funder__code", "code")  # type: ignore[attr-defined]
-            field.label_from_instance = programme_label  # type: ignore[attr-defined]
+            field = model_choice_field(self, "programme_ref")
+            field.queryset = visible_programmes(institution_id).order_by("funder__code", "code")
+            # Per-form option labels: the stubs let only a subclass replace this method.
+            field.label_from_instance = programme_label  # type: ignore[method-assign, assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -483,8 +487,8 @@ class LevelChangeForm(ServiceForm):
 
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["funder"].queryset = visible_funders(institution_id)  # type: ignore[attr-defined]
-        self.fields["programme"].queryset = visible_programmes(institution_id)  # type: ignore[attr-defined]
+        model_choice_field(self, "funder").queryset = visible_funders(institution_id)
+        model_choice_field(self, "programme").queryset = visible_programmes(institution_id)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from core.api_schemas import CHANGE_ERRORS, NO_NUL_PATTERN, Day, RequestBody, example, text
+from core.api_schemas import CHANGE_ERRORS, NO_NUL_PATTERN, Day, RequestBody, example, if_given, text
 from funding.models import Funder, LevelRule, Programme, Project
 
 ProjectStatusValue = Literal["applied", "awarded", "rejected", "completed", "terminated"]
@@ -322,16 +322,16 @@ class ProjectUpdateIn(RequestBody):
     funder: str = text(None, max_length=200)
     programme_id: int | None = Field(None, ge=1)
     programme: str = text(None, max_length=200)
-    level_override: OverrideValue = Field(None, description="blank: follow the institution's mapping")  # type: ignore[arg-type]
+    level_override: OverrideValue = if_given(description="blank: follow the institution's mapping")
     grade: str = text(None, max_length=40)
     batch: str = text(None, max_length=50)
-    role: RoleValue = None  # type: ignore[assignment]
-    amount: Amount = None  # type: ignore[assignment]
+    role: RoleValue = if_given()
+    amount: Amount = if_given()
     applied_on: Day | None = None
-    awarded_on: Day = Field(None, description="awarded projects only")  # type: ignore[assignment]
+    awarded_on: Day = if_given(description="awarded projects only")
     period_start: Day | None = None
     period_end: Day | None = None
     extension_commitment_until: Day | None = None
-    holder: int = Field(None, ge=1, description="move it to another appointment (a wrong holder)")  # type: ignore[assignment]
+    holder: int = if_given(ge=1, description="move it to another appointment (a wrong holder)")
     note: str = text("", max_length=2000, description="why, for the audit trail")
     acknowledged: bool = False

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from accounts.actors import Actor
 from core.forms import ServiceForm
 from funding import services
 from funding.forms import AwardForm, CompleteForm, EditForm, RejectForm, TerminateForm
@@ -29,11 +30,11 @@ class Step:
     ending: bool = False  # cannot be undone here: asks for confirmation, shown as a danger button
 
 
-def _award(project: Project, form: Any, by: Any) -> object:
+def _award(project: Project, form: Any, by: Actor) -> object:
     return services.project_award(project=project, by=by, **form.service_data())
 
 
-def _edit(project: Project, form: Any, by: Any) -> object:
+def _edit(project: Project, form: Any, by: Actor) -> object:
     return services.project_update(
         project=project, by=by, acknowledged=form.cleaned_data["acknowledged"], **form.changes()
     )

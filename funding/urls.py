@@ -4,6 +4,7 @@ new project under /postdocs/<pk>/projects/, and the reference pages under /fundi
 from django.urls import path
 
 from funding import reference_views, views
+from funding.steps import STEPS
 
 app_name = "funding"
 
@@ -12,10 +13,7 @@ urlpatterns = [
     path("projects/export.<str:fmt>", views.project_export, name="project-export"),
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     # Each step has its own URL (and name, `project-<step>`).
-    *(
-        path(f"projects/<int:pk>/{step}/", views.project_step, {"step": step}, name=f"project-{step}")
-        for step in views.STEPS
-    ),
+    *(path(f"projects/<int:pk>/{step}/", views.project_step, {"step": step}, name=f"project-{step}") for step in STEPS),
     *(
         path(f"postdocs/<int:pk>/projects/{kind}/", views.project_new, {"kind": kind}, name=f"project-{kind}")
         for kind in views.NEW_PROJECT_FORMS

@@ -24,7 +24,6 @@ from accounts.http import SignedInRequest
 from appointments.access import can_manage_appointment, get_appointment_for_user
 from appointments.models import Appointment
 from audit.timeline import timeline
-from core.forms import ServiceForm
 from core.sheets import writers
 from core.sheets.specs import Column, SheetSpec
 from core.sorting import SortColumn, Sorting, choice_rank
@@ -34,6 +33,7 @@ from funding.figures import success_rates
 from funding.forms import (
     ApplyForm,
     ProjectFilterForm,
+    ProjectFormBase,
     RecordForm,
     form_context,
     submit,
@@ -261,7 +261,7 @@ def project_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
 # A postdoc's new application or award
 
 
-NEW_PROJECT_FORMS: dict[str, tuple[Callable[..., ServiceForm], Callable[..., object], Promise, Promise]] = {
+NEW_PROJECT_FORMS: dict[str, tuple[Callable[..., ProjectFormBase], Callable[..., object], Promise, Promise]] = {
     "apply": (
         ApplyForm,
         services.project_apply,
@@ -290,7 +290,7 @@ def project_new(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
     if request.method == "POST":
         form = form_class(request.POST, institution_id=appointment.institution_id)
         if form.is_valid():
-            data = form.service_data()  # type: ignore[attr-defined]
+            data = form.service_data()
             done, warning = submit(form, lambda: service(holder=appointment, by=user, **data))
             if done:
                 messages.success(request, str(done_message))

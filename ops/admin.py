@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from accounts.admin_base import ReadOnlyAdmin
+from accounts.admin_base import ReadOnlyAdmin, acting_user
 from audit.models import AuditEvent
 from catalogue.admin import ReferenceAdmin
 from catalogue.models import Institution
@@ -23,7 +23,7 @@ class InstitutionAdmin(ReferenceAdmin):
     search_fields = ["code", "name_zh", "name_en"]
 
     def save_through_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        institution_add(institution=obj, by=request.user)
+        institution_add(institution=obj, by=acting_user(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # A new host institution is set up by whoever runs the system, not by one of its offices.

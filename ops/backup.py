@@ -86,7 +86,8 @@ def database_state(*, dates: list[dt.date], years: int) -> dict[str, Any]:
                 day.isoformat(): headline_figures(institution_id=pk, as_of=day, years=years) for day in dates
             }
     # The manifest holds JSON: compare what JSON gives back.
-    return json.loads(json.dumps({"tables": counts, "migrations": migrations, "figures": figures}))
+    as_json: dict[str, Any] = json.loads(json.dumps({"tables": counts, "migrations": migrations, "figures": figures}))
+    return as_json
 
 
 def differences(recorded: dict[str, Any], found: dict[str, Any]) -> list[str]:
@@ -344,7 +345,7 @@ def _client_major(program: Path) -> int | None:
 def _server_major() -> int:
     connection.ensure_connection()
     # The server's own number, e.g. 150018 for 15.18 (PostgreSQL's backend only).
-    return int(connection.pg_version) // 10000  # type: ignore[attr-defined]
+    return int(connection.pg_version) // 10000  # type: ignore[attr-defined]  # not on the base wrapper
 
 
 def _run_pg(args: list[str], what: str) -> None:

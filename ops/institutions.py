@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from accounts.models import Role, RoleAssignment, User
 from audit.events import Event
 from audit.services import record_event, snapshot
@@ -58,7 +59,7 @@ def institution_set_up(
 
 
 @transaction.atomic
-def institution_add(*, institution: Institution, by: Any) -> Institution:
+def institution_add(*, institution: Institution, by: Actor) -> Institution:
     """A host institution added in the admin (by whoever runs the system), with the same default
     level mapping as one set up by `institution_set_up`."""
     is_new = institution.pk is None

@@ -71,7 +71,7 @@ class Backoff:
         if now - self._last > 3 * self.ceiling:
             self.failures = 0
         self._last = now
-        delay = min(self.ceiling, self.first * 2**self.failures)
+        delay = min(self.ceiling, self.first * 2.0**self.failures)
         self.failures += 1
         return delay
 
@@ -295,16 +295,12 @@ class ResilientWorker(Worker):
             # The random start-up delay only spreads workers starting together: once is enough.
             self.startup_delay = False
 
-    def run_task(self, db_task_result: DBTaskResult) -> None:
+    def run_task(self, db_task_result: DBTaskResult[Any, Any]) -> None:
         self.backoff.reset()  # a task was claimed: the database answers
         # The package retries recording a result three times within a third of a second, then lets
         # the error end the worker with the task left RUNNING: keep trying instead.
-        db_task_result.set_successful = self.persistently(  # type: ignore[method-assign]
-            db_task_result.set_successful, "recording a task's result"
-        )
-        db_task_result.set_failed = self.persistently(  # type: ignore[method-assign]
-            db_task_result.set_failed, "recording a task's failure"
-        )
+        db_task_result.set_successful = self.persistently(db_task_result.set_successful, "recording a task's result")
+        db_task_result.set_failed = self.persistently(db_task_result.set_failed, "recording a task's failure")
         super().run_task(db_task_result)
 
     def persistently(self, function: Callable[..., T], doing: str) -> Callable[..., T]:

@@ -16,6 +16,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
 
+from accounts.http import api_user
+from accounts.models import User
 from appointments.access import get_appointment_for_user
 from appointments.models import Appointment
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
@@ -28,8 +30,8 @@ from outputs.models import Output
 router = Router(tags=["outputs"])
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 def _refuse_others(user: Any, appointment: Appointment) -> None:

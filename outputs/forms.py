@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
 from funding.models import Level
 from outputs.importing import upload_refusal
 from outputs.models import Output
@@ -29,9 +29,9 @@ class OutputFilterForm(forms.Form):
 
     def __init__(self, *args: Any, stations: QuerySet[Station], years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations  # type: ignore[attr-defined]
-        self.fields["station"].empty_label = _("all stations")  # type: ignore[attr-defined]
-        self.fields["year"].choices = [("", _("all years")), *((year, year) for year in years)]  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = stations
+        model_choice_field(self, "station").empty_label = _("all stations")
+        choice_field(self, "year").choices = [("", _("all years")), *((year, year) for year in years)]
 
 
 def _blank(choices: Any) -> list[tuple[str, Any]]:

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from core.api_schemas import NO_NUL_PATTERN, Day, RequestBody, example, text
+from core.api_schemas import NO_NUL_PATTERN, Day, RequestBody, example, if_given, text
 from outputs.models import Output
 from outputs.services import given_fields
 
@@ -108,13 +108,13 @@ class OutputUpdateIn(RequestBody):
 
     model_config = example({"title": "Hepatocyte plasticity in the regenerating liver"})
 
-    kind: OutputKindValue = None  # type: ignore[assignment]
+    kind: OutputKindValue = if_given()
     title: str = text(None, max_length=500)
-    year: int = Field(None, ge=1900, le=2100)  # type: ignore[assignment]
+    year: int = if_given(ge=1900, le=2100)
     published_on: Day | None = None
-    authors: list[AuthorName] = Field(None, max_length=500)  # type: ignore[arg-type]
-    author_position: int = Field(None, ge=1, le=500)  # type: ignore[assignment]
-    corresponding: bool = None  # type: ignore[assignment]
+    authors: list[AuthorName] = if_given(max_length=500)
+    author_position: int = if_given(ge=1, le=500)
+    corresponding: bool = if_given()
     doi: str = text(None, max_length=200)
     journal: str = text(None, max_length=300)
     issn: str = text(None, max_length=20)
@@ -124,10 +124,10 @@ class OutputUpdateIn(RequestBody):
     publisher: str = text(None, max_length=200)
     isbn: str = text(None, max_length=20)
     number: str = text(None, max_length=100)
-    patent_kind: PatentKindValue = None  # type: ignore[assignment]
+    patent_kind: PatentKindValue = if_given()
     granted_on: Day | None = None
-    award_level: AwardLevelValue = None  # type: ignore[assignment]
-    award_grade: AwardGradeValue = None  # type: ignore[assignment]
+    award_level: AwardLevelValue = if_given()
+    award_grade: AwardGradeValue = if_given()
 
 
 # Importing a file of references onto a stay: the preview, then its confirmation ------------------------

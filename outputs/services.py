@@ -19,12 +19,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.access import role_names
-from accounts.models import Role
+from accounts.actors import Actor
+from accounts.models import Role, User
 from appointments.access import can_manage_appointment
 from appointments.models import Appointment
 from audit.events import Event
@@ -82,7 +84,7 @@ SNAPSHOT_FIELDS = [f.name for f in Output._meta.concrete_fields if f.name not in
 # Who may write, and the phase
 
 
-def _is_own_record(user: Any, appointment: Appointment) -> bool:
+def _is_own_record(user: Actor | AnonymousUser, appointment: Appointment) -> bool:
     """A postdoc's own stay, decided as `appointments.access.appointment_scope` decides it."""
     return (
         Role.POSTDOC in role_names(user)
@@ -91,11 +93,11 @@ def _is_own_record(user: Any, appointment: Appointment) -> bool:
     )
 
 
-def may_record(user: Any, appointment: Appointment) -> bool:
+def may_record(user: Actor | AnonymousUser, appointment: Appointment) -> bool:
     return can_manage_appointment(user, appointment) or _is_own_record(user, appointment)
 
 
-def _check_may_record(by: Any, appointment: Appointment) -> None:
+def _check_may_record(by: Actor, appointment: Appointment) -> None:
     _require(may_record(by, appointment), _("You may not record research outputs for this postdoc."))
 
 
@@ -251,7 +253,7 @@ def _snapshot(output: Output) -> dict[str, Any]:
 
 
 @transaction.atomic
-def output_record(*, appointment: Appointment, by: Any, source: str = Output.Source.MANUAL, **data: Any) -> Output:
+def output_record(*, appointment: Appointment, by: User, source: str = Output.Source.MANUAL, **data: Any) -> Output:
     """Records one output on a postdoc's stay; a duplicate of one they already have is refused,
     naming it."""
     unknown = sorted(set(data) - set(FIELDS))
@@ -277,7 +279,7 @@ def output_record(*, appointment: Appointment, by: Any, source: str = Output.Sou
 
 
 @transaction.atomic
-def output_update(*, output: Output, by: Any, **changes: Any) -> Output:
+def output_update(*, output: Output, by: Actor, **changes: Any) -> Output:
     """Changes an output's details (`FIELDS`); the same rules as when it was recorded."""
     unknown = sorted(set(changes) - set(FIELDS))
     _require(not unknown, _("These details are not kept for an output: %(fields)s.") % {"fields": ", ".join(unknown)})
@@ -307,7 +309,7 @@ def output_update(*, output: Output, by: Any, **changes: Any) -> Output:
 
 
 @transaction.atomic
-def output_remove(*, output: Output, by: Any) -> None:
+def output_remove(*, output: Output, by: Actor) -> None:
     """Removes an output recorded in error; the audit trail keeps what it was."""
     _check_may_record(by, output.appointment)
     appointment = _lock(output.appointment)
@@ -439,7 +441,7 @@ def outputs_import(
     appointment: Appointment,
     entries: list[dict[str, Any]],
     chosen: Iterable[int],
-    by: Any,
+    by: User,
     source: str,
     note: str = "",
 ) -> Imported:
@@ -475,7 +477,7 @@ def outputs_import(
 def outputs_record(
     *,
     entries: list[tuple[Appointment, dict[str, Any]]],
-    by: Any,
+    by: User,
     note: str = "",
     source: str = Output.Source.MANUAL,
     written: list[Output] | None = None,

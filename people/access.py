@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.access import INSTITUTION_WIDE_ROLES, Perm, has_perm, role_names, secretary_station_ids
+from accounts.actors import Actor
 from accounts.models import Role
 from people.models import Person, Supervisor
 from stations.models import Station
@@ -69,7 +71,7 @@ def supervisor_stations(user: Any) -> QuerySet[Station]:
     return Station.objects.none()
 
 
-def may_manage_supervisor(user: Any, supervisor: Supervisor) -> bool:
+def may_manage_supervisor(user: Actor | AnonymousUser, supervisor: Supervisor) -> bool:
     """May change this supervisor's record: an office administrator of its institution, or the
     secretary of the station it belongs to (a supervisor of no station is the office's)."""
     if supervisor.institution_id != getattr(user, "institution_id", None):
@@ -83,7 +85,7 @@ def may_manage_supervisor(user: Any, supervisor: Supervisor) -> bool:
     )
 
 
-def may_place_supervisor(user: Any, station: Station | None) -> bool:
+def may_place_supervisor(user: Actor | AnonymousUser, station: Station | None) -> bool:
     """May put a supervisor in this station (None: in no station, the office's own list)."""
     if has_perm(user, Perm.MANAGE_REFERENCE):
         return station is None or station.institution_id == user.institution_id
@@ -121,7 +123,7 @@ def _stay_scope() -> StayScope:
     return _stay_scopes[0]
 
 
-def stays_seen(user: Any) -> QuerySet[Any]:
+def stays_seen(user: Actor | AnonymousUser) -> QuerySet[Any]:
     """The stays (appointments) the user sees."""
     return _stay_scope().seen(user)
 

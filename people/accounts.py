@@ -4,11 +4,10 @@ The account lives in `accounts`, which may not import the records (docs/decision
 the two together belongs here, above both.
 """
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from accounts.models import Role, User
 from accounts.services import require_account_admin
 from audit.events import Event
@@ -18,7 +17,9 @@ from people.models import Person, Supervisor
 
 
 @transaction.atomic
-def account_link(*, user: User, by: Any, supervisor: Supervisor | None = None, person: Person | None = None) -> User:
+def account_link(
+    *, user: User, by: User | None, supervisor: Supervisor | None = None, person: Person | None = None
+) -> User:
     """Links a sign-in account to the supervisor or postdoc record it belongs to."""
     if by is not None and not (getattr(by, "is_superuser", False) or by.roles.filter(role=Role.ADMIN).exists()):
         raise DomainError(_("Only an office administrator can link accounts."))
@@ -42,7 +43,7 @@ def account_link(*, user: User, by: Any, supervisor: Supervisor | None = None, p
 
 
 @transaction.atomic
-def account_unlink(*, user: User, by: Any) -> User:
+def account_unlink(*, user: User, by: Actor) -> User:
     """Unlinks the account from the supervisor or postdoc record it was linked to; the record and
     everything the account did stay as they are."""
     require_account_admin(by, user)

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from accounts.access import Perm, has_perm, sees_whole_institution
+from accounts.http import api_user
+from accounts.models import User
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging, page
 from core.errors import DomainError
 from people import schemas as s
@@ -33,8 +35,8 @@ router = Router(tags=["people"])
 # api/people.py: clients generated from it name their methods after them.
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 # Supervisors --------------------------------------------------------------------------------
@@ -48,7 +50,7 @@ def _user(request: HttpRequest) -> Any:
 )
 def supervisors(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     user = _user(request)
-    queryset = Supervisor.objects.filter(institution_id=user.institution_id)
+    queryset = Supervisor.objects.filter(institution_id=user.institution_id or 0)
     if not sees_whole_institution(user):
         appointments = stays_seen(user)
         queryset = queryset.filter(

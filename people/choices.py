@@ -24,7 +24,7 @@ def supervisor_choices(supervisors: Iterable[Supervisor], station: Station | Non
     return [("", "—"), (_("This station"), own), (_("Other stations"), others)]
 
 
-class GroupedSupervisorField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class GroupedSupervisorField(forms.ModelChoiceField[Supervisor]):
     """A supervisor drop-down grouped by `supervisor_choices` once the form knows the station."""
 
     def group_by(self, station: Station | None) -> None:

@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from catalogue.models import Unit
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, model_choice_field
 from people.models import Person, Supervisor
 from stations.models import Station
 
@@ -35,10 +35,10 @@ class SupervisorFilterForm(forms.Form):
 
     def __init__(self, *args: Any, stations: QuerySet[Station], units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations  # type: ignore[attr-defined]
-        self.fields["station"].empty_label = _("all stations")  # type: ignore[attr-defined]
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["unit"].empty_label = _("all units")  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = stations
+        model_choice_field(self, "station").empty_label = _("all stations")
+        model_choice_field(self, "unit").queryset = units
+        model_choice_field(self, "unit").empty_label = _("all units")
 
 
 class SupervisorDetailsForm(ServiceForm):
@@ -77,11 +77,11 @@ class SupervisorNewForm(SupervisorDetailsForm):
         self, *args: Any, stations: QuerySet[Station], units: QuerySet[Unit], station_required: bool, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = stations
         self.fields["station"].required = station_required
-        self.fields["station"].empty_label = "—" if station_required else _("no station")  # type: ignore[attr-defined]
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["unit"].empty_label = "—"  # type: ignore[attr-defined]
+        model_choice_field(self, "station").empty_label = "—" if station_required else _("no station")
+        model_choice_field(self, "unit").queryset = units
+        model_choice_field(self, "unit").empty_label = "—"
 
 
 class SupervisorMoveForm(ServiceForm):
@@ -98,11 +98,11 @@ class SupervisorMoveForm(ServiceForm):
         self, *args: Any, stations: QuerySet[Station], units: QuerySet[Unit], station_required: bool, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations  # type: ignore[attr-defined]
+        model_choice_field(self, "station").queryset = stations
         self.fields["station"].required = station_required
-        self.fields["station"].empty_label = "—" if station_required else _("no station")  # type: ignore[attr-defined]
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["unit"].empty_label = "—"  # type: ignore[attr-defined]
+        model_choice_field(self, "station").empty_label = "—" if station_required else _("no station")
+        model_choice_field(self, "unit").queryset = units
+        model_choice_field(self, "unit").empty_label = "—"
 
 
 class SupervisorActiveForm(ServiceForm):
@@ -143,7 +143,7 @@ class LinkLoginForm(ServiceForm):
 
     def __init__(self, *args: Any, users: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = users  # type: ignore[attr-defined]
+        model_choice_field(self, "user").queryset = users
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

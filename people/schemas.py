@@ -6,7 +6,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from accounts.access import Perm, has_perm
-from core.api_schemas import Day, RequestBody, example, text
+from core.api_schemas import Day, RequestBody, example, if_given, text
 from people.models import Person, Supervisor
 
 
@@ -97,10 +97,10 @@ class PersonUpdateIn(RequestBody):
 
     name: str = text(None, max_length=100)
     name_en: str = text(None, max_length=100)
-    gender: GenderValue = None  # type: ignore[assignment]
-    birth_date: Day = None  # type: ignore[assignment]
+    gender: GenderValue = if_given()
+    birth_date: Day = if_given()
     nationality: str = text(None, max_length=50)
-    is_foreign: bool = None  # type: ignore[assignment]
+    is_foreign: bool = if_given()
     phd_institution: str = text(None, max_length=200)
     phd_date: Day | None = None
     note: str = text("", max_length=2000)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from accounts.models import Role, User
 from accounts.services import role_assign, user_create
 from audit.events import Event
@@ -71,7 +72,7 @@ def person_create(
     birth_date: dt.date,
     id_type: str,
     id_number: str,
-    by: Any,
+    by: Actor,
     **details: Any,
 ) -> Person:
     """Registers a postdoc's identity. A resident ID is checked against GB 11643 and the birth date."""
@@ -117,7 +118,7 @@ PERSON_DETAILS = (
 
 
 @transaction.atomic
-def person_update(*, person: Person, by: Any, note: str = "", **changes: Any) -> Person:
+def person_update(*, person: Person, by: Actor, note: str = "", **changes: Any) -> Person:
     """Corrects a postdoc's personal details (not the ID number, which identifies them)."""
     unknown = sorted(set(changes) - set(PERSON_DETAILS))
     if unknown:
@@ -151,7 +152,7 @@ def person_update(*, person: Person, by: Any, note: str = "", **changes: Any) ->
 
 
 @transaction.atomic
-def person_reveal_id(*, person: Person, by: Any) -> str:
+def person_reveal_id(*, person: Person, by: Actor) -> str:
     """Shows a full ID number to someone allowed to see it, and records that they saw it."""
     in_scope = stays_seen(by).filter(person=person).exists() or person.institution_id == getattr(
         by, "institution_id", None
@@ -173,7 +174,7 @@ def supervisor_save(
     is_external: bool = False,
     is_doctoral_supervisor: bool | None = None,
     name_en: str = "",
-    by: Any,
+    by: Actor,
 ) -> Supervisor:
     """Registers a supervisor or changes one, matched by staff number. `is_doctoral_supervisor`
     None keeps the flag as it is (a new supervisor: not a doctoral supervisor)."""
@@ -183,12 +184,12 @@ def supervisor_save(
     supervisor.title, supervisor.is_external = title, is_external
     if is_doctoral_supervisor is not None:
         supervisor.is_doctoral_supervisor = is_doctoral_supervisor
-    return reference_save(instance=supervisor, by=by)  # type: ignore[return-value]
+    return reference_save(instance=supervisor, by=by)
 
 
 @transaction.atomic
 def supervisors_create(
-    *, institution: Institution, supervisors: list[Supervisor], by: Any, note: str = ""
+    *, institution: Institution, supervisors: list[Supervisor], by: Actor, note: str = ""
 ) -> list[DomainError | None]:
     """Registers many new supervisors at once (a workbook import), each checked as `supervisor_save`
     checks one. Nothing is written unless all pass; one audit event per supervisor."""
@@ -249,7 +250,7 @@ def _check_staff_no(supervisor: Supervisor) -> None:
     )
 
 
-def _check_placement(supervisor: Supervisor, by: Any) -> None:
+def _check_placement(supervisor: Supervisor, by: Actor) -> None:
     """The unit and station belong to the supervisor's institution, and the actor may place them there."""
     require(
         supervisor.unit.institution_id == supervisor.institution_id,
@@ -278,7 +279,7 @@ def supervisor_create(
     staff_no: str,
     name: str,
     unit: Unit,
-    by: Any,
+    by: Actor,
     station: Station | None = None,
     name_en: str = "",
     title: str = "",
@@ -319,7 +320,7 @@ def supervisor_create(
     return supervisor
 
 
-def _locked_for(supervisor: Supervisor, by: Any) -> Supervisor:
+def _locked_for(supervisor: Supervisor, by: Actor) -> Supervisor:
     supervisor = (
         Supervisor.objects.select_for_update(of=("self",)).select_related("unit", "station").get(pk=supervisor.pk)
     )
@@ -328,7 +329,7 @@ def _locked_for(supervisor: Supervisor, by: Any) -> Supervisor:
 
 
 @transaction.atomic
-def supervisor_update(*, supervisor: Supervisor, by: Any, note: str = "", **changes: Any) -> Supervisor:
+def supervisor_update(*, supervisor: Supervisor, by: Actor, note: str = "", **changes: Any) -> Supervisor:
     """Corrects a supervisor's details (names, staff number, title, flags); their station and unit
     change only by `supervisor_move`, which asks why."""
     unknown = sorted(set(changes) - set(SUPERVISOR_DETAILS))
@@ -354,7 +355,7 @@ def supervisor_update(*, supervisor: Supervisor, by: Any, note: str = "", **chan
 
 
 @transaction.atomic
-def supervisor_move(*, supervisor: Supervisor, station: Station | None, unit: Unit, note: str, by: Any) -> Supervisor:
+def supervisor_move(*, supervisor: Supervisor, station: Station | None, unit: Unit, note: str, by: Actor) -> Supervisor:
     """Moves a supervisor to another station or unit. Their postdocs' appointments stay where they
     are: an appointment names its station itself."""
     require(bool(note.strip()), _("Say why the supervisor moves: the note is kept in the history."), "note")
@@ -381,7 +382,7 @@ def supervisor_move(*, supervisor: Supervisor, station: Station | None, unit: Un
 
 
 @transaction.atomic
-def supervisor_set_active(*, supervisor: Supervisor, active: bool, by: Any, note: str = "") -> Supervisor:
+def supervisor_set_active(*, supervisor: Supervisor, active: bool, by: Actor, note: str = "") -> Supervisor:
     """Deactivates a supervisor (retired, left: offered for no new appointment, their history kept)
     or reactivates one."""
     supervisor = _locked_for(supervisor, by)
@@ -419,7 +420,7 @@ def supervisor_has_records(supervisor: Supervisor) -> bool:
 
 
 @transaction.atomic
-def supervisor_delete(*, supervisor: Supervisor, by: Any, note: str = "") -> None:
+def supervisor_delete(*, supervisor: Supervisor, by: Actor, note: str = "") -> None:
     """Deletes a supervisor entered by mistake, who has nothing attached; the history keeps them."""
     supervisor = Supervisor.objects.select_for_update().get(pk=supervisor.pk)
     require(
@@ -443,7 +444,7 @@ def supervisor_delete(*, supervisor: Supervisor, by: Any, note: str = "") -> Non
 
 @transaction.atomic
 def supervisor_link_login(
-    *, supervisor: Supervisor, by: Any, user: User | None = None, username: str = "", email: str = ""
+    *, supervisor: Supervisor, by: User, user: User | None = None, username: str = "", email: str = ""
 ) -> User:
     """Links a supervisor to a sign-in account in one step: an existing account of the institution,
     or a new one (without a password: the person sets it through a reset link). Either way the
@@ -475,7 +476,7 @@ def supervisor_link_login(
 
 
 @transaction.atomic
-def person_correct_id(*, person: Person, id_type: str, id_number: str, note: str, by: Any) -> Person:
+def person_correct_id(*, person: Person, id_type: str, id_number: str, note: str, by: Actor) -> Person:
     """Corrects the ID a person is registered under (a typing error, a new passport). The number
     identifies the person, so a correction says why, is checked as a new registration is (GB 11643
     for a resident ID, one person per ID) and is audited with both numbers masked."""

@@ -10,11 +10,13 @@ Pages, partials, exports, the API and commands all ask here.
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.access import INSTITUTION_WIDE_ROLES, Perm, has_perm, role_names, secretary_station_ids
+from accounts.actors import Actor
 from accounts.models import Role
 from appointments.access import appointment_scope, can_manage_appointment
 from appointments.models import Appointment
@@ -46,7 +48,7 @@ def get_review_for_user(user: Any, pk: Any) -> Review:
         raise Http404 from exc
 
 
-def may_manage_review(by: Any, review: Review) -> bool:
+def may_manage_review(by: Actor, review: Review) -> bool:
     """Administrators run every review of their institution; a station secretary runs the postdoc
     assessments of their stations."""
     if getattr(by, "institution_id", None) != review.institution_id:
@@ -73,7 +75,7 @@ def user_profile(user: Any) -> Profile:
     )
 
 
-def user_conflicts(user: Any, review: Review) -> list[str]:
+def user_conflicts(user: Actor | AnonymousUser, review: Review) -> list[str]:
     """Why the user has a conflict in the review (empty when none)."""
     if not getattr(user, "is_authenticated", False):
         return []

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.admin_base import ReadOnlyAdmin
+from accounts.admin_base import ReadOnlyAdmin, acting_user
 from catalogue.admin import ReferenceAdmin
 from reviews import services
 from reviews.access import conflicted_review_ids
@@ -30,7 +30,7 @@ class ExpertAdmin(ReferenceAdmin):
             institution=form.cleaned_data.get("institution") or obj.institution,
             expert=Expert.objects.get(pk=obj.pk) if change else None,
             disciplines=form.cleaned_data.get("disciplines"),
-            by=request.user,
+            by=acting_user(request),
             **fields,
         )
         obj.pk = saved.pk
@@ -62,14 +62,14 @@ class KindRulesAdmin(ReferenceAdmin):
             kind=obj.kind,
             form=obj.form,
             collaboration_window_years=obj.collaboration_window_years,
-            by=request.user,
+            by=acting_user(request),
             **{name: data[name] for name in services.RULE_FIELDS if name in data},
         )
         obj.pk = saved.pk
         obj._state.adding = False
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(admin.TabularInline[Criterion, Form]):
     model = Criterion
     fields = ("position", "name_zh", "name_en", "weight", "scale_max")
     readonly_fields = ("position", "name_zh", "name_en", "weight", "scale_max")

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from accounts.access import sees_whole_institution
+from accounts.http import api_user
+from accounts.models import User
 from appointments.access import can_manage_appointment, get_appointment_for_user
 from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Paging
 from reviews import services
@@ -31,8 +33,8 @@ from reviews.schemas import (
 router = Router(tags=["reviews"])
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 def _review_to_run(request: HttpRequest, review_id: int) -> Review:
@@ -118,7 +120,7 @@ def experts(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     user = _user(request)
     queryset = Expert.objects.none()
     if sees_whole_institution(user):
-        queryset = Expert.objects.filter(institution_id=user.institution_id)
+        queryset = Expert.objects.filter(institution_id=user.institution_id or 0)
     queryset = queryset.select_related("unit").prefetch_related("disciplines").order_by("name", "pk")
     count = queryset.count()
     return {"count": count, "items": [expert_out(e) for e in queryset[paging.offset : paging.offset + paging.limit]]}

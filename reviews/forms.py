@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Discipline, Unit
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
 from people.models import Supervisor
 from reviews.models import Criterion, Expert, Form, Kind, KindRules, Rank, Relation, Review
 
@@ -83,10 +83,10 @@ class NewReviewForm(ServiceForm):
     def __init__(self, *args: Any, kinds: Sequence[tuple[str, Any]], forms_qs: QuerySet[Form], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"deadline": timezone.localdate() + dt.timedelta(days=30)})
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = list(kinds)  # type: ignore[attr-defined]
+        choice_field(self, "kind").choices = list(kinds)
         if len(kinds) == 1:
             self.fields["kind"].initial = kinds[0][0]
-        self.fields["form"].queryset = forms_qs  # type: ignore[attr-defined]
+        model_choice_field(self, "form").queryset = forms_qs
 
     def rule_overrides(self) -> dict[str, Any]:
         """Only the rules the user set: the others come from the institution's rules."""
@@ -108,7 +108,7 @@ class NewReviewForm(ServiceForm):
 # ---- the steps of a review --------------------------------------------------------------------
 
 
-class ExpertChoiceField(forms.ModelChoiceField):
+class ExpertChoiceField(forms.ModelChoiceField[Expert]):
     """Experts named with what the office needs to choose: external or unit, seniority, and why
     the rules would keep them off this panel."""
 
@@ -130,7 +130,7 @@ class MemberAddForm(ServiceForm):
 
     def __init__(self, *args: Any, experts: QuerySet[Expert], notes: dict[int, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["expert"]
+        field = model_choice_field(self, "expert")
         assert isinstance(field, ExpertChoiceField)
         field.queryset = experts
         field.notes = notes
@@ -241,7 +241,7 @@ class DecideForm(ServiceForm):
 
     def __init__(self, *args: Any, choices: list[tuple[str, Any]], extension: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["decision"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
+        choice_field(self, "decision").choices = [("", "—"), *choices]
         if not extension:
             del self.fields["new_exit_date"]
 
@@ -270,7 +270,7 @@ class ScoreForm(ServiceForm):
                 % {"max": criterion.scale_max, "weight": criterion.weight},
             )
         self.fields = {**scores, **self.fields}
-        self.fields["overall"].choices = [("", "—"), *overall]  # type: ignore[attr-defined]
+        choice_field(self, "overall").choices = [("", "—"), *overall]
 
     def values(self) -> dict[int, str]:
         return {c.pk: self.cleaned_data.get(f"c{c.pk}", "") for c in self.criteria}
@@ -303,12 +303,12 @@ class ExpertFilterForm(forms.Form):
 
     def __init__(self, *args: Any, disciplines: QuerySet[Discipline], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["discipline"]
-        field.queryset = disciplines  # type: ignore[attr-defined]
-        field.empty_label = _("all disciplines")  # type: ignore[attr-defined]
+        field = model_choice_field(self, "discipline")
+        field.queryset = disciplines
+        field.empty_label = _("all disciplines")
 
 
-class DisciplineChoiceField(forms.ModelMultipleChoiceField):
+class DisciplineChoiceField(forms.ModelMultipleChoiceField[Discipline]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.code} {obj.name}"
 
@@ -386,10 +386,10 @@ class ExpertForm(ServiceForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["supervisor"].queryset = supervisors  # type: ignore[attr-defined]
-        self.fields["disciplines"].queryset = disciplines  # type: ignore[attr-defined]
-        self.fields["language"].choices = list(languages)  # type: ignore[attr-defined]
+        model_choice_field(self, "unit").queryset = units
+        model_choice_field(self, "supervisor").queryset = supervisors
+        model_choice_field(self, "disciplines").queryset = disciplines
+        choice_field(self, "language").choices = list(languages)
 
     @classmethod
     def initial_for(cls, expert: Expert) -> dict[str, Any]:
@@ -434,8 +434,8 @@ class RelationForm(ServiceForm):
     def __init__(self, *args: Any, units: QuerySet[Unit], supervisors: QuerySet[Supervisor], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"on": timezone.localdate()})
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["supervisor"].queryset = supervisors  # type: ignore[attr-defined]
+        model_choice_field(self, "unit").queryset = units
+        model_choice_field(self, "supervisor").queryset = supervisors
 
 
 # ---- rules and forms --------------------------------------------------------------------------
@@ -469,7 +469,7 @@ class KindRulesForm(ServiceForm):
                 },
             )
         super().__init__(*args, **kwargs)
-        self.fields["form"].queryset = forms_qs  # type: ignore[attr-defined]
+        model_choice_field(self, "form").queryset = forms_qs
 
 
 CRITERIA_HELP = _(

@@ -363,7 +363,9 @@ class Review(PanelRules):
 
     @property
     def subject(self) -> models.Model:
-        return self.appointment or self.application or self.evaluation  # type: ignore[return-value]
+        subject = self.appointment or self.application or self.evaluation
+        assert subject is not None  # a constraint: a review has exactly one subject
+        return subject
 
     @property
     def is_draft(self) -> bool:

@@ -2,7 +2,6 @@
 before the deadline to those who have not scored. Each in the expert's language, with their link."""
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -11,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from audit.events import Event
 from audit.services import record_event
 from catalogue.models import Institution
@@ -79,7 +79,7 @@ def reminders_due(institution: Institution, today: dt.date) -> list[Member]:
     )
 
 
-def review_reminders_send(*, institution: Institution, today: dt.date, by: Any) -> int:
+def review_reminders_send(*, institution: Institution, today: dt.date, by: Actor) -> int:
     """Reminds every expert whose review is due soon and who has not scored; one audit event.
 
     The reminders are read and sent outside any transaction, and the audit event is written after

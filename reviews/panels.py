@@ -29,20 +29,24 @@ class Parties:
     supervisor_sentence: str = ""
 
 
+def _disciplines(discipline_id: int | None) -> frozenset[int]:
+    return frozenset() if discipline_id is None else frozenset({discipline_id})
+
+
 def subject_parties(review: Review) -> Parties:
     if review.appointment_id is not None:
         appointment = review.appointment
         assert appointment is not None
         station = appointment.station
-        supervisors = {appointment.primary_supervisor_id, appointment.co_supervisor_id} - {None}
+        supervisors = {pk for pk in (appointment.primary_supervisor_id, appointment.co_supervisor_id) if pk is not None}
         units = {station.unit_id}
-        if appointment.workstation_id is not None:
-            units.add(appointment.workstation.unit_id)  # type: ignore[union-attr]
+        if appointment.workstation is not None:
+            units.add(appointment.workstation.unit_id)
         return Parties(
             units=frozenset(units),
-            supervisors=frozenset(supervisors),  # type: ignore[arg-type]
+            supervisors=frozenset(supervisors),
             persons=frozenset({appointment.person_id}),
-            disciplines=frozenset({station.discipline_id} - {None}),  # type: ignore[arg-type]
+            disciplines=_disciplines(station.discipline_id),
             supervisor_sentence=_("supervises the postdoc"),
         )
     if review.application_id is not None:
@@ -59,7 +63,7 @@ def subject_parties(review: Review) -> Parties:
     return Parties(
         units=frozenset({station.unit_id}),
         supervisors=frozenset(s.pk for s in station.supervisors.all()),  # prefetched by lists
-        disciplines=frozenset({station.discipline_id} - {None}),  # type: ignore[arg-type]
+        disciplines=_disciplines(station.discipline_id),
         supervisor_sentence=_("supervises postdocs in the station"),
     )
 

@@ -4,6 +4,7 @@ other roles see none. Pages, exports and the API ask here."""
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -16,6 +17,7 @@ from accounts.access import (
     secretary_station_ids,
     sees_whole_institution,
 )
+from accounts.actors import Actor
 from accounts.models import Role
 from stations.models import Evaluation, Station
 
@@ -30,11 +32,11 @@ def may_view_evaluations(user: Any, station: Station | None = None) -> bool:
     return bool(ids) if station is None else station.pk in ids and station.institution_id == user.institution_id
 
 
-def may_manage_evaluations(user: Any, station: Station) -> bool:
+def may_manage_evaluations(user: Actor | AnonymousUser, station: Station) -> bool:
     return has_perm(user, Perm.MANAGE_REFERENCE) and station.institution_id == user.institution_id
 
 
-def may_manage_station(user: Any, station: Station) -> bool:
+def may_manage_station(user: Actor | AnonymousUser, station: Station) -> bool:
     """Whether the user may edit the station's record and status: its institution's office administrators."""
     return has_perm(user, Perm.MANAGE_REFERENCE) and station.institution_id == user.institution_id
 
@@ -77,7 +79,7 @@ def get_station_for_user(user: Any, pk: Any) -> Station:
         raise Http404 from exc
 
 
-def can_manage_station(user: Any, station: Station) -> bool:
+def can_manage_station(user: Actor | AnonymousUser, station: Station) -> bool:
     if station.institution_id != getattr(user, "institution_id", None):
         return False
     roles = role_names(user)

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin_base import acting_user
 from catalogue.admin import ReferenceAdmin
 from stations.models import Station
 from stations.services import station_create
@@ -31,7 +32,7 @@ class StationAdmin(ReferenceAdmin):
             established_on=obj.established_on,
             discipline=obj.discipline,
             approval_no=obj.approval_no,
-            by=request.user,
+            by=acting_user(request),
         )
         obj.pk = created.pk
         obj._state.adding = False

@@ -9,6 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from accounts.http import api_user
+from accounts.models import User
 from core.api_schemas import READ_ERRORS, Page, Paging, page
 from stations.access import visible_stations
 from stations.schemas import StationOut, station_out
@@ -21,8 +23,8 @@ reference_router = Router()
 # Helpers --------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+def _user(request: HttpRequest) -> User:
+    return api_user(request)
 
 
 # Stations ---------------------------------------------------------------------------------------

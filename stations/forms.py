@@ -1,10 +1,11 @@
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Unit
-from core.forms import DateInput, ServiceForm
+from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
 from stations.models import Station
 
 
@@ -27,7 +28,9 @@ _STATION = Station._meta
 
 
 def _max(field: str) -> int:
-    return int(_STATION.get_field(field).max_length or 0)  # type: ignore[union-attr]
+    model_field = _STATION.get_field(field)
+    assert isinstance(model_field, models.Field)
+    return int(model_field.max_length or 0)
 
 
 class StationFieldsForm(ServiceForm):
@@ -46,7 +49,7 @@ class StationFieldsForm(ServiceForm):
     def __init__(self, *args: Any, institution_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         units = Unit.objects.filter(institution_id=institution_id).order_by("code")
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        model_choice_field(self, "unit").queryset = units
         for name in ("name_zh", "name_en"):
             self.fields[name].help_text = _("At most %(n)s characters.") % {"n": _max(name)}
 
@@ -116,7 +119,7 @@ class StationStatusForm(ServiceForm):
                 (Station.Status.ACTIVE, _("Reinstate: the revocation was recorded in error")),
                 (Station.Status.REVOKED, _("Correct the revocation's date or document number")),
             ]
-        self.fields["status"].choices = steps  # type: ignore[attr-defined]
+        choice_field(self, "status").choices = steps
         if station.status == Station.Status.REVOKED and not self.is_bound:
             self.initial.setdefault("on", station.revoked_on)
             self.initial.setdefault("revocation_no", station.revocation_no)

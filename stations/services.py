@@ -1,5 +1,4 @@
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
@@ -26,7 +26,7 @@ def station_create(
     discipline: Discipline | None = None,
     name_en: str = "",
     approval_no: str = "",
-    by: Any,
+    by: Actor,
 ) -> Station:
     """Sets up a station. A mobile station needs doctoral rights in its discipline (2006 规定 Art. 3)."""
     if kind == Station.Kind.MOBILE:
@@ -61,10 +61,10 @@ def station_create(
         established_on=established_on,
         approval_no=approval_no,
     )
-    return reference_save(instance=station, by=by)  # type: ignore[return-value]
+    return reference_save(instance=station, by=by)
 
 
-def _check_may_manage_station(by: Any, station: Station) -> None:
+def _check_may_manage_station(by: Actor, station: Station) -> None:
     """Stations are the office's reference data: its administrators, of its own institution."""
     if not getattr(by, "is_superuser", False) and not (
         has_perm(by, Perm.MANAGE_REFERENCE) and getattr(by, "institution_id", None) == station.institution_id
@@ -74,7 +74,7 @@ def _check_may_manage_station(by: Any, station: Station) -> None:
 
 @transaction.atomic
 def station_update(
-    *, station: Station, name_zh: str, unit: Unit, name_en: str = "", approval_no: str = "", note: str = "", by: Any
+    *, station: Station, name_zh: str, unit: Unit, name_en: str = "", approval_no: str = "", note: str = "", by: Actor
 ) -> Station:
     """Corrects a station's names, managing unit and approval number (批准文号). Its code, kind,
     discipline and establishment date are what the state approved: they are not edited here."""
@@ -141,7 +141,7 @@ def station_set_status(
     on: dt.date | None = None,
     revocation_no: str = "",
     note: str,
-    by: Any,
+    by: Actor,
 ) -> Station:
     """Marks a station active, warned (整改) or revoked (撤销). A revocation needs its date, between the
     station's establishment and today, and may carry the document that revoked it.

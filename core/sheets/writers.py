@@ -41,7 +41,7 @@ CONTENT_TYPES = {
 }
 
 
-def neutralise(value: Any) -> Any:
+def neutralise[V](value: V) -> V | str:
     """A cell value that no spreadsheet will evaluate."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value

@@ -159,7 +159,7 @@ def open_archive(path: str, name: str, limits: Limits) -> zipfile.ZipFile:
         end = zipfile._EndRecData(stream)  # type: ignore[attr-defined] # the count, before the directory is read
     if end is None:
         raise zipfile.BadZipFile("File is not a zip file")
-    count = end[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+    count = end[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]  # private, as above
     if count > MAX_ARCHIVE_MEMBERS:
         raise ReadLimit(
             _("The archive %(name)s holds %(count)s files; at most %(max)s are read.")

@@ -1,11 +1,11 @@
 """Many projects or applications at once (a workbook import), each checked as its one-record service does."""
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
+from accounts.models import User
 from appointments.access import can_manage_appointment
 from audit.events import Event
 from audit.services import EventBatch, snapshot
@@ -67,7 +67,7 @@ def _bulk_context(
 def projects_record(
     *,
     projects: list[Project],
-    by: Any,
+    by: Actor,
     note: str = "",
     acknowledged: bool = False,
     index: FunderIndex | None = None,
@@ -95,7 +95,7 @@ def projects_record(
         institution_id = holder.institution_id
         key = (institution_id, project.project_no)
         project.institution_id = institution_id
-        project.created_by_id = by.pk if getattr(by, "pk", None) else None
+        project.created_by_id = by.pk if isinstance(by, User) else None
         notes.append("")
         try:
             if holder.pk not in may_manage:
@@ -164,7 +164,7 @@ APPLICATION_STATUSES = (Project.Status.APPLIED, Project.Status.REJECTED)
 def applications_record(
     *,
     projects: list[Project],
-    by: Any,
+    by: Actor,
     note: str = "",
     acknowledged: bool = False,
     index: FunderIndex | None = None,
@@ -192,7 +192,7 @@ def applications_record(
         institution_id = holder.institution_id
         key = (institution_id, project.project_no)
         project.institution_id = institution_id
-        project.created_by_id = by.pk if getattr(by, "pk", None) else None
+        project.created_by_id = by.pk if isinstance(by, User) else None
         notes.append("")
         try:
             if holder.pk not in may_manage:

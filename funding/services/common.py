@@ -1,7 +1,6 @@
 """What every funding service shares: who may write, the ids an audit event names, today."""
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import Actor
 from appointments.access import can_manage_appointment
 from appointments.models import Appointment
 from catalogue.models import Institution
@@ -24,8 +24,11 @@ def _inst(institution_id: int | None) -> Institution | None:
     return Institution(pk=institution_id) if institution_id is not None else None
 
 
-def _id(record: Any) -> int | None:
-    return record.pk if isinstance(record, models.Model) else record
+def _id(record: models.Model | int | None) -> int | None:
+    if isinstance(record, models.Model):
+        pk: int | None = record.pk
+        return pk
+    return record
 
 
 def _institution_id(institution: Institution | int) -> int:
@@ -39,7 +42,7 @@ def _today() -> dt.date:
 # ---- who may ----------------------------------------------------------------------------------
 
 
-def _require_office(by: Any, institution_id: int | None) -> None:
+def _require_office(by: Actor, institution_id: int | None) -> None:
     """The institution's office administrators keep its funders, mapping and rules."""
     if getattr(by, "is_superuser", False) and getattr(by, "is_active", False):
         return
@@ -49,7 +52,7 @@ def _require_office(by: Any, institution_id: int | None) -> None:
         )
 
 
-def _require_manage(by: Any, holder: Appointment) -> None:
+def _require_manage(by: Actor, holder: Appointment) -> None:
     if not can_manage_appointment(by, holder):
         raise DomainError(_("You may not record projects for this postdoc."))
 

@@ -1,10 +1,9 @@
 """The institution's funding rules (off, a warning or a refusal each) and how its pages write amounts."""
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
@@ -27,7 +26,7 @@ def funding_rules_for(institution: Institution | int) -> FundingRules:
 
 
 @transaction.atomic
-def funding_rules_save(*, institution: Institution, by: Any, **modes: str) -> FundingRules:
+def funding_rules_save(*, institution: Institution, by: Actor, **modes: str) -> FundingRules:
     """Sets how the institution enforces each rule: off, a warning or a refusal."""
     _require_office(by, institution.pk)
     unknown = set(modes) - set(RULES)
@@ -52,7 +51,7 @@ def funding_rules_save(*, institution: Institution, by: Any, **modes: str) -> Fu
 
 
 @transaction.atomic
-def amount_style_save(*, institution: Institution, style: str, by: Any) -> FundingRules:
+def amount_style_save(*, institution: Institution, style: str, by: Actor) -> FundingRules:
     """Sets how the institution's pages write amounts (80,000 yuan or 8万元), for both languages."""
     _require_office(by, institution.pk)
     if style not in AmountStyle.values:

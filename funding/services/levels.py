@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
@@ -142,7 +143,7 @@ def _require_level(level: str, field: str = "level") -> None:
 
 @transaction.atomic
 def level_rule_save(
-    *, institution: Institution, funder: Funder, programme: Programme | None = None, level: str, by: Any
+    *, institution: Institution, funder: Funder, programme: Programme | None = None, level: str, by: Actor
 ) -> LevelRule:
     """Sets the institution's level for a funder (or one of its programmes, which wins) and moves
     the projects that follow the mapping to their new level, in the same transaction; one audit
@@ -175,7 +176,7 @@ def level_rule_save(
 
 
 @transaction.atomic
-def level_rule_remove(*, rule: LevelRule, by: Any) -> None:
+def level_rule_remove(*, rule: LevelRule, by: Actor) -> None:
     """Removes a level rule; refused if projects would be left without a level (every project
     counts at exactly one level). Projects that fall back to the funder's rule move to it."""
     _require_office(by, rule.institution_id)
@@ -227,7 +228,7 @@ def level_change_preview(
 
 
 @transaction.atomic
-def level_rules_default(*, institution: Institution, by: Any) -> list[LevelRule]:
+def level_rules_default(*, institution: Institution, by: Actor) -> list[LevelRule]:
     """Gives the institution facts.md's typical mapping of the shipped funders (NSFC and the
     national postdoc office 国家级; CPSF, Chongqing's postdoc and science funds 省部级; municipal
     commissions 市厅级), where it has no rule yet; one audit event. Called when an institution is set

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from appointments.models import Appointment
 from appointments.rules import not_in_future
 from core.errors import DomainError, require
@@ -202,7 +203,7 @@ def _number_taken(institution_id: int, project_no: str, exclude: int | None = No
     return (numbered.exclude(pk=exclude) if exclude is not None else numbered).exists()
 
 
-def _new_project(holder: Appointment, by: Any, **values: Any) -> Project:
+def _new_project(holder: Appointment, by: User, **values: Any) -> Project:
     return Project(
         institution_id=holder.institution_id,
         holder=holder,

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
+from accounts.models import User
 from appointments.models import Appointment
 from audit.events import Event
 from audit.services import record_event, snapshot
@@ -51,7 +53,7 @@ def project_apply(
     period_end: dt.date | None = None,
     extension_commitment_until: dt.date | None = None,
     acknowledged: bool = False,
-    by: Any,
+    by: User,
 ) -> Project:
     """Records a postdoc's application (status applied): counted nowhere until awarded, but known,
     so that success rates are. Its level is that of the mapping (or `level_override`)."""
@@ -99,7 +101,7 @@ def project_award(
     period_start: dt.date | None = None,
     period_end: dt.date | None = None,
     acknowledged: bool = False,
-    by: Any,
+    by: Actor,
 ) -> Project:
     """An application is funded: from now on it counts, by its award date, at its level. The
     number may change from the application's to the project's; blank arguments keep what is known."""
@@ -148,7 +150,7 @@ def project_award(
 
 
 def _transition(
-    project: Project, *, status: str, field: str, on: dt.date | None, by: Any, event: Event, note: str = ""
+    project: Project, *, status: str, field: str, on: dt.date | None, by: Actor, event: Event, note: str = ""
 ) -> Project:
     project = _locked(project)
     _require_manage(by, project.holder)
@@ -183,7 +185,7 @@ def _transition(
 
 
 @transaction.atomic
-def project_reject(*, project: Project, on: dt.date, by: Any) -> Project:
+def project_reject(*, project: Project, on: dt.date, by: Actor) -> Project:
     """The application was not funded (on the day the decision was made known)."""
     require(on is not None, _("Give the date of the decision."), "on")
     return _transition(
@@ -192,7 +194,7 @@ def project_reject(*, project: Project, on: dt.date, by: Any) -> Project:
 
 
 @transaction.atomic
-def project_complete(*, project: Project, on: dt.date | None, by: Any) -> Project:
+def project_complete(*, project: Project, on: dt.date | None, by: Actor) -> Project:
     """The project concluded (结题). `on` may be None only for history whose date is not known (an
     imported row): projects recorded before end dates were kept have none."""
     return _transition(
@@ -201,7 +203,7 @@ def project_complete(*, project: Project, on: dt.date | None, by: Any) -> Projec
 
 
 @transaction.atomic
-def project_terminate(*, project: Project, on: dt.date | None, reason: str, by: Any) -> Project:
+def project_terminate(*, project: Project, on: dt.date | None, reason: str, by: Actor) -> Project:
     """The project was stopped before its end (终止); the reason is kept in the audit event."""
     require(bool((reason or "").strip()), _("Give the reason the project was terminated."), "reason")
     return _transition(
@@ -239,7 +241,7 @@ def project_record(
     ended_on: dt.date | None = None,
     extension_commitment_until: dt.date | None = None,
     acknowledged: bool = False,
-    by: Any,
+    by: User,
 ) -> Project:
     """Records a project already awarded (counted once, by its number, per institution): history,
     an import, a project the office learns of after the award.
@@ -311,7 +313,9 @@ UPDATABLE = {
 
 
 @transaction.atomic
-def project_update(*, project: Project, by: Any, acknowledged: bool = False, note: str = "", **changes: Any) -> Project:
+def project_update(
+    *, project: Project, by: Actor, acknowledged: bool = False, note: str = "", **changes: Any
+) -> Project:
     """Corrects a project's details and recomputes the level it counts at. Changing the funder or
     programme text matches the records again (unless they are given too); `level` is a level as an
     office writes it (see `project_record`), `level_override` the project's own (blank: follow the

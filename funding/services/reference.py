@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from audit.events import saved_event
 from audit.services import record_event, snapshot
 from catalogue.models import Institution
@@ -16,7 +17,7 @@ from funding.services.common import _inst, _require_office, _validate
 
 
 def _save_record(
-    *, instance: models.Model, fields: dict[str, Any], allowed: set[str], by: Any, institution_id: int | None
+    *, instance: models.Model, fields: dict[str, Any], allowed: set[str], by: Actor, institution_id: int | None
 ) -> Any:
     unknown = set(fields) - allowed
     if unknown:
@@ -69,7 +70,7 @@ GRADE_AMOUNT_FIELDS = {"grade", "field", "amount", "year_from", "year_to", "cert
 
 
 @transaction.atomic
-def funder_save(*, institution: Institution, by: Any, funder: Funder | None = None, **fields: Any) -> Funder:
+def funder_save(*, institution: Institution, by: Actor, funder: Funder | None = None, **fields: Any) -> Funder:
     """Creates or changes a funder of the institution's own (its university fund, a commission the
     shipped catalogue lacks). The shipped funders are read-only."""
     _require_office(by, institution.pk)
@@ -89,7 +90,7 @@ def funder_save(*, institution: Institution, by: Any, funder: Funder | None = No
 
 
 @transaction.atomic
-def programme_save(*, funder: Funder, by: Any, programme: Programme | None = None, **fields: Any) -> Programme:
+def programme_save(*, funder: Funder, by: Actor, programme: Programme | None = None, **fields: Any) -> Programme:
     """Creates or changes a programme of one of the institution's own funders."""
     _require_own(funder, getattr(by, "institution_id", None))
     _require_office(by, funder.institution_id)
@@ -104,7 +105,7 @@ def programme_save(*, funder: Funder, by: Any, programme: Programme | None = Non
 
 @transaction.atomic
 def grade_amount_save(
-    *, programme: Programme, by: Any, grade_amount: GradeAmount | None = None, **fields: Any
+    *, programme: Programme, by: Actor, grade_amount: GradeAmount | None = None, **fields: Any
 ) -> GradeAmount:
     """Creates or changes what a grade of one of the institution's own programmes pays."""
     funder = programme.funder

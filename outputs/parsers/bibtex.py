@@ -6,7 +6,7 @@ import re
 from functools import partial
 from typing import Any
 
-import bibtexparser
+from bibtexparser.entrypoint import parse_string
 from bibtexparser.library import Library
 from bibtexparser.middlewares import (
     BlockMiddleware,
@@ -152,7 +152,7 @@ _ENTRY_MIDDLEWARE: tuple[BlockMiddleware, ...] = (
 
 def read_bibtex(text: str, parsed: Parsed) -> None:
     try:
-        library = bibtexparser.parse_string(
+        library = parse_string(
             text,
             parse_stack=[
                 _Concatenate(),

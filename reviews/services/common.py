@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, has_perm
+from accounts.actors import AccountlessActor, Actor
 from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import require as _require
@@ -27,14 +28,14 @@ def _day(on: dt.date | None) -> dt.date:
     return on
 
 
-def _require_admin(by: Any, institution_id: int) -> None:
+def _require_admin(by: Actor, institution_id: int) -> None:
     _require(
         has_perm(by, Perm.MANAGE_REFERENCE) and by.institution_id == institution_id,
         _("Only an office administrator of this institution may do this."),
     )
 
 
-def _require_manager(by: Any, review: Review) -> None:
+def _require_manager(by: Actor, review: Review) -> None:
     """Runs a review: one who may manage it and has no conflict in it (a conflicted administrator
     may not see the panel, so another one runs it)."""
     _require(may_manage_review(by, review), _("You may not run this review."))
@@ -50,7 +51,7 @@ def _lock(review: Review) -> Review:
     return Review.objects.select_for_update().select_related("form").get(pk=review.pk)
 
 
-def _event(by: Any, event: Event, review: Review, *, before: Any = None, after: Any = None, note: str = "") -> None:
+def _event(by: Actor, event: Event, review: Review, *, before: Any = None, after: Any = None, note: str = "") -> None:
     record_event(
         actor=by,
         event=event,
@@ -62,10 +63,8 @@ def _event(by: Any, event: Event, review: Review, *, before: Any = None, after: 
     )
 
 
-class ExpertActor:
+class ExpertActor(AccountlessActor):
     """An expert acting through their signed link, without an account: recorded by name."""
-
-    pk = None
 
     def __init__(self, member: Member) -> None:
         self.member = member
@@ -74,7 +73,7 @@ class ExpertActor:
         return f"expert:{self.member.expert.name} (link)"
 
 
-def is_the_expert(by: Any, member: Member) -> bool:
+def is_the_expert(by: Actor, member: Member) -> bool:
     """The member's expert acting: through their link, or signed in with the account linked to the
     expert or to the expert's staff record."""
     if isinstance(by, ExpertActor):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from audit.events import Event
 from audit.services import record_event, snapshot
 from catalogue.models import Discipline, Institution
@@ -44,7 +45,7 @@ EXPERT_FIELDS = (
 def expert_save(
     *,
     institution: Institution,
-    by: Any,
+    by: Actor,
     expert: Expert | None = None,
     disciplines: Iterable[Discipline] | None = None,
     note: str = "",
@@ -84,15 +85,18 @@ def expert_save(
         )
         _require(bool(expert.affiliation.strip()), _("Name the external expert's institution."), "affiliation")
     else:
-        _require(expert.unit_id is not None, _("An internal expert needs their unit."), "unit")
-        _require(expert.unit.institution_id == institution.pk, _("The unit belongs to another institution."), "unit")  # type: ignore[union-attr]
-        if expert.supervisor_id is not None:
+        unit = expert.unit
+        _require(unit is not None, _("An internal expert needs their unit."), "unit")
+        assert unit is not None  # refused above
+        _require(unit.institution_id == institution.pk, _("The unit belongs to another institution."), "unit")
+        supervisor = expert.supervisor if expert.supervisor_id is not None else None
+        if supervisor is not None:
             _require(
-                expert.supervisor.institution_id == institution.pk,  # type: ignore[union-attr]
+                supervisor.institution_id == institution.pk,
                 _("The staff record belongs to another institution."),
                 "supervisor",
             )
-            holder = Expert.objects.filter(supervisor_id=expert.supervisor_id).exclude(pk=expert.pk).first()
+            holder = Expert.objects.filter(supervisor_id=supervisor.pk).exclude(pk=expert.pk).first()
             _require(
                 holder is None,
                 _("This staff record is already linked to the expert %(expert)s.") % {"expert": holder},
@@ -131,7 +135,7 @@ def relation_record(
     expert: Expert,
     kind: str,
     on: dt.date,
-    by: Any,
+    by: Actor,
     person: Any = None,
     supervisor: Any = None,
     unit: Any = None,
@@ -181,7 +185,7 @@ def form_create(
     institution: Institution,
     name: str,
     criteria: Sequence[tuple[str, str, int, int]],
-    by: Any,
+    by: Actor,
     outcome: str = Form.Outcome.GRADE,
     hides_subject: bool = False,
     thresholds: tuple[int, int, int] = (90, 75, 60),
@@ -222,7 +226,7 @@ def form_create(
 
 @transaction.atomic
 def kind_rules_save(
-    *, institution: Institution, kind: str, form: Form, by: Any, collaboration_window_years: int = 3, **rules: Any
+    *, institution: Institution, kind: str, form: Form, by: Actor, collaboration_window_years: int = 3, **rules: Any
 ) -> KindRules:
     """Sets the institution's panel rules and form for a kind of review (e.g. mid-term: at least
     five doctoral supervisors, at least 40% from outside)."""

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
+from accounts.models import User
 from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import require as _require
@@ -45,7 +47,7 @@ def review_create(
     kind: str,
     subject: Any,
     deadline: dt.date,
-    by: Any,
+    by: User,
     title: str = "",
     form: Form | None = None,
     on: dt.date | None = None,
@@ -104,7 +106,7 @@ def _check_candidate(review: Review, expert: Expert, on: dt.date) -> None:
 
 
 @transaction.atomic
-def member_add(*, review: Review, expert: Expert, by: Any, on: dt.date | None = None) -> Member:
+def member_add(*, review: Review, expert: Expert, by: Actor, on: dt.date | None = None) -> Member:
     """Puts an expert on the panel by hand. A conflicted expert is refused; other rules are checked
     when the panel opens, so an office can build a panel step by step."""
     review = _lock(review)
@@ -132,7 +134,7 @@ def member_add(*, review: Review, expert: Expert, by: Any, on: dt.date | None = 
 
 
 @transaction.atomic
-def member_remove(*, member: Member, by: Any) -> None:
+def member_remove(*, member: Member, by: Actor) -> None:
     review = _lock(member.review)
     _require_manager(by, review)
     _require(review.status == Review.Status.DRAFT, _("The panel can only be changed before the review opens."))
@@ -167,7 +169,7 @@ def _candidates(review: Review, exclude: set[int], today: dt.date) -> list[Exper
 
 
 @transaction.atomic
-def panel_draw(*, review: Review, by: Any, seed: int | None = None, on: dt.date | None = None) -> list[Member]:
+def panel_draw(*, review: Review, by: Actor, seed: int | None = None, on: dt.date | None = None) -> list[Member]:
     """Fills the panel up to its size by a random draw (抽取) from eligible experts in the subject's
     disciplines, never a conflicted one, with enough external members for the rules. The seed is
     recorded, so the draw can be repeated and checked."""
@@ -206,7 +208,7 @@ def panel_draw(*, review: Review, by: Any, seed: int | None = None, on: dt.date 
 
 
 @transaction.atomic
-def member_decline(*, member: Member, reason: str, by: Any, conflict: bool = False) -> Member:
+def member_decline(*, member: Member, reason: str, by: Actor, conflict: bool = False) -> Member:
     """Records that an expert declines (by the office, or the expert through their link). With
     `conflict`, the expert declares a conflict with the subject, which is kept for later reviews."""
     review = _lock(member.review)
@@ -256,7 +258,7 @@ def _declared_conflict(review: Review, expert: Expert, reason: str) -> dict[str,
 
 
 @transaction.atomic
-def member_replace(*, member: Member, by: Any) -> Member:
+def member_replace(*, member: Member, by: Actor) -> Member:
     """Draws a replacement for an expert who declined, keeping the panel within its rules."""
     review = _lock(member.review)
     _require_manager(by, review)
@@ -308,7 +310,7 @@ def problems(review: Review, on: dt.date | None = None) -> list[str]:
 
 
 @transaction.atomic
-def review_open(*, review: Review, by: Any, on: dt.date | None = None) -> Review:
+def review_open(*, review: Review, by: Actor, on: dt.date | None = None) -> Review:
     """Opens the review for scoring once the panel meets every rule; invitations go out by mail."""
     review = _lock(review)
     _require_manager(by, review)

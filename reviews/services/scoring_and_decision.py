@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
+from accounts.models import User
 from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import DomainError
@@ -36,7 +38,7 @@ def _parse_score(raw: Any, criterion: Criterion) -> Decimal:
 
 @transaction.atomic
 def scores_submit(
-    *, member: Member, values: dict[int, Any], overall: str, comments: str, by: Any, on: dt.date | None = None
+    *, member: Member, values: dict[int, Any], overall: str, comments: str, by: Actor, on: dt.date | None = None
 ) -> Member:
     """An expert's scores on every criterion, their overall grade or recommendation and comments.
     Only the expert themselves (signed in, or through their link) submits, while the review is open
@@ -79,7 +81,7 @@ def scores_submit(
 
 
 @transaction.atomic
-def review_close(*, review: Review, by: Any, note: str = "", on: dt.date | None = None) -> Review:
+def review_close(*, review: Review, by: Actor, note: str = "", on: dt.date | None = None) -> Review:
     """Closes scoring. With experts who have not scored, the office must say why it closes anyway."""
     review = _lock(review)
     _require_manager(by, review)
@@ -110,7 +112,7 @@ def review_decide(
     review: Review,
     decision: str,
     reason: str,
-    by: Any,
+    by: User,
     minutes: str = "",
     new_exit_date: dt.date | None = None,
     on: dt.date | None = None,
@@ -143,7 +145,7 @@ def review_decide(
     return review
 
 
-def _apply(review: Review, *, by: Any, new_exit_date: dt.date | None) -> str:
+def _apply(review: Review, *, by: Actor, new_exit_date: dt.date | None) -> str:
     """Applies a decision to the subject through the app that registered the review's kind
     (`core.review_subjects`); returns what was done, for the audit event."""
     entry = subject_of(review.kind)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.actors import Actor
 from accounts.http import SignedInRequest
 from catalogue.models import Discipline
 from core.errors import DomainError
@@ -64,7 +65,7 @@ def expert_view_context(member: Member) -> dict[str, Any]:
 
 
 def scoring_page(
-    request: HttpRequest, member: Member, *, by: Any, action_url: str, decline_url: str, extra: dict[str, Any]
+    request: HttpRequest, member: Member, *, by: Actor, action_url: str, decline_url: str, extra: dict[str, Any]
 ) -> HttpResponse:
     context = {**expert_view_context(member), "action_url": action_url, "decline_url": decline_url, **extra}
     review = context["review"]
@@ -95,7 +96,7 @@ def decline_page(
     request: HttpRequest,
     member: Member,
     *,
-    by: Any,
+    by: Actor,
     done: Callable[[], HttpResponse],
     action_url: str,
     extra: dict[str, Any],

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.actors import Actor
 from accounts.models import User
 from core.errors import DomainError
 from exchange.retention import SYSTEM, keep_days, remove_old_uploads
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        by: Any = SYSTEM
+        by: Actor = SYSTEM
         if options["as_user"]:
             by = User.objects.filter(username=options["as_user"]).select_related("institution").first()
             if by is None:
