@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import AdministratorsOnlyQuerySet
+from awardlists.matching import note_text
 
 
 def upload_to(award_list: "AwardList", filename: str) -> str:
@@ -232,8 +233,6 @@ class AwardListRow(models.Model):
 
     @property
     def note_texts(self) -> list[str]:
-        from awardlists.matching import note_text
-
         return [text for found in self.notes if (text := note_text(found))]
 
     def doubt_of(self, appointment_id: int) -> str:

@@ -38,9 +38,10 @@ from awardlists.awards import (
     project_number,
     project_title,
 )
-from awardlists.matching import Match, Outcome, Reading, batch_key, load_context, match_row, note
+from awardlists.matching import Match, Outcome, Reading, batch_key, match_row, note
 from awardlists.models import AwardList, AwardListRow, HostName
 from awardlists.reading import ListRow, read_list
+from awardlists.selectors import load_context
 from catalogue.models import Institution
 from core.errors import DomainError, require
 from core.sheets.cells import Problem

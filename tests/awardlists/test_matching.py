@@ -10,13 +10,13 @@ from awardlists.matching import (
     chinese_key,
     institution_key,
     latin_key,
-    load_context,
     match_row,
     note_text,
     person_keys,
     pinyin_keys,
     row_name_keys,
 )
+from awardlists.selectors import load_context
 from awardlists.services import host_name_add
 from tests.awardlists.conftest import HOST, Lists, row, upload
 

@@ -15,13 +15,13 @@ from awardlists.matching import (
     Doubt,
     Outcome,
     likely_forms,
-    load_context,
     masked_keys,
     match_row,
     note_text,
     sound_keys,
 )
 from awardlists.models import AwardList, AwardListRow, HostName
+from awardlists.selectors import load_context
 from awardlists.services import (
     ConfirmRefused,
     award_list_confirm,
