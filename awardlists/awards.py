@@ -1,5 +1,5 @@
 """What an award of a list is: its grade among the programme's, its amount, its number and title
-(docs/decisions/0015). Pure functions of the programme's `GradeAmount`s and the row."""
+(docs/decisions/0050). Pure functions of the programme's `GradeAmount`s and the row."""
 
 import hashlib
 import re

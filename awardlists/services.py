@@ -1,7 +1,7 @@
 """Award lists change only here: each step with an explicit actor, in one transaction, with one
 audit event. The awards themselves are written by the funding services (`project_award` for the
 postdoc's application of the programme, `project_record` otherwise), so the programme's rules and
-the institution's level mapping apply to them as to any other project (docs/decisions/0015).
+the institution's level mapping apply to them as to any other project (docs/decisions/0050).
 """
 
 import datetime as dt
@@ -592,7 +592,7 @@ def grouped(notes: list[RowNote]) -> list[str]:
     ]
 
 
-def amount_of(row: AwardListRow, amounts: list[GradeAmount], awarded_on: dt.date, appointment: Appointment) -> Amount:
+def _amount_of(row: AwardListRow, amounts: list[GradeAmount], awarded_on: dt.date, appointment: Appointment) -> Amount:
     """The row's amount: its grade in the award's year, natural or social by the list's discipline
     (else the postdoc's station's)."""
     code = row.discipline_code or (appointment.station.discipline.code if appointment.station.discipline else "")
@@ -630,7 +630,7 @@ def _award_rows(award_list: AwardList, *, by: User, acknowledged: bool, dry_run:
             row.project, row.already_awarded = held, True
             result.already.append(row)
             continue
-        amount = amount_of(row, amounts, award_list.awarded_on, appointment)
+        amount = _amount_of(row, amounts, award_list.awarded_on, appointment)
         if amount.value is None:
             result.no_amount.append(row)
         applied = existing.applied.get(appointment.pk, [])
