@@ -6,12 +6,12 @@ office administrators; the mapping is read by whoever sees the whole institution
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.access import Perm, has_perm, sees_whole_institution
 from appointments.access import can_manage_appointment, visible_appointments
-from funding.models import Project
+from funding.models import Funder, Programme, Project
 
 
 def visible_projects(user: Any) -> QuerySet[Project]:
@@ -57,3 +57,15 @@ def require_office(user: Any) -> int:
         raise PermissionDenied
     institution_id: int = user.institution_id
     return institution_id
+
+
+def visible_funders(institution_id: int | None) -> QuerySet[Funder]:
+    """The shipped catalogue and the institution's own funders."""
+    return Funder.objects.filter(Q(institution__isnull=True) | Q(institution_id=institution_id))
+
+
+def visible_programmes(institution_id: int | None) -> QuerySet[Programme]:
+    """The programmes of the funders the institution sees."""
+    return Programme.objects.filter(
+        Q(funder__institution__isnull=True) | Q(funder__institution_id=institution_id)
+    ).select_related("funder")

@@ -31,7 +31,8 @@ from core.api_schemas import CHANGE_ERRORS, READ_ERRORS, RECORD_ERRORS, Page, Pa
 from core.errors import DomainError
 from funding import access, services
 from funding import schemas as s
-from funding.forms import funder_order, visible_funders, visible_programmes
+from funding.access import visible_funders, visible_programmes
+from funding.forms import funder_order
 from funding.models import Funder, GradeAmount, LevelRule, Programme, Project
 
 router = Router(tags=["projects"])

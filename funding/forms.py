@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
 from core.i18n import pick_language
+from funding.access import visible_funders, visible_programmes
 from funding.models import AmountStyle, Certainty, Funder, GradeAmount, Level, Programme, Project, RuleMode
 from funding.rules import RuleWarning
 from stations.models import Station
@@ -31,11 +32,6 @@ def programme_label(programme: Programme) -> str:
     return f"{funder_label(programme.funder)} · {pick_language(programme.name_zh, programme.name_en)}"
 
 
-def visible_funders(institution_id: int | None) -> QuerySet[Funder]:
-    """The shipped catalogue and the institution's own funders."""
-    return Funder.objects.filter(Q(institution__isnull=True) | Q(institution_id=institution_id))
-
-
 def funder_order() -> list[Any]:
     """National bodies first, then provincial, municipal, the university's own and others; by code."""
     kinds = Case(
@@ -43,12 +39,6 @@ def funder_order() -> list[Any]:
         default=Value(len(Funder.Kind.values)),
     )
     return [kinds, "code"]
-
-
-def visible_programmes(institution_id: int | None) -> QuerySet[Programme]:
-    return Programme.objects.filter(
-        Q(funder__institution__isnull=True) | Q(funder__institution_id=institution_id)
-    ).select_related("funder")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from core.errors import DomainError
 from core.forms import ServiceForm
 from core.views import is_htmx, redirect_after_post
 from funding import access, services
+from funding.access import visible_funders, visible_programmes
 from funding.forms import (
     AmountStyleForm,
     FunderForm,
@@ -34,8 +35,6 @@ from funding.forms import (
     LevelChangeForm,
     ProgrammeForm,
     funder_order,
-    visible_funders,
-    visible_programmes,
 )
 from funding.models import CERTAINTY_HELP, Certainty, Funder, GradeAmount, Level, LevelRule, Programme, Project
 
