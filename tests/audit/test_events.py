@@ -38,7 +38,7 @@ def test_event_names_are_unique_and_name_a_record_and_what_happened_to_it():
 
 
 @pytest.mark.parametrize("model", [Discipline, Unit, DoctoralRight, Institution, Station, Supervisor, Policy])
-def test_records_saved_through_save_reference_have_their_events(model):
+def test_records_saved_through_reference_save_have_their_events(model):
     # catalogue.services.reference_save names the event after the model (the admin saves these).
     name = model._meta.model_name
     assert saved_event(model(), created=True) == f"{name}.created"
