@@ -1,11 +1,61 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.expressions import Col
 from django.utils.translation import gettext_lazy as _
 
+from audit import payload
 from audit.events import Event
+
+# The sets of keys of compact event data (audit.payload), by name: a name always stands for the same
+# keys (it is their digest), so what one database or one rolled-back transaction taught stays true.
+_KEYS_BY_NAME: dict[str, payload.KeyNames] = {}
+
+
+class AuditPayloadKeys(models.Model):
+    """The keys of the objects in compact event data, stored once (audit.payload); never changed."""
+
+    name = models.CharField(max_length=12, primary_key=True)
+    keys = models.JSONField()
+
+    class Meta:
+        verbose_name = _("audit data keys")
+        verbose_name_plural = _("audit data keys")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError("Audit data keys are written only with their events (audit.services.EventBatch).")
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit data keys are append-only.")
+
+
+def _keys_in(alias: str) -> Callable[[str], payload.KeyNames]:
+    def keys_of(name: str) -> payload.KeyNames:
+        if name not in _KEYS_BY_NAME:
+            for found, keys in AuditPayloadKeys.objects.using(alias).values_list("name", "keys"):
+                _KEYS_BY_NAME[found] = tuple(keys)
+        return _KEYS_BY_NAME[name]
+
+    return keys_of
+
+
+class PayloadField(models.JSONField):
+    """An event's `before` or `after`: a JSON object, stored as it is or in the compact form of
+    audit.payload (the events of bulk services); read back, always the object."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: BaseDatabaseWrapper) -> Any:
+        data = super().from_db_value(value, expression, connection)
+        # Only the whole column is a compact array (a key's value may be a list of its own).
+        if isinstance(data, list) and isinstance(expression, Col):
+            return payload.expand(data, _keys_in(connection.alias))
+        return data
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -42,8 +92,8 @@ class AuditEvent(models.Model):
     target_label = models.CharField(_("record"), max_length=200)
     parent_type = models.CharField(max_length=60, blank=True)
     parent_id = models.CharField(max_length=40, blank=True)
-    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    before = PayloadField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = PayloadField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
     note = models.TextField(_("note"), blank=True)
 
     objects = AuditEventQuerySet.as_manager()

@@ -2,15 +2,18 @@
 
 import datetime as dt
 import functools
+import json
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
 from audit.events import Event
-from audit.models import AuditEvent
+from audit.models import AuditEvent, AuditPayloadKeys
+from audit.payload import Compactor
 from core.actors import RecordedActor
 
 # Never written to the append-only trail, whatever the record.
@@ -141,11 +144,21 @@ class EventBatch:
         meta = AuditEvent._meta
         json_fields = [(self.COLUMNS.index(name), _concrete(name)) for name in ("before", "after")]
         occurred_at = _concrete("occurred_at").get_db_prep_save(timezone.now(), connection)
+        compactor = Compactor()
+        on_sqlite = connection.vendor == "sqlite"
         for row in self.rows:
             row[0] = occurred_at
             for index, json_field in json_fields:
                 if row[index] is not None:
-                    row[index] = json_field.get_db_prep_save(row[index], connection)
+                    data = compactor.compact(row[index])
+                    # SQLite keeps JSON as text: UTF-8 without spaces (a name in Chinese takes 3 bytes
+                    # a character, not 6 as \uXXXX); PostgreSQL's jsonb is binary whatever the text.
+                    row[index] = (
+                        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+                        if on_sqlite
+                        else json_field.get_db_prep_save(data, connection)
+                    )
+        _keys_record(compactor.keys)
         quote = connection.ops.quote_name
         columns = ", ".join(quote(name) for name in self.COLUMNS)
         placeholders = ", ".join(["%s"] * len(self.COLUMNS))
@@ -155,3 +168,19 @@ class EventBatch:
             for start in range(0, len(self.rows), 1000):
                 cursor.executemany(sql, self.rows[start : start + 1000])
         self.rows = []
+
+
+def _keys_record(keys: dict[str, tuple[str, ...]]) -> None:
+    """Stores the sets of keys compact event data uses that the database does not hold yet (in the
+    events' transaction: rolled back with them). A name standing for other keys than these would be
+    a digest collision: refused rather than let an event read back wrong."""
+    if not keys:
+        return
+    stored = dict(AuditPayloadKeys.objects.filter(name__in=keys).values_list("name", "keys"))
+    for name, names in stored.items():
+        if tuple(names) != keys[name]:
+            raise RuntimeError(f"Audit data keys {name} stand for {names}, not {list(keys[name])}.")
+    missing = [AuditPayloadKeys(name=name, keys=list(names)) for name, names in keys.items() if name not in stored]
+    if missing:
+        # bulk_create does not call save() (which refuses): the one place these rows are written.
+        AuditPayloadKeys.objects.bulk_create(missing, ignore_conflicts=True)
