@@ -84,6 +84,10 @@ def _send(channel: Any, message: Any, parent: int) -> None:
 
 def _read_sheet(path: str, sheet: str, language: str | None, channel: Any, parent: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # This process only reads cells: it never writes a name's pinyin (core.pinyin), so pypinyin,
+    # which the models import, need not load its dictionary of phrases (40 MB of this process's
+    # memory, beside the importing process's own copy).
+    os.environ["PYPINYIN_NO_PHRASES"] = "1"
     import django
 
     django.setup()
