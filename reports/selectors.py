@@ -3,11 +3,13 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
-from appointments.models import Appointment
-from core.dates import add_years
+from appointments.models import Appointment, AppointmentMonthCount, AppointmentMonthFlow
+from appointments.month_counts import month_of
+from core.dates import add_months, add_years
 from funding.models import Level, Project
+from funding.month_counts import projects_by_level_in
 from stations.coverage import coverage
 
 
@@ -30,7 +32,9 @@ def recruited_in(as_of: dt.date, years: int) -> Q:
     return entered_by(as_of) & Q(entry_date__gt=window_start(as_of, years))
 
 
-def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: Q | None = None) -> dict[str, Any]:
+def headline_figures(
+    *, institution_id: int, as_of: dt.date, years: int, scope: Q | None = None, source: str = "counts"
+) -> dict[str, Any]:
     """The story's figures for an institution, or for the part of it a user may see (`scope`).
 
     `projects` counts the awarded projects obtained in the window (by award date, once each), and
@@ -38,9 +42,37 @@ def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: 
     the institution's own mapping, docs/decisions/0042): every level is present and they sum to
     `projects`. Applications not (yet) funded count nowhere.
 
-    Six queries whatever the size: three over appointments (covering indexes), one count of
-    projects grouped by level (the index institution, awarded_on, level) and two for coverage.
+    The whole institution's figures (`scope` None) come from the month counts the services keep
+    (docs/decisions/0068): whole months from those tables, the two boundary months counted
+    directly, so they cost the same at every size. A scope (a station's, a supervisor's) is small
+    by nature and is counted directly, as is everything with `source="direct"` (the tests prove
+    that both ways agree).
     """
+    if scope is None and source == "counts" and years >= 1:
+        counts, by_level = _counts_from_months(institution_id, as_of, years)
+    else:
+        counts, by_level = _counts_direct(institution_id, as_of, years, scope)
+    cover = coverage(institution_id, as_of)
+    return {
+        "as_of": as_of.isoformat(),
+        "window_years": years,
+        "recruited": counts["recruited"],
+        "recruited_still_in_station": counts["recruited_still_in_station"],
+        "in_station": counts["in_station"],
+        "projects": sum(by_level.values()),
+        "projects_by_level": by_level,
+        "coverage": {
+            "with_station": cover.with_station,
+            "doctoral_disciplines": cover.doctoral_disciplines,
+            "missing": cover.missing,
+        },
+    }
+
+
+def _counts_direct(
+    institution_id: int, as_of: dt.date, years: int, scope: Q | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Four queries over the rows themselves (covering indexes): cost grows with the rows in scope."""
     appointments = Appointment.objects.filter(institution_id=institution_id)
     projects = Project.objects.filter(
         institution_id=institution_id, awarded_on__gt=window_start(as_of, years), awarded_on__lte=as_of
@@ -62,18 +94,49 @@ def headline_figures(*, institution_id: int, as_of: dt.date, years: int, scope: 
     by_level = dict.fromkeys(Level.values, 0)
     for level, n in projects.order_by().values_list("level").annotate(n=Count("pk")):
         by_level[level] = n
-    cover = coverage(institution_id, as_of)
-    return {
-        "as_of": as_of.isoformat(),
-        "window_years": years,
-        "recruited": counts["recruited"],
-        "recruited_still_in_station": counts["recruited_still_in_station"],
-        "in_station": counts["in_station"],
-        "projects": sum(by_level.values()),
-        "projects_by_level": by_level,
-        "coverage": {
-            "with_station": cover.with_station,
-            "doctoral_disciplines": cover.doctoral_disciplines,
-            "missing": cover.missing,
-        },
-    }
+    return counts, by_level
+
+
+def _counts_from_months(institution_id: int, as_of: dt.date, years: int) -> tuple[dict[str, int], dict[str, int]]:
+    """The same figures from the month counts: eight queries, none reading more than the months
+    of the history (at most 12 rows a year), the pairs of the window's entry months, or the rows
+    of a boundary month.
+
+    With d = as_of and w = the window's excluded first day, E(t) the appointments entered by t and
+    X(t) those ended by t: recruited = E(d) − E(w); in station = E(d) − X(d); still in station =
+    recruited − Z, Z those recruited in (w, d] who ended by d. E and X are whole months of the
+    margins plus the days of their boundary month; Z is the pairs (entry month, end month) of
+    the window's whole months plus the days of the two boundary months.
+    """
+    d, w = as_of, window_start(as_of, years)
+    md, mw = month_of(d), month_of(w)
+    nw = add_months(mw, 1)  # the window's first whole month (years ≥ 1, so nw ≤ md)
+    flows = AppointmentMonthFlow.objects.filter(institution_id=institution_id, month__lt=md).aggregate(
+        e_d=Sum("entered", default=0),
+        e_w=Sum("entered", filter=Q(month__lt=mw), default=0),
+        x_d=Sum("ended", default=0),
+    )
+    z = AppointmentMonthCount.objects.filter(
+        institution_id=institution_id, entry_month__gte=nw, entry_month__lt=md, end_month__lt=md
+    ).aggregate(z=Sum("n", default=0))["z"]
+    appointments = Appointment.objects.filter(institution_id=institution_id)
+    entered = ~Q(status=Appointment.Status.ADMITTED)
+    # The days of as_of's month: entries (entered by d), and those of them who ended by d.
+    d_entries = appointments.filter(entered, entry_date__gte=md, entry_date__lte=d).aggregate(
+        e=Count("pk"), z=Count("pk", filter=Q(ended_on__lte=d))
+    )
+    # The month of the window's start: entries up to w (entered by w), after w and ended by d.
+    w_entries = appointments.filter(entered, entry_date__gte=mw, entry_date__lt=nw).aggregate(
+        e=Count("pk", filter=Q(entry_date__lte=w)), z=Count("pk", filter=Q(entry_date__gt=w, ended_on__lte=d))
+    )
+    # The days of as_of's month: ends (ended by d), and those who entered in the whole months.
+    d_ends = appointments.filter(ended_on__gte=md, ended_on__lte=d).aggregate(
+        x=Count("pk"), z=Count("pk", filter=Q(entry_date__gte=nw, entry_date__lt=md))
+    )
+    e_d = flows["e_d"] + d_entries["e"]
+    e_w = flows["e_w"] + w_entries["e"]
+    x_d = flows["x_d"] + d_ends["x"]
+    recruited = e_d - e_w
+    ended_since = z + d_entries["z"] + w_entries["z"] + d_ends["z"]
+    counts = {"recruited": recruited, "recruited_still_in_station": recruited - ended_since, "in_station": e_d - x_d}
+    return counts, projects_by_level_in(institution_id, after=w, until=d)
