@@ -10,9 +10,10 @@ of the level mapping (which rewrites levels with UPDATEs) and any other bulk wri
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from core.dates import add_months
@@ -95,32 +96,38 @@ def project_counts_rebuild(institution_id: int) -> None:
     )
 
 
+# The projects of a window by level: the whole months between from the kept counts, the days of
+# the two boundary months from the projects (the index institution, awarded_on, level). Table
+# names come from the models.
+WINDOW_SQL = """SELECT level, SUM(n) FROM (
+  SELECT level, n FROM {kept}
+    WHERE institution_id = %(i)s AND award_month >= %(first_full)s AND award_month < %(last_month)s
+  UNION ALL
+  SELECT level, 1 AS n FROM {projects}
+    WHERE institution_id = %(i)s AND awarded_on > %(after)s AND awarded_on < %(first_full)s
+  UNION ALL
+  SELECT level, 1 AS n FROM {projects}
+    WHERE institution_id = %(i)s AND awarded_on >= %(last_month)s AND awarded_on <= %(until)s
+) AS counted GROUP BY level"""
+
+
 def projects_by_level_in(institution_id: int, *, after: dt.date, until: dt.date) -> dict[str, int]:
-    """The projects awarded in (after, until] by level, every level present: the whole months
-    between from the kept counts, the days of the two boundary months counted directly (the
-    index institution, awarded_on, level). Three queries whatever the number of projects."""
-    first_full = add_months(month_of(after), 1)
-    last_month = month_of(until)
+    """The projects awarded in (after, until] by level, every level present, `after` in an earlier
+    month than `until`: one statement whatever the number of projects."""
+    if month_of(after) >= month_of(until):
+        raise ValueError("The window must start in an earlier month than it ends.")
+    adapt, quote = connection.ops.adapt_datefield_value, connection.ops.quote_name
+    sql = WINDOW_SQL.format(kept=quote(ProjectMonthCount._meta.db_table), projects=quote(Project._meta.db_table))
+    params: dict[str, Any] = {
+        "i": institution_id,
+        "after": adapt(after),
+        "until": adapt(until),
+        "first_full": adapt(add_months(month_of(after), 1)),
+        "last_month": adapt(month_of(until)),
+    }
     by_level = dict.fromkeys(Level.values, 0)
-    if first_full > last_month:  # a window inside one or two months: all of it directly
-        parts = [Q(awarded_on__gt=after, awarded_on__lte=until)]
-    else:
-        kept = (
-            ProjectMonthCount.objects.filter(
-                institution_id=institution_id, award_month__gte=first_full, award_month__lt=last_month
-            )
-            .order_by()
-            .values_list("level")
-            .annotate(total=Sum("n"))
-        )
-        for level, n in kept:
-            by_level[level] += n
-        parts = [
-            Q(awarded_on__gt=after, awarded_on__lt=first_full),
-            Q(awarded_on__gte=last_month, awarded_on__lte=until),
-        ]
-    for part in parts:
-        counted = Project.objects.filter(part, institution_id=institution_id).order_by().values_list("level")
-        for level, n in counted.annotate(n=Count("pk")):
-            by_level[level] += n
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for level, n in cursor.fetchall():
+            by_level[level] += int(n)
     return by_level

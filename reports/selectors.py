@@ -3,11 +3,11 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
-from appointments.models import Appointment, AppointmentMonthCount, AppointmentMonthFlow
-from appointments.month_counts import month_of
-from core.dates import add_months, add_years
+from appointments.models import Appointment
+from appointments.month_counts import window_counts
+from core.dates import add_years
 from funding.models import Level, Project
 from funding.month_counts import projects_by_level_in
 from stations.coverage import coverage
@@ -98,45 +98,19 @@ def _counts_direct(
 
 
 def _counts_from_months(institution_id: int, as_of: dt.date, years: int) -> tuple[dict[str, int], dict[str, int]]:
-    """The same figures from the month counts: eight queries, none reading more than the months
-    of the history (at most 12 rows a year), the pairs of the window's entry months, or the rows
-    of a boundary month.
+    """The same figures from the month counts, in two statements that read no more than the months
+    of the history, the window's month pairs and the rows of the boundary months
+    (appointments.month_counts.window_counts, funding.month_counts.projects_by_level_in).
 
-    With d = as_of and w = the window's excluded first day, E(t) the appointments entered by t and
-    X(t) those ended by t: recruited = E(d) − E(w); in station = E(d) − X(d); still in station =
-    recruited − Z, Z those recruited in (w, d] who ended by d. E and X are whole months of the
-    margins plus the days of their boundary month; Z is the pairs (entry month, end month) of
-    the window's whole months plus the days of the two boundary months.
+    recruited = entered by as_of − entered by the window's start; in station = entered by as_of −
+    ended by as_of; still in station = recruited − those of them who ended by as_of.
     """
-    d, w = as_of, window_start(as_of, years)
-    md, mw = month_of(d), month_of(w)
-    nw = add_months(mw, 1)  # the window's first whole month (years ≥ 1, so nw ≤ md)
-    flows = AppointmentMonthFlow.objects.filter(institution_id=institution_id, month__lt=md).aggregate(
-        e_d=Sum("entered", default=0),
-        e_w=Sum("entered", filter=Q(month__lt=mw), default=0),
-        x_d=Sum("ended", default=0),
-    )
-    z = AppointmentMonthCount.objects.filter(
-        institution_id=institution_id, entry_month__gte=nw, entry_month__lt=md, end_month__lt=md
-    ).aggregate(z=Sum("n", default=0))["z"]
-    appointments = Appointment.objects.filter(institution_id=institution_id)
-    entered = ~Q(status=Appointment.Status.ADMITTED)
-    # The days of as_of's month: entries (entered by d), and those of them who ended by d.
-    d_entries = appointments.filter(entered, entry_date__gte=md, entry_date__lte=d).aggregate(
-        e=Count("pk"), z=Count("pk", filter=Q(ended_on__lte=d))
-    )
-    # The month of the window's start: entries up to w (entered by w), after w and ended by d.
-    w_entries = appointments.filter(entered, entry_date__gte=mw, entry_date__lt=nw).aggregate(
-        e=Count("pk", filter=Q(entry_date__lte=w)), z=Count("pk", filter=Q(entry_date__gt=w, ended_on__lte=d))
-    )
-    # The days of as_of's month: ends (ended by d), and those who entered in the whole months.
-    d_ends = appointments.filter(ended_on__gte=md, ended_on__lte=d).aggregate(
-        x=Count("pk"), z=Count("pk", filter=Q(entry_date__gte=nw, entry_date__lt=md))
-    )
-    e_d = flows["e_d"] + d_entries["e"]
-    e_w = flows["e_w"] + w_entries["e"]
-    x_d = flows["x_d"] + d_ends["x"]
-    recruited = e_d - e_w
-    ended_since = z + d_entries["z"] + w_entries["z"] + d_ends["z"]
-    counts = {"recruited": recruited, "recruited_still_in_station": recruited - ended_since, "in_station": e_d - x_d}
-    return counts, projects_by_level_in(institution_id, after=w, until=d)
+    start = window_start(as_of, years)
+    n = window_counts(institution_id, after=start, until=as_of)
+    recruited = n["entered_until"] - n["entered_after"]
+    counts = {
+        "recruited": recruited,
+        "recruited_still_in_station": recruited - n["ended_of_window"],
+        "in_station": n["entered_until"] - n["ended_until"],
+    }
+    return counts, projects_by_level_in(institution_id, after=start, until=as_of)
