@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -304,3 +306,55 @@ class PolicyException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.reason}"
+
+
+class AppointmentMonthCount(models.Model):
+    """How many entered appointments of an institution entered in one month and ended in another
+    (or have not ended: `OPEN`), kept by the services in the transaction of each change
+    (appointments.month_counts, docs/decisions/0068). Its size is bounded by months × months,
+    not by postdocs, so the institution's figures read it in the same time at every size."""
+
+    OPEN = dt.date(9999, 12, 1)  # the end month of an appointment that has not ended
+
+    institution = models.ForeignKey(
+        "catalogue.Institution", on_delete=models.CASCADE, related_name="+", verbose_name=_("institution")
+    )
+    entry_month = models.DateField(_("entry month"))  # the first day of the month
+    end_month = models.DateField(_("end month"))  # the first day of the month, or OPEN
+    n = models.IntegerField(_("appointments"), default=0)
+
+    class Meta:
+        verbose_name = _("appointments by entry and end month")
+        verbose_name_plural = _("appointments by entry and end month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "entry_month", "end_month"], name="appointment_month_count_unique"
+            )
+        ]
+        # The figures read the pairs of the window's entry months: one range, no row lookups.
+        indexes = [models.Index(fields=["institution", "entry_month", "end_month", "n"], name="appt_month_count_read")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_month:%Y-%m} → {self.end_month:%Y-%m}: {self.n}"
+
+
+class AppointmentMonthFlow(models.Model):
+    """How many appointments of an institution entered and how many ended in one month: the
+    margins of `AppointmentMonthCount`, kept with it, so "entered by" and "ended by" a date read
+    one row per month of history (at most 12 a year) whatever the number of postdocs."""
+
+    institution = models.ForeignKey(
+        "catalogue.Institution", on_delete=models.CASCADE, related_name="+", verbose_name=_("institution")
+    )
+    month = models.DateField(_("month"))  # the first day of the month
+    entered = models.IntegerField(_("entered"), default=0)
+    ended = models.IntegerField(_("ended"), default=0)
+
+    class Meta:
+        verbose_name = _("appointments entered and ended by month")
+        verbose_name_plural = _("appointments entered and ended by month")
+        constraints = [models.UniqueConstraint(fields=["institution", "month"], name="appointment_month_flow_unique")]
+        indexes = [models.Index(fields=["institution", "month", "entered", "ended"], name="appt_month_flow_read")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: +{self.entered} −{self.ended}"

@@ -17,6 +17,7 @@ from accounts.actors import Actor
 from accounts.models import User
 from appointments.access import can_manage_appointment
 from appointments.models import Appointment, Assessment, Extension, Grade, Policy, PolicyException
+from appointments.month_counts import counted_key, month_counts_add, month_counts_move
 from appointments.reactions import dates_changed
 from appointments.rules import (
     entry_fact_violations,
@@ -252,6 +253,7 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: User, except
     )
     accepted = _accept(violations, by=by, exception_reason=exception_reason)
     before = snapshot(appointment)
+    counted_before = counted_key(appointment)
     appointment.entry_date, appointment.planned_exit_date = on, planned_exit
     appointment.status = Status.IN_STATION
     phd_date = appointment.person.phd_date
@@ -259,6 +261,7 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: User, except
         # A PhD awarded before entry was shown at entry: nothing left to wait for.
         appointment.phd_certificate_on = on
     appointment.save(update_fields=["entry_date", "planned_exit_date", "status", "phd_certificate_on"])
+    month_counts_move(appointment.institution_id, counted_before, counted_key(appointment))
     dates_changed(appointment)
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(by=by, event=Event.APPOINTMENT_ENTERED, appointment=appointment, before=before, exceptions=exceptions)
@@ -375,10 +378,12 @@ def _end(
     extra_fields: list[str] | None = None,
 ) -> Appointment:
     before = snapshot(Appointment.objects.get(pk=appointment.pk))
+    counted_before = counted_key(appointment)
     appointment.status = status
     appointment.ended_on = on
     appointment.end_note = note.strip()
     appointment.save(update_fields=["status", "ended_on", "end_note", *(extra_fields or [])])
+    month_counts_move(appointment.institution_id, counted_before, counted_key(appointment))
     dates_changed(appointment)
     exceptions = _record_exceptions(appointment, accepted or [], by=by, reason=exception_reason)
     _audit(by=by, event=_END_EVENTS[status], appointment=appointment, before=before, exceptions=exceptions, note=note)
@@ -688,6 +693,7 @@ def appointments_import(
     for person, appointment in zip(people, appointments, strict=True):
         appointment.person = person
     insert_many(appointments)
+    month_counts_add(institution.pk, appointments)
     exceptions = []
     events = EventBatch(actor=by, institution_id=institution.pk, note=note)
     for person, appointment, accepted in zip(people, appointments, accepted_by_entry, strict=True):

@@ -35,6 +35,7 @@ from demo.story.names import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, REGION_CODE
 from funding.models import Funder, Level, LevelRule, Programme, Project
 from funding.services import default_level_rules
 from people.models import Person, Supervisor
+from reports.month_counts import figure_counts_rebuild
 from stations.models import Station
 
 BATCH = 5000  # appointments generated, written and dropped at a time
@@ -125,6 +126,7 @@ def generate_dataset(
     with transaction.atomic():
         generator = _Generator(seed=seed, code=code, today=today, postdocs=postdocs)
         counts = generator.run(batch=batch, progress=progress or (lambda _line: None))
+        figure_counts_rebuild(generator.institution.pk)  # bulk_create bypasses the services' month counts
         record_event(
             actor=generator.user,
             event=Event.DATASET_GENERATED,

@@ -398,3 +398,28 @@ class Project(models.Model):
             self.Status.TERMINATED: "warn",
         }
         return badges.get(self.Status(self.status), "muted")
+
+
+class ProjectMonthCount(models.Model):
+    """How many awarded projects of an institution were awarded in one month at one level, kept by
+    the funding services in the transaction of each change (funding.month_counts,
+    docs/decisions/0068), so the institution's "projects obtained" reads months, not projects."""
+
+    institution = models.ForeignKey(
+        "catalogue.Institution", on_delete=models.CASCADE, related_name="+", verbose_name=_("institution")
+    )
+    award_month = models.DateField(_("award month"))  # the first day of the month
+    level = models.CharField(_("level counted"), max_length=20, choices=Level.choices)
+    n = models.IntegerField(_("projects"), default=0)
+
+    class Meta:
+        verbose_name = _("projects by award month and level")
+        verbose_name_plural = _("projects by award month and level")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "award_month", "level"], name="project_month_count_unique")
+        ]
+        # The figures read the window's whole months: one range, no row lookups.
+        indexes = [models.Index(fields=["institution", "award_month", "level", "n"], name="project_month_count_read")]
+
+    def __str__(self) -> str:
+        return f"{self.award_month:%Y-%m} {self.level}: {self.n}"

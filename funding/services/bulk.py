@@ -13,6 +13,7 @@ from core.bulk import insert_many
 from core.errors import DomainError, require
 from funding.lookup import FunderIndex
 from funding.models import FundingRules, Project
+from funding.month_counts import project_counts_add
 from funding.rules import (
     acknowledged_note,
     enforce,
@@ -137,6 +138,7 @@ def projects_record(
     if any(errors):
         return errors
     insert_many(projects)
+    project_counts_add(projects)
     for institution_id in institutions:
         batches: dict[str, EventBatch] = {}
         for project, extra in zip(projects, notes, strict=True):
@@ -230,6 +232,7 @@ def applications_record(
     if any(errors):
         return errors
     insert_many(projects)
+    project_counts_add(projects)
     for institution_id in institutions:
         batches: dict[str, EventBatch] = {}
         for project, extra in zip(projects, notes, strict=True):

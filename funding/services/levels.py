@@ -15,6 +15,7 @@ from audit.services import record_event, snapshot
 from catalogue.models import Institution
 from core.errors import DomainError
 from funding.models import Funder, Level, LevelRule, Programme, Project
+from funding.month_counts import project_counts_rebuild
 from funding.services.common import AWARDED, _id, _inst, _require_office
 from funding.shipped import default_levels
 
@@ -111,6 +112,9 @@ def _apply_moves(institution_id: int, funder_id: int, moves: list[_Move]) -> lis
         Project.objects.filter(
             which, institution_id=institution_id, funder_ref_id=funder_id, level_override="", level=old
         ).update(level=new)
+    if pairs:
+        # The UPDATEs move projects between levels in bulk: recount the institution's month counts.
+        project_counts_rebuild(institution_id)
     return [{"from": old, "to": new, "projects": n} for (old, new), n in sorted(counts.items())]
 
 

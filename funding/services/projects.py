@@ -14,6 +14,7 @@ from audit.events import Event
 from audit.services import record_event, snapshot
 from core.errors import DomainError, require
 from funding.models import Funder, Programme, Project
+from funding.month_counts import counted_key, project_counts_move
 from funding.rules import (
     acknowledged_note,
 )
@@ -77,6 +78,7 @@ def project_apply(
     _check_project(project, holder=holder, taken=_number_taken(holder.institution_id, project.project_no))
     warnings = _enforce(_breaches(project, holder, stage="apply"), holder.institution_id, acknowledged)
     project.save()
+    project_counts_move(project.institution_id, None, counted_key(project))
     record_event(
         actor=by,
         event=Event.PROJECT_APPLIED,
@@ -116,6 +118,7 @@ def project_award(
         )
     require(awarded_on is not None, _("Give the date of the award."), "awarded_on")
     before_snapshot = snapshot(project)
+    counted_before = counted_key(project)
     before = _breaches(project, holder, stage="apply")
     project.status, project.awarded_on = Project.Status.AWARDED, awarded_on
     if amount is not None:
@@ -136,6 +139,7 @@ def project_award(
     ]
     warnings = _enforce(asked, project.institution_id, acknowledged)
     project.save()
+    project_counts_move(project.institution_id, counted_before, counted_key(project))
     record_event(
         actor=by,
         event=Event.PROJECT_AWARDED,
@@ -162,6 +166,7 @@ def _transition(
             field="status",
         )
     before = snapshot(project)
+    counted_before = counted_key(project)
     project.status = status
     setattr(project, field, on)
     if status == Project.Status.REJECTED and project.applied_on and on and on < project.applied_on:
@@ -171,6 +176,7 @@ def _transition(
     except DomainError as error:
         raise DomainError(error.message, field="on" if error.field == field else error.field) from None
     project.save(update_fields=["status", field])
+    project_counts_move(project.institution_id, counted_before, counted_key(project))
     record_event(
         actor=by,
         event=event,
@@ -278,6 +284,7 @@ def project_record(
     _check_project(project, holder=holder, taken=_number_taken(holder.institution_id, project.project_no))
     warnings = _enforce(_breaches(project, holder, stage="record"), holder.institution_id, acknowledged)
     project.save()
+    project_counts_move(project.institution_id, None, counted_key(project))
     record_event(
         actor=by,
         event=Event.PROJECT_RECORDED,
@@ -336,6 +343,7 @@ def project_update(
     stage = "apply" if project.status == Project.Status.APPLIED else "record"
     before_breaches = _breaches(project, holder, stage=stage)
     before = snapshot(project)
+    counted_before = counted_key(project)
     if "amount" in changes:
         project.amount = _amount(changes.pop("amount"))
     for name in ("title", "project_no", "batch", "grade"):
@@ -371,6 +379,7 @@ def project_update(
     if after == before:
         return project
     project.save()
+    project_counts_move(project.institution_id, counted_before, counted_key(project))
     record_event(
         actor=by,
         event=Event.PROJECT_CHANGED,

@@ -158,6 +158,6 @@ def test_figures_take_a_constant_number_of_queries(world, django_assert_num_quer
                 awarded_on=dt.date(2023, month, 1),
                 by=world.admin,
             )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         result = figures(world)
     assert result["projects"] == 14 == sum(result["projects_by_level"].values())
