@@ -197,8 +197,9 @@ class _RowWriter:
 
 
 class _Instances:
-    """Model instances made without `Model.__init__`, which at this volume is a third of the
-    generator's time (it looks at every field of every instance, by name and by attribute name).
+    """Model instances made without `Model.__init__`, which at this volume was a third of the
+    generator's time once the writes were fast (it looks at every field of every instance, by name
+    and by attribute name).
 
     The values are given by attribute name (`station_id`, not `station`); every field not given
     takes its default as `Model.__init__` would give it (a callable default is called for each
@@ -208,8 +209,9 @@ class _Instances:
         self.model = model
         fields = model._meta.concrete_fields
         self.attnames = frozenset(f.attname for f in fields)
-        self.fixed = {f.attname: f.get_default() for f in fields if not callable(f.default)}
-        self.called = [f for f in fields if callable(f.default)]
+        called = [f for f in fields if f.has_default() and callable(f.default)]
+        self.fixed = {f.attname: f.get_default() for f in fields if f not in called}
+        self.called = called
 
     def __call__(self, **values: Any) -> Any:
         unknown = values.keys() - self.attnames
