@@ -77,7 +77,7 @@ class KeysFirstPaginator(Paginator[Any]):
     def _rows(self, keys: list[Any]) -> QuerySet[Any]:
         """The rows of these keys (found through the list's filters) by primary key alone: with the
         filters again, a database may prefer their index to the key's."""
-        rows: QuerySet[Any] = self.queryset.model._default_manager.filter(pk__in=keys)
+        rows: QuerySet[Any] = self.queryset.model._default_manager.filter(pk__in=keys).order_by()
         rows.query.select_related = self.queryset.query.select_related
         lookups: tuple[Any, ...] = getattr(self.queryset, "_prefetch_related_lookups", ())
         rows = rows.prefetch_related(*lookups)

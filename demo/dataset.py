@@ -550,7 +550,7 @@ class _Generator:
 
     def _write(self, batch: _Batch) -> None:
         for person in batch.people:
-            person.name_sort = pinyin_key(person.name)  # bulk_create bypasses Person.save
+            person.derive_on_save()  # bulk_create bypasses Person.save: the pinyin key and search grams
         people = Person.objects.bulk_create(batch.people, batch_size=INSERT_ROWS)
         for person, appointment in zip(people, batch.appointments, strict=True):
             appointment.person_id = person.pk
