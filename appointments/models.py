@@ -197,6 +197,10 @@ class Appointment(models.Model):
                 ],
                 name="appt_inst_status",
             ),
+            # The postdoc list's order, newest entry first: its pages read keys from here, forwards or,
+            # past the middle, backwards (docs/decisions/0067).
+            models.Index(fields=["institution", "-entry_date", "postdoc_no"], name="appt_inst_list"),
+            models.Index(fields=["institution", "status", "-entry_date", "postdoc_no"], name="appt_inst_status_list"),
             models.Index(fields=["station", "entry_date", "status", "ended_on"], name="appt_station_entry"),
             models.Index(fields=["station", "status"], name="appt_station_status"),
         ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Extension, Policy
 from core.dates import add_months
+from people.search import people_named
 from stations.models import Station
 
 
@@ -192,13 +193,19 @@ def due_counts(queryset: QuerySet[Appointment], policy: Policy, today: dt.date) 
 
 
 def search(queryset: QuerySet[Appointment], text: str) -> QuerySet[Appointment]:
-    """Name (Chinese or Latin letters) or postdoc number."""
+    """Name (Chinese or Latin letters, or the name's pinyin) or postdoc number.
+
+    Names through their index (people.search); postdoc numbers are letters and digits, so a text
+    with another character (a Chinese name) does not look among them (docs/decisions/0066)."""
     text = text.strip()
     if not text:
         return queryset
-    return queryset.filter(
-        Q(person__name__icontains=text) | Q(person__name_en__icontains=text) | Q(postdoc_no__icontains=text)
-    )
+    # As appointment ids: a database then checks each row of the list's order against a set of keys
+    # (SQLite, with no statistics, would otherwise look each row's person up).
+    found = Q(pk__in=Appointment.objects.filter(person__in=people_named(text)).values("pk"))
+    if text.isascii():
+        found |= Q(postdoc_no__icontains=text)
+    return queryset.filter(found)
 
 
 # ---- a station's postdocs (the station page's counts, the station evaluation's indicators) ----------

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import Perm, has_perm
+from accounts.access import Perm, has_perm, role_names, secretary_station_ids
 from accounts.http import SignedInRequest
+from accounts.models import Role
 from appointments import services
 from appointments.access import can_manage_appointment, get_appointment_for_user, visible_appointments
 from appointments.due import commitments_of
@@ -55,7 +56,7 @@ from people.access import get_person_for_user
 from people.models import Supervisor
 from people.services import person_create, person_reveal_id
 from people.views import person_context
-from stations.access import can_manage_station, visible_stations
+from stations.access import visible_stations
 from stations.models import Station
 
 Status = Appointment.Status
@@ -63,6 +64,10 @@ Status = Appointment.Status
 
 # ---------------------------------------------------------------------------------------------
 # The list
+
+
+# A search counts its matches up to this many: past it the page says "more than" (docs/decisions/0067).
+SEARCH_COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Listed:
     appointments: QuerySet[Appointment]  # every page, in the list's order
     sort: str
     filtered: bool
+    searched: bool  # by name or number: an exact count would scan, so the list counts up to a cap
 
 
 def listed_postdocs(request: SignedInRequest) -> Listed:
@@ -105,6 +111,7 @@ def listed_postdocs(request: SignedInRequest) -> Listed:
         appointments=appointments.order_by(*ordering),
         sort=sort,
         filtered=any(data.get(name) for name in ("q", "station", "status", "year", "due")),
+        searched=bool(data.get("q", "").strip()),
     )
 
 
@@ -116,7 +123,13 @@ def postdoc_list(request: SignedInRequest) -> HttpResponse:
         "form": listed.form,
         "sort": listed.sort,
         "filtered": listed.filtered,
-        **paginate(request, listed.appointments),
+        # Keys first, the deep pages read from the end (docs/decisions/0067).
+        **paginate(
+            request,
+            listed.appointments,
+            keys_first=True,
+            count_cap=SEARCH_COUNT_CAP if listed.searched else None,
+        ),
     }
     if is_htmx(request):
         return render(request, "appointments/list.html#rows", context)
@@ -360,9 +373,16 @@ def postdoc_step(request: SignedInRequest, pk: int, step: str) -> HttpResponse:
 
 def manageable_stations(user: Any) -> QuerySet[Station]:
     """Stations (not revoked) where the user may admit postdocs."""
-    candidates = visible_stations(user).exclude(status=Station.Status.REVOKED)
-    ids = [station.pk for station in candidates if can_manage_station(user, station)]
-    return Station.objects.filter(pk__in=ids).order_by("code")
+    # `stations.access.can_manage_station` as one query (the list asks only whether any exists): an
+    # office administrator manages every station of their institution, a secretary their own.
+    institution_id = getattr(user, "institution_id", None)
+    roles = role_names(user)
+    if institution_id is None or not roles & {Role.ADMIN, Role.SECRETARY}:
+        return Station.objects.none()
+    stations = Station.objects.filter(institution_id=institution_id).exclude(status=Station.Status.REVOKED)
+    if Role.ADMIN not in roles:
+        stations = stations.filter(pk__in=secretary_station_ids(user))
+    return stations.order_by("code")
 
 
 @login_required

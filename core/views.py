@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -37,9 +38,64 @@ def _same_page(url: str, current_url: str) -> bool:
     return bool(target.fragment) and (target.path, target.query) == (current.path, current.query)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> dict[str, Any]:
-    """The page the request asks for (page numbers out of range give the nearest page)."""
-    paginator = Paginator(queryset, settings.PAGE_SIZE)
+class KeysFirstPaginator(Paginator[Any]):
+    """Pages of a long list in a total order (docs/decisions/0067): a page reads its rows' keys first
+    (through the list's index, no join for the rows it skips), then those rows; a page past the middle
+    reads the keys from the end in reverse order, so that the last page costs what the first does.
+
+    `count_cap`: count at most that many rows (a search whose exact count would scan); `capped` says
+    whether more match, and the pages stop there."""
+
+    def __init__(self, queryset: QuerySet[Any], per_page: int, *, count_cap: int | None = None) -> None:
+        super().__init__(queryset, per_page)
+        self.queryset = queryset
+        self.count_cap = count_cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.queryset
+        if self.count_cap is None:
+            return queryset.count()
+        counted = queryset.order_by()[: self.count_cap + 1].count()
+        self.capped = counted > self.count_cap
+        return min(counted, self.count_cap)
+
+    def page(self, number: Any) -> Page[Any]:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        queryset = self.queryset
+        if bottom > self.count // 2 and not self.capped:
+            tail = queryset.reverse().values_list("pk", flat=True)[self.count - top : self.count - bottom]
+            keys = list(tail)[::-1]
+        else:
+            keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self._rows(keys)} if keys else {}
+        return Page([rows[key] for key in keys if key in rows], number, self)
+
+    def _rows(self, keys: list[Any]) -> QuerySet[Any]:
+        """The rows of these keys (found through the list's filters) by primary key alone: with the
+        filters again, a database may prefer their index to the key's."""
+        rows: QuerySet[Any] = self.queryset.model._default_manager.filter(pk__in=keys).order_by()
+        rows.query.select_related = self.queryset.query.select_related
+        lookups: tuple[Any, ...] = getattr(self.queryset, "_prefetch_related_lookups", ())
+        rows = rows.prefetch_related(*lookups)
+        return rows
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet[Any], *, keys_first: bool = False, **options: Any
+) -> dict[str, Any]:
+    """The page the request asks for (page numbers out of range give the nearest page).
+
+    `keys_first`: a long list whose order is total (a unique key last) pages by `KeysFirstPaginator`,
+    which takes `count_cap`."""
+    paginator = (
+        KeysFirstPaginator(queryset, settings.PAGE_SIZE, **options)
+        if keys_first
+        else Paginator(queryset, settings.PAGE_SIZE)
+    )
     page: Page[Any] = paginator.get_page(request.GET.get("page"))
     return {
         "page_obj": page,

@@ -37,7 +37,7 @@ from demo.load import read_catalogue
 from demo.story.names import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, REGION_CODES
 from funding.models import Funder, Level, LevelRule, Programme, Project
 from funding.services import default_level_rules
-from people.models import Person, Supervisor
+from people.models import Person, Supervisor, person_grams
 from reports.month_counts import figure_counts_rebuild
 from stations.models import Station
 
@@ -249,7 +249,7 @@ def generate_dataset(
     with transaction.atomic():
         generator = _Generator(seed=seed, code=code, today=today, postdocs=postdocs)
         counts = generator.run(batch=batch, progress=progress or (lambda _line: None))
-        figure_counts_rebuild(generator.institution.pk)  # bulk_create bypasses the services' month counts
+        figure_counts_rebuild(generator.institution.pk)  # the row writer bypasses the services' month counts
         record_event(
             actor=generator.user,
             event=Event.DATASET_GENERATED,
@@ -691,7 +691,9 @@ class _Generator:
 
     def _write(self, batch: _Batch) -> None:
         for person in batch.people:
-            person.name_sort = self.sort_key(person.name)  # the row writer bypasses Person.save
+            # The row writer bypasses Person.save: the pinyin key (cached per name) and the search grams.
+            person.name_sort = self.sort_key(person.name)
+            person.name_grams = person_grams(person)
         self.rows.insert(Person, batch.people)
         people = batch.people
         for person, appointment in zip(people, batch.appointments, strict=True):

@@ -93,10 +93,16 @@ def _quote(name: str) -> str:
 
 
 def _logged_tables(cursor: sqlite3.Cursor) -> list[tuple[str, list[str]]]:
+    tables = cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
+    # A virtual table (the people's search index, docs/decisions/0066) takes no trigger; it and its
+    # shadow tables follow their own table's triggers, so undoing that table undoes them too.
+    virtual = [name for name, sql in tables if (sql or "").upper().startswith("CREATE VIRTUAL TABLE")]
     names = [
         name
-        for (name,) in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
-        if not name.startswith("sqlite_") and name not in UNLOGGED_TABLES
+        for name, _sql in tables
+        if not name.startswith("sqlite_")
+        and name not in UNLOGGED_TABLES
+        and not any(name == v or name.startswith(f"{v}_") for v in virtual)
     ]
     return [(name, [row[1] for row in cursor.execute(f"PRAGMA table_info({_quote(name)})")]) for name in names]
 

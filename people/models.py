@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.idnumbers import mask_id
 from core.pinyin import pinyin_key
+from core.search import name_grams
 
 
 def fill_name_sort(record: Any, kwargs: dict[str, Any]) -> None:
@@ -16,6 +17,11 @@ def fill_name_sort(record: Any, kwargs: dict[str, Any]) -> None:
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and "name" in update_fields and "name_sort" not in update_fields:
         kwargs["update_fields"] = [*update_fields, "name_sort"]
+
+
+def person_grams(person: "Person") -> str:
+    """What a search by name finds a postdoc by: the name, the Latin name and the name's pinyin."""
+    return name_grams(person.name, person.name_en, person.name_sort)
 
 
 class Person(models.Model):
@@ -37,6 +43,8 @@ class Person(models.Model):
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name in Latin letters"), max_length=100, blank=True)
     name_sort = models.CharField(_("sort key"), max_length=200, blank=True, db_index=True, editable=False)
+    # The names' search grams (core/search.py), indexed by the database (docs/decisions/0066).
+    name_grams = models.TextField(_("search grams"), blank=True, default="", editable=False)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
@@ -74,10 +82,15 @@ class Person(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         fill_name_sort(self, kwargs)
+        self.name_grams = person_grams(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "name_en"} & set(update_fields) and "name_grams" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "name_grams"]
         super().save(*args, **kwargs)
 
     def derive_on_save(self) -> None:
         self.name_sort = pinyin_key(self.name)
+        self.name_grams = person_grams(self)
 
     @property
     def masked_id(self) -> str:

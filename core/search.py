@@ -1,0 +1,42 @@
+"""Searching names by any part, through an index (docs/decisions/0066).
+
+A record that is searched by name keeps its names' grams beside them (`name_grams` on Person): every
+piece of one, two and three letters of each run of letters and digits, lower-cased, space-separated.
+Chinese names are two to four characters and a one-character surname (张) is a common search, so
+pieces shorter than three matter. The database indexes the grams as words (an FTS5 table on SQLite,
+a GIN index on PostgreSQL, both kept by the database itself); a search asks for the records holding
+every gram of the text, then keeps those whose name contains the text. Every record whose name
+contains the text holds all its grams, so the index only narrows and the answer is the same.
+"""
+
+import re
+
+GRAM = 3
+_RUNS = re.compile(r"[^\W_]+")  # letters and digits, in any script
+
+
+def _runs(text: str) -> list[str]:
+    return _RUNS.findall(text.lower())
+
+
+def name_grams(*names: str) -> str:
+    """`张伟`, `Zhang Wei` → `张 伟 张伟 z h a …`: every piece of 1 to 3 letters, each once."""
+    grams: dict[str, None] = {}
+    for run in (run for name in names for run in _runs(name)):
+        for size in range(1, GRAM + 1):
+            for start in range(len(run) - size + 1):
+                grams[run[start : start + size]] = None
+    return " ".join(grams)
+
+
+def query_grams(text: str) -> list[str]:
+    """The grams a name containing `text` must hold: a run of up to 3 letters itself, a longer run
+    its pieces of 3. Empty when the text has no letter or digit (the search then scans)."""
+    grams: dict[str, None] = {}
+    for run in _runs(text):
+        if len(run) <= GRAM:
+            grams[run] = None
+        else:
+            for start in range(len(run) - GRAM + 1):
+                grams[run[start : start + GRAM]] = None
+    return list(grams)
