@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0004_policy_failed_assessment"),
+        ("appointments", "0005_appointment_month_counts"),
     ]
 
     operations = [
