@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Assessment, Grade
 from appointments.selectors import DUE_FILTERS
-from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
+from core.forms import DateInput, NamedChoiceField, ServiceForm, choice_field, model_choice_field
 from people.choices import GroupedSupervisorField, chosen_station, regroup_on_change
 from people.models import Person, Supervisor
 from stations.models import Station
@@ -25,7 +25,7 @@ class PostdocFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, Latin name or postdoc number")}),
     )
-    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    station = NamedChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("all statuses")), *Appointment.Status.choices]
     )
@@ -169,7 +169,7 @@ class StayForm(ExceptionReasonMixin, ServiceForm):
         "workstation",
     ]
 
-    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), empty_label="—")
+    station = NamedChoiceField(label=_("Station"), queryset=Station.objects.none(), empty_label="—")
     postdoc_no = forms.CharField(label=_("Postdoc number"), max_length=30)
     entry_date = forms.DateField(label=_("Entry date"), widget=DateInput)
     planned_exit_date = forms.DateField(

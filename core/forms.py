@@ -1,10 +1,13 @@
 """Form helpers the staff pages share: ISO date inputs and the services' refusals shown per field."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 
 from core.errors import DomainError, RuleViolation
+from core.i18n import pick_language
 
 
 class DateInput(forms.DateInput):
@@ -14,6 +17,25 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class _NamedRowsIterator(ModelChoiceIterator[Any]):
+    """The options of a `NamedChoiceField`: (key, Chinese name, English name) rows, labelled as
+    `BilingualName.name` is, with no model instance per option."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for key, name_zh, name_en in self.queryset.values_list("pk", "name_zh", "name_en"):
+            yield (key, pick_language(name_zh, name_en))
+
+
+class NamedChoiceField(forms.ModelChoiceField[Any]):
+    """A choice of a record with a bilingual name (`core.i18n.BilingualName`, whose `__str__` is its
+    name): a list's filter offers every station, and building a model instance per option cost about
+    a third of the postdoc list's page (issue 15). The chosen value is still the instance."""
+
+    iterator = _NamedRowsIterator
 
 
 class ServiceForm(forms.Form):

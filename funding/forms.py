@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
+from core.forms import DateInput, NamedChoiceField, ServiceForm, choice_field, model_choice_field
 from core.i18n import pick_language
 from funding.access import visible_funders, visible_programmes
 from funding.models import AmountStyle, Certainty, Funder, GradeAmount, Level, Programme, Project, RuleMode
@@ -60,7 +60,7 @@ class ProjectFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level counted"), required=False, choices=[("", _("all levels")), *Level.choices])
     funder = forms.ModelChoiceField(label=_("Funder"), queryset=Funder.objects.none(), required=False)
     programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none(), required=False)
-    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    station = NamedChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
     year = forms.TypedChoiceField(label=_("Award year"), required=False, coerce=int, empty_value=None)
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("all roles")), *Project.Role.choices])
 

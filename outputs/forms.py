@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput, ServiceForm, choice_field, model_choice_field
+from core.forms import DateInput, NamedChoiceField, ServiceForm, choice_field, model_choice_field
 from funding.models import Level
 from outputs.importing import upload_refusal
 from outputs.models import Output
@@ -25,7 +25,7 @@ class OutputFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("all kinds")), *Output.Kind.choices])
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     phase = forms.ChoiceField(label=_("Phase"), required=False, choices=[("", _("all phases")), *Output.Phase.choices])
-    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    station = NamedChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
 
     def __init__(self, *args: Any, stations: QuerySet[Station], years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from catalogue.models import Unit
-from core.forms import DateInput, ServiceForm, model_choice_field
+from core.forms import DateInput, NamedChoiceField, ServiceForm, model_choice_field
 from people.models import Person, Supervisor
 from stations.models import Station
 
@@ -28,7 +28,7 @@ class SupervisorFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, Latin name or staff number")}),
     )
-    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    station = NamedChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     doctoral = forms.ChoiceField(label=_("Doctoral supervisor"), choices=YES_NO, required=False)
     active = forms.ChoiceField(label=_("Active"), choices=ACTIVE_CHOICES, required=False, initial="yes")
@@ -70,7 +70,7 @@ class SupervisorDetailsForm(ServiceForm):
 class SupervisorNewForm(SupervisorDetailsForm):
     """A new supervisor: their details and where they belong."""
 
-    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    station = NamedChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
 
     def __init__(
@@ -85,7 +85,7 @@ class SupervisorNewForm(SupervisorDetailsForm):
 
 
 class SupervisorMoveForm(ServiceForm):
-    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    station = NamedChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     note = forms.CharField(
         label=_("Why the supervisor moves"),
