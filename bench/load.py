@@ -55,25 +55,6 @@ GOAL_RATIO = 0.25
 GOAL_P99_MS = 150.0
 
 
-def database_url(args: argparse.Namespace) -> str:
-    if args.database_url:
-        url = str(args.database_url)
-        return url if "://" in url else f"sqlite:///{Path(url).resolve()}"
-    return f"sqlite:////tmp/postdoc-bench-load-{args.postdocs}.sqlite3"
-
-
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"{name!r}: the benchmark's database name must be letters, digits and underscores.")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def prepare(env: dict[str, str], postdocs: int) -> None:
     """Schema, static files, the dataset (unless it is there) and the administrator."""
     loopback.manage(env, "migrate", "--no-input", "-v", "0")
@@ -186,9 +167,9 @@ def main() -> int:
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
 
-    url = database_url(args)
+    url = loopback.dataset_database_url(args.database_url, benchmark="load", postdocs=args.postdocs)
     if url.startswith(("postgres://", "postgresql://")):
-        ensure_postgres_database(url)
+        loopback.ensure_postgres_database(url)
     slice_seconds = args.seconds / args.rounds
     configurations = [(page, clients) for clients in CLIENTS for page in PAGES]
     # Preparing (a first dataset, collectstatic) and the rounds, with room to spare.

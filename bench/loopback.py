@@ -65,6 +65,27 @@ def recreate_postgres_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def dataset_database_url(given: str | None, *, benchmark: str, postdocs: int) -> str:
+    """The database a dataset benchmark uses: the one given (a SQLite path or a URL), else its own
+    SQLite file for that many postdocs (kept and reused between runs)."""
+    if given:
+        return given if "://" in given else f"sqlite:///{Path(given).resolve()}"
+    return f"sqlite:////tmp/postdoc-bench-{benchmark}-{postdocs}.sqlite3"
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Creates the database a postgres:// URL names if it is missing (never drops one)."""
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"{name!r}: the benchmark's database name must be letters, digits and underscores.")
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def site_environment(database_url: str, workdir: Path) -> dict[str, str]:
     """A production-like environment (DEBUG off, hashed and compressed static files) on loopback http."""
     env = dict(os.environ)

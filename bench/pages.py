@@ -39,10 +39,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import loopback  # noqa: E402 - after the path is set
 
 ADMIN = "bench-admin"
 GOAL_FACTOR = 1.5
@@ -92,29 +95,9 @@ class Figures:
 # Set-up: Django, the dataset, the administrator
 
 
-def database_url(args: argparse.Namespace) -> str:
-    if args.database_url:
-        url = str(args.database_url)
-        return url if "://" in url else f"sqlite:///{Path(url).resolve()}"
-    return f"sqlite:////tmp/postdoc-bench-pages-{args.postdocs}.sqlite3"
-
-
-def ensure_postgres_database(url: str) -> None:
-    """Creates the database a postgres:// URL names if it is missing (never drops one)."""
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"{name!r}: the benchmark's database name must be letters, digits and underscores.")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def set_up_django(url: str) -> None:
     if url.startswith(("postgres://", "postgresql://")):
-        ensure_postgres_database(url)
+        loopback.ensure_postgres_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "false"
@@ -408,7 +391,7 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    url = database_url(args)
+    url = loopback.dataset_database_url(args.database_url, benchmark="pages", postdocs=args.postdocs)
     started_load = load_average()
     print(f"load average at start: {started_load}", flush=True)
     set_up_django(url)
