@@ -17,16 +17,13 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from appointments.models import Appointment, AppointmentMonthCount, AppointmentMonthFlow
+from core.counts import month_of, moved
 from core.dates import add_months
 
 OPEN = AppointmentMonthCount.OPEN
 
 # (entry month, end month or OPEN)
 Key = tuple[dt.date, dt.date]
-
-
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)
 
 
 def counted_key(appointment: Appointment) -> Key | None:
@@ -71,14 +68,7 @@ def month_counts_apply(institution_id: int, deltas: Counter[Key]) -> None:
 
 def month_counts_move(institution_id: int, before: Key | None, after: Key | None) -> None:
     """One appointment moved from one month pair to another (or into or out of the counts)."""
-    if before == after:
-        return
-    deltas: Counter[Key] = Counter()
-    if before is not None:
-        deltas[before] -= 1
-    if after is not None:
-        deltas[after] += 1
-    month_counts_apply(institution_id, deltas)
+    month_counts_apply(institution_id, moved(before, after))
 
 
 def month_counts_add(institution_id: int, appointments: Iterable[Appointment]) -> None:

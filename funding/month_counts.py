@@ -16,15 +16,12 @@ from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
+from core.counts import month_of, moved
 from core.dates import add_months
 from funding.models import Level, Project, ProjectMonthCount
 
 # (award month, level)
 Key = tuple[dt.date, str]
-
-
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)
 
 
 def counted_key(project: Project) -> Key | None:
@@ -51,14 +48,7 @@ def project_counts_apply(institution_id: int, deltas: Counter[Key]) -> None:
 
 
 def project_counts_move(institution_id: int, before: Key | None, after: Key | None) -> None:
-    if before == after:
-        return
-    deltas: Counter[Key] = Counter()
-    if before is not None:
-        deltas[before] -= 1
-    if after is not None:
-        deltas[after] += 1
-    project_counts_apply(institution_id, deltas)
+    project_counts_apply(institution_id, moved(before, after))
 
 
 def project_counts_add(projects: Iterable[Project]) -> None:
