@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -90,21 +89,7 @@ def measure(
 
 
 def summarise(kind: str, count: int, page: str, rounds: list[loopback.Result], load: list[float]) -> dict[str, Any]:
-    """The median round's requests per second, and the latency percentiles of all its requests together."""
-    pooled = loopback.Result(latencies=[latency for result in rounds for latency in result.latencies])
-    rates = sorted(result.rps for result in rounds)
-    return {
-        "server": kind,
-        "servers": count,
-        "page": page,
-        "requests": sum(result.requests for result in rounds),
-        "errors": sum(result.errors for result in rounds),
-        "rps": round(statistics.median(rates), 1),
-        "rps_range": [round(rates[0], 1), round(rates[-1], 1)],
-        "p50_ms": round(pooled.percentile(50), 1),
-        "p99_ms": round(pooled.percentile(99), 1),
-        "load_average": round(statistics.mean(load), 1),
-    }
+    return {"server": kind, "servers": count, "page": page, **loopback.rounds_summary(rounds, load)}
 
 
 def table(rows: list[dict[str, Any]]) -> str:

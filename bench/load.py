@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -88,19 +87,7 @@ def prepare(env: dict[str, str], postdocs: int) -> None:
 
 
 def summarise(page: str, clients: int, rounds: list[loopback.Result], load: list[float]) -> dict[str, Any]:
-    pooled = loopback.Result(latencies=[latency for result in rounds for latency in result.latencies])
-    rates = sorted(result.rps for result in rounds)
-    return {
-        "page": page,
-        "clients": clients,
-        "requests": sum(result.requests for result in rounds),
-        "errors": sum(result.errors for result in rounds),
-        "rps": round(statistics.median(rates), 1),
-        "rps_range": [round(rates[0], 1), round(rates[-1], 1)],
-        "p50_ms": round(pooled.percentile(50), 1),
-        "p99_ms": round(pooled.percentile(99), 1),
-        "load_average": round(statistics.mean(load), 2),
-    }
+    return {"page": page, "clients": clients, **loopback.rounds_summary(rounds, load)}
 
 
 def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -391,6 +391,22 @@ class Result:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
 
 
+def rounds_summary(rounds: list[Result], load: list[float]) -> dict[str, Any]:
+    """Rounds of one configuration: the median round's requests per second (with the range), and the
+    latency percentiles of all its requests together."""
+    pooled = Result(latencies=[latency for result in rounds for latency in result.latencies])
+    rates = sorted(result.rps for result in rounds)
+    return {
+        "requests": sum(result.requests for result in rounds),
+        "errors": sum(result.errors for result in rounds),
+        "rps": round(statistics.median(rates), 1),
+        "rps_range": [round(rates[0], 1), round(rates[-1], 1)],
+        "p50_ms": round(pooled.percentile(50), 1),
+        "p99_ms": round(pooled.percentile(99), 1),
+        "load_average": round(statistics.mean(load), 2),
+    }
+
+
 Call = Callable[[Server, http.client.HTTPConnection], tuple[int, bytes]]
 
 
