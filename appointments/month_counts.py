@@ -8,7 +8,7 @@ or `month_counts_apply`; a bulk path that writes rows another way calls `month_c
 """
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,14 +41,11 @@ def month_counts_apply(institution_id: int, deltas: Counter[Key]) -> None:
     deltas = Counter({key: n for key, n in deltas.items() if n})
     if not deltas:
         return
-    flows: defaultdict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
-    for (entry, end), n in deltas.items():
-        flows[entry][0] += n
-        if end != OPEN:
-            flows[end][1] += n
     adapt = connection.ops.adapt_datefield_value
     pairs = [(institution_id, adapt(entry), adapt(end), n) for (entry, end), n in sorted(deltas.items())]
-    months = [(institution_id, adapt(month), entered, ended) for month, (entered, ended) in sorted(flows.items())]
+    months = [
+        (institution_id, adapt(month), entered, ended) for month, (entered, ended) in month_flows_of(deltas).items()
+    ]
     quote = connection.ops.quote_name
     counts, flow = quote(AppointmentMonthCount._meta.db_table), quote(AppointmentMonthFlow._meta.db_table)
     # The table names are the models' own, not user input.
