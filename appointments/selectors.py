@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment, Extension, Policy
 from core.dates import add_months
+from core.search import OneOf
 from people.search import people_named
 from stations.models import Station
 
@@ -195,17 +196,34 @@ def due_counts(queryset: QuerySet[Appointment], policy: Policy, today: dt.date) 
 def search(queryset: QuerySet[Appointment], text: str) -> QuerySet[Appointment]:
     """Name (Chinese or Latin letters, or the name's pinyin) or postdoc number.
 
-    Names through their index (people.search); postdoc numbers are letters and digits, so a text
-    with another character (a Chinese name) does not look among them (docs/decisions/0066)."""
+    A text with a digit looks among postdoc numbers (a trigram index on PostgreSQL), any other among
+    names (through their index, people.search): names hold no digits and a number's letters alone
+    (its prefix) would match every number, so neither side needs the other's scan (docs/decisions/0066,
+    0070)."""
     text = text.strip()
     if not text:
         return queryset
+    if looks_like_a_number(text):
+        return queryset.filter(postdoc_no__icontains=text)
+    people = people_named(text)
+    found = list(people.values_list("pk", flat=True)[: FOUND_PEOPLE_LISTED + 1])
+    if len(found) <= FOUND_PEOPLE_LISTED:
+        # The people found, as a list of ids: the database then knows how many they are and checks
+        # each row of the list's order against the set (from a subquery over the grams' index
+        # PostgreSQL guesses a few thousand people and probes each row's person through three indexes).
+        return queryset.filter(OneOf(F("person_id"), found))
     # As appointment ids: a database then checks each row of the list's order against a set of keys
     # (SQLite, with no statistics, would otherwise look each row's person up).
-    found = Q(pk__in=Appointment.objects.filter(person__in=people_named(text)).values("pk"))
-    if text.isascii():
-        found |= Q(postdoc_no__icontains=text)
-    return queryset.filter(found)
+    return queryset.filter(pk__in=Appointment.objects.filter(person__in=people).values("pk"))
+
+
+# Up to this many people found by a search are passed as a list of ids, beyond as a subquery.
+FOUND_PEOPLE_LISTED = 5_000
+
+
+def looks_like_a_number(text: str) -> bool:
+    """Whether a search text is (a piece of) a postdoc number rather than a name: it has a digit."""
+    return any(character.isdigit() for character in text)
 
 
 # ---- a station's postdocs (the station page's counts, the station evaluation's indicators) ----------

@@ -115,7 +115,13 @@ TEMPLATES = [
 # Selects are written in Python, the same markup as Django's templates, ten times faster (issue 15).
 FORM_RENDERER = "core.form_renderer.FormRenderer"
 
-DATABASES = {"default": database_from_url(env_str("DATABASE_URL", "sqlite:///db.sqlite3"), base_dir=str(BASE_DIR))}
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL", "sqlite:///db.sqlite3"),
+        base_dir=str(BASE_DIR),
+        parallel_workers=env_int("PG_PARALLEL_WORKERS", 0),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -41,8 +41,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str, *, base_dir: str) -> dict[str, object]:
-    """Turns `sqlite:///path` or `postgres://user:pass@host:port/name` into a DATABASES entry."""
+def database_from_url(url: str, *, base_dir: str, parallel_workers: int = 0) -> dict[str, object]:
+    """Turns `sqlite:///path` or `postgres://user:pass@host:port/name` into a DATABASES entry.
+
+    `parallel_workers`: PostgreSQL's `max_parallel_workers_per_gather` for the app's connections
+    (docs/decisions/0070)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path[1:] if parsed.path.startswith("//") else parsed.path.lstrip("/"))
@@ -72,5 +75,9 @@ def database_from_url(url: str, *, base_dir: str) -> dict[str, object]:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # A page's statements read a few rows through an index; a parallel plan's workers cost
+            # more to start than such a statement, and on a small server they take the cores the
+            # other requests need.
+            "OPTIONS": {"options": f"-c max_parallel_workers_per_gather={parallel_workers}"},
         }
     raise ConfigurationError(f"DATABASE_URL must start with sqlite:/// or postgres://, not {url.split(':')[0]!r}.")

@@ -258,6 +258,11 @@ def generate_dataset(
             institution=generator.institution,
             note="Bulk load (manage.py generate_dataset): one event for the whole dataset, none per record.",
         )
+    if connection.vendor == "postgresql":
+        # The planner's statistics, once the load is committed: until autovacuum comes round to the
+        # new rows the planner takes the big tables for empty ones and picks plans for a few rows.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return DatasetResult(
         institution=generator.institution, generator=generator.user, counts=counts, seconds=time.monotonic() - started
     )

@@ -43,3 +43,22 @@ def test_postgres_url_is_parsed():
 def test_unknown_database_scheme_is_refused():
     with pytest.raises(ConfigurationError, match="DATABASE_URL"):
         database_from_url("mysql://x/y", base_dir="/")
+
+
+def test_postgres_connections_plan_without_parallel_workers_unless_asked():
+    assert database_from_url("postgres://po@h/db", base_dir="/")["OPTIONS"] == {
+        "options": "-c max_parallel_workers_per_gather=0"
+    }
+    config = database_from_url("postgres://po@h/db", base_dir="/", parallel_workers=2)
+    assert config["OPTIONS"] == {"options": "-c max_parallel_workers_per_gather=2"}
+
+
+@pytest.mark.django_db
+def test_the_apps_postgres_connection_has_the_setting():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)

@@ -145,18 +145,34 @@ def test_the_list_finds_names_and_postdoc_numbers(signed_in, named):
 
 
 def test_search_of_the_list_is_the_same_set_as_contains(named):
+    """A text with a digit is looked for in postdoc numbers, any other in names (decision 70)."""
     appointments = Appointment.objects.all()
-    for text in ["张", "张伟", "zhang", "BH2024902", "nobody"]:
+    for text in ["张", "张伟", "zhang", "Zhang Wei", "an", "BH2024902", "2024", "h20", "nobody"]:
         found = set(search(appointments, text).values_list("pk", flat=True))
-        plain = {
-            a.pk
-            for a in appointments.select_related("person")
-            if text.lower() in a.person.name.lower()
-            or text.lower() in a.person.name_en.lower()
-            or text.lower() in a.postdoc_no.lower()
-            or text.lower() in a.person.name_sort
-        }
+        needle = text.lower()
+        if any(character.isdigit() for character in text):
+            plain = {a.pk for a in appointments if needle in a.postdoc_no.lower()}
+        else:
+            plain = {
+                a.pk
+                for a in appointments.select_related("person")
+                if needle in a.person.name.lower() or needle in a.person.name_en.lower() or needle in a.person.name_sort
+            }
         assert found == plain, text
+        assert bool(found) == (text != "nobody"), text
+
+
+def test_a_surname_matching_more_people_than_are_listed_is_found_through_a_subquery(named, monkeypatch):
+    monkeypatch.setattr("appointments.selectors.FOUND_PEOPLE_LISTED", 1)
+    appointments = Appointment.objects.all()
+    found = set(search(appointments, "张").values_list("pk", flat=True))
+    assert found == {a.pk for a in appointments.select_related("person") if "张" in a.person.name}
+    assert len(found) > 1
+
+
+def test_a_search_for_letters_alone_does_not_look_in_postdoc_numbers(named):
+    # Every number starts BH: its letters alone would find everyone.
+    assert not search(Appointment.objects.all(), "bh").exists()
 
 
 def test_the_index_is_the_databases_own(db):
@@ -179,3 +195,12 @@ def test_an_undone_import_takes_its_names_out_of_the_index(file_db):
     assert _names("雷登") == ["司徒雷登"]
     log.undo()
     assert _names("司徒") == []
+
+
+def test_postdoc_numbers_have_a_trigram_index_on_postgresql(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite scans the list's covering index, which holds the number")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'appt_postdoc_no_trgm'")
+        (definition,) = cursor.fetchone()
+    assert "gin_trgm_ops" in definition and "upper" in definition.lower()
