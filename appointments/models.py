@@ -362,3 +362,44 @@ class AppointmentMonthFlow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}: +{self.entered} −{self.ended}"
+
+
+class AppointmentDueCount(models.Model):
+    """How many live appointments of an institution share what decides their due items: the entry
+    date, the planned exit and which of the proposal, PhD certificate, mid-term and exit assessment
+    are still to come. Kept by the services in the transaction of each change
+    (appointments.due_counts, docs/decisions/0073). Live appointments span a few years of entry
+    dates, so the table holds a few thousand rows at every size and the dashboard's due counts
+    apply their conditions to it rather than to every postdoc in station."""
+
+    institution = models.ForeignKey(
+        "catalogue.Institution", on_delete=models.CASCADE, related_name="+", verbose_name=_("institution")
+    )
+    entry_date = models.DateField(_("entry date"))
+    planned_exit_date = models.DateField(_("planned exit date"))
+    proposal_pending = models.BooleanField(_("research proposal to come"))
+    certificate_pending = models.BooleanField(_("PhD certificate to come"))
+    midterm_pending = models.BooleanField(_("mid-term assessment to come"))
+    exit_assessment_pending = models.BooleanField(_("exit assessment to come"))
+    n = models.IntegerField(_("appointments"), default=0)
+
+    class Meta:
+        verbose_name = _("live appointments by due dates")
+        verbose_name_plural = _("live appointments by due dates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "institution",
+                    "entry_date",
+                    "planned_exit_date",
+                    "proposal_pending",
+                    "certificate_pending",
+                    "midterm_pending",
+                    "exit_assessment_pending",
+                ],
+                name="appointment_due_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_date} → {self.planned_exit_date}: {self.n}"

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 
@@ -139,31 +139,41 @@ DUE_FILTERS = {
 }
 
 
-def overdue_conditions(policy: Policy, today: dt.date) -> dict[str, Q]:
+def pending_on_appointment(field: str) -> Q:
+    """The condition that a step is still to come, on an appointment: its date is not recorded."""
+    return Q(**{field: None})
+
+
+def overdue_conditions(
+    policy: Policy, today: dt.date, pending: Callable[[str], Q] = pending_on_appointment
+) -> dict[str, Q]:
     """For each kind of due item `due_items` tells (by its key), the condition on a live appointment
     that it is overdue: the one definition of "overdue" the dashboard's count and the list's filter
     share. An extension committed for a project falls due with the exit application, so an
     appointment with one overdue has its exit application overdue too (unless it was assessed for
-    exit, when the commitment no longer binds)."""
+    exit, when the commitment no longer binds).
+
+    `pending(field)` says that the step recorded in `field` is still to come: on an appointment by
+    default, on the kept due counts' columns for appointments.due_counts."""
     return {
-        "proposal": Q(entry_date__lt=add_months(today, -policy.proposal_due_months), proposal_passed_on=None),
-        "phd_certificate": Q(
-            entry_date__lt=add_months(today, -policy.phd_certificate_due_months), phd_certificate_on=None
-        ),
-        "midterm": Q(entry_date__lt=add_months(today, -policy.midterm_due_months), midterm_passed_on=None),
-        "exit_application": Q(
-            planned_exit_date__lt=add_months(today, policy.exit_application_lead_months), exit_assessed_on=None
-        ),
+        "proposal": Q(entry_date__lt=add_months(today, -policy.proposal_due_months)) & pending("proposal_passed_on"),
+        "phd_certificate": Q(entry_date__lt=add_months(today, -policy.phd_certificate_due_months))
+        & pending("phd_certificate_on"),
+        "midterm": Q(entry_date__lt=add_months(today, -policy.midterm_due_months)) & pending("midterm_passed_on"),
+        "exit_application": Q(planned_exit_date__lt=add_months(today, policy.exit_application_lead_months))
+        & pending("exit_assessed_on"),
         "planned_exit": Q(planned_exit_date__lt=today),
     }
 
 
-def due_conditions(policy: Policy, today: dt.date) -> dict[str, Q]:
+def due_conditions(
+    policy: Policy, today: dt.date, pending: Callable[[str], Q] = pending_on_appointment
+) -> dict[str, Q]:
     """For each due filter, the condition on live appointments (columns only, no subqueries)."""
-    overdue = overdue_conditions(policy, today)
+    overdue = overdue_conditions(policy, today, pending)
     proposal_overdue = overdue["proposal"]
     certificate_overdue = overdue["phd_certificate"]
-    midterm_due = Q(entry_date__lte=add_months(today, -policy.midterm_from_months), midterm_passed_on=None)
+    midterm_due = Q(entry_date__lte=add_months(today, -policy.midterm_from_months)) & pending("midterm_passed_on")
     exit_due = Q(planned_exit_date__lte=add_months(today, policy.exit_application_lead_months))
     return {
         "overdue": reduce(operator.or_, overdue.values()),

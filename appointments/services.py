@@ -5,6 +5,8 @@ write the audit event (pretix's `approve_order`, house style §3).
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from accounts.access import Perm, has_perm
 from accounts.actors import Actor
 from accounts.models import User
 from appointments.access import can_manage_appointment
+from appointments.due_counts import due_counts_add, due_counts_move, due_key
 from appointments.models import Appointment, Assessment, Extension, Grade, Policy, PolicyException
 from appointments.month_counts import counted_key, month_counts_add, month_counts_move
 from appointments.reactions import dates_changed
@@ -90,6 +93,16 @@ def _record_exceptions(
         for v in violations
     )
     return [{"rule": v.rule, "message": v.message, "reason": reason} for v in violations]
+
+
+@contextmanager
+def _counts_kept(appointment: Appointment) -> Iterator[None]:
+    """Keeps the institution's kept counts in step with what the block changes in `appointment`:
+    the month counts of the figures (decision 68) and the due counts of the dashboard (decision 73)."""
+    month_before, due_before = counted_key(appointment), due_key(appointment)
+    yield
+    month_counts_move(appointment.institution_id, month_before, counted_key(appointment))
+    due_counts_move(appointment.institution_id, due_before, due_key(appointment))
 
 
 def _lock(appointment: Appointment) -> Appointment:
@@ -253,15 +266,14 @@ def appointment_enter(*, appointment: Appointment, on: dt.date, by: User, except
     )
     accepted = _accept(violations, by=by, exception_reason=exception_reason)
     before = snapshot(appointment)
-    counted_before = counted_key(appointment)
-    appointment.entry_date, appointment.planned_exit_date = on, planned_exit
-    appointment.status = Status.IN_STATION
-    phd_date = appointment.person.phd_date
-    if appointment.phd_certificate_on is None and phd_date is not None and phd_date <= on:
-        # A PhD awarded before entry was shown at entry: nothing left to wait for.
-        appointment.phd_certificate_on = on
-    appointment.save(update_fields=["entry_date", "planned_exit_date", "status", "phd_certificate_on"])
-    month_counts_move(appointment.institution_id, counted_before, counted_key(appointment))
+    with _counts_kept(appointment):
+        appointment.entry_date, appointment.planned_exit_date = on, planned_exit
+        appointment.status = Status.IN_STATION
+        phd_date = appointment.person.phd_date
+        if appointment.phd_certificate_on is None and phd_date is not None and phd_date <= on:
+            # A PhD awarded before entry was shown at entry: nothing left to wait for.
+            appointment.phd_certificate_on = on
+        appointment.save(update_fields=["entry_date", "planned_exit_date", "status", "phd_certificate_on"])
     dates_changed(appointment)
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(by=by, event=Event.APPOINTMENT_ENTERED, appointment=appointment, before=before, exceptions=exceptions)
@@ -291,9 +303,10 @@ def appointment_extend(
         reason=reason.strip(),
         recorded_by=by,
     )
-    appointment.planned_exit_date = until
-    appointment.status = Status.EXTENDED
-    appointment.save(update_fields=["planned_exit_date", "status"])
+    with _counts_kept(appointment):
+        appointment.planned_exit_date = until
+        appointment.status = Status.EXTENDED
+        appointment.save(update_fields=["planned_exit_date", "status"])
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(
         by=by,
@@ -378,12 +391,11 @@ def _end(
     extra_fields: list[str] | None = None,
 ) -> Appointment:
     before = snapshot(Appointment.objects.get(pk=appointment.pk))
-    counted_before = counted_key(appointment)
-    appointment.status = status
-    appointment.ended_on = on
-    appointment.end_note = note.strip()
-    appointment.save(update_fields=["status", "ended_on", "end_note", *(extra_fields or [])])
-    month_counts_move(appointment.institution_id, counted_before, counted_key(appointment))
+    with _counts_kept(appointment):
+        appointment.status = status
+        appointment.ended_on = on
+        appointment.end_note = note.strip()
+        appointment.save(update_fields=["status", "ended_on", "end_note", *(extra_fields or [])])
     dates_changed(appointment)
     exceptions = _record_exceptions(appointment, accepted or [], by=by, reason=exception_reason)
     _audit(by=by, event=_END_EVENTS[status], appointment=appointment, before=before, exceptions=exceptions, note=note)
@@ -424,8 +436,9 @@ def assessment_record(
     )
     passed_field = PASSED_ON_FIELDS.get(kind)
     if passed_field and assessment.passed and getattr(appointment, passed_field) is None:
-        setattr(appointment, passed_field, held_on)
-        appointment.save(update_fields=[passed_field])
+        with _counts_kept(appointment):
+            setattr(appointment, passed_field, held_on)
+            appointment.save(update_fields=[passed_field])
     record_event(
         actor=by,
         event=Event.ASSESSMENT_RECORDED,
@@ -494,8 +507,9 @@ def phd_certificate_record(*, appointment: Appointment, received_on: dt.date, by
     _may_manage(by, appointment)
     _accept(not_in_future(received_on, today=_today(), field="received_on"), by=by, exception_reason="")
     before = snapshot(appointment)
-    appointment.phd_certificate_on = received_on
-    appointment.save(update_fields=["phd_certificate_on"])
+    with _counts_kept(appointment):
+        appointment.phd_certificate_on = received_on
+        appointment.save(update_fields=["phd_certificate_on"])
     _audit(by=by, event=Event.APPOINTMENT_PHD_CERTIFICATE, appointment=appointment, before=before, exceptions=[])
     return appointment
 
@@ -519,6 +533,7 @@ def appointment_correct(
     appointment = _lock(appointment)
     _may_manage(by, appointment)
     before = snapshot(appointment)
+    due_before = due_key(appointment)
     for name, value in changes.items():
         setattr(appointment, name, value)
     institution_id = appointment.station.institution_id
@@ -573,6 +588,7 @@ def appointment_correct(
             exception_reason=exception_reason,
         )
     appointment.save(update_fields=list(changes))
+    due_counts_move(institution_id, due_before, due_key(appointment))  # a corrected planned exit
     exceptions = _record_exceptions(appointment, accepted, by=by, reason=exception_reason)
     _audit(
         by=by,
@@ -694,6 +710,7 @@ def appointments_import(
         appointment.person = person
     insert_many(appointments)
     month_counts_add(institution.pk, appointments)
+    due_counts_add(institution.pk, appointments)
     exceptions = []
     events = EventBatch(actor=by, institution_id=institution.pk, note=note)
     for person, appointment, accepted in zip(people, appointments, accepted_by_entry, strict=True):

@@ -13,6 +13,7 @@ from accounts.access import Perm, has_perm, role_names
 from accounts.http import SignedInRequest
 from accounts.models import Role
 from appointments.access import figures_scope, visible_appointments
+from appointments.due_counts import institution_due_counts
 from appointments.models import Appointment
 from appointments.rules import policy_for
 from appointments.selectors import DUE_FILTERS, due_counts
@@ -85,7 +86,10 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     if is_htmx(request):
         return render(request, "reports/dashboard.html#figures", context)
     policy = policy_for(institution_id)
-    counts = due_counts(visible_appointments(user), policy, today)
+    if scope is None:  # the whole institution: from the kept counts, the same at every size
+        counts = institution_due_counts(institution_id, policy, today)
+    else:  # the user's stations or postdocs: few enough to count
+        counts = due_counts(visible_appointments(user), policy, today)
     context["due"] = [{"key": key, "label": label, "count": counts[key]} for key, label in DUE_FILTERS.items()]
     context["today"] = today
     context["todo"] = todo_for(user, policy, today)

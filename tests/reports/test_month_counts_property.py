@@ -1,8 +1,10 @@
 """Property: after any sequence of life-cycle changes made through the services (admissions,
 entries on another day than planned, extensions, exits, withdrawals, transfers, workbook imports,
-projects recorded, applied, awarded, redated and relevelled, a change of the level mapping), the
-institution's figures read from the month counts equal a direct count, for any date and window,
-and the kept counts equal a rebuild from scratch (docs/decisions/0068)."""
+assessments, PhD certificates, corrected planned exits, projects recorded, applied, awarded,
+redated and relevelled, a change of the level mapping), the institution's figures read from the
+month counts equal a direct count, for any date and window, the dashboard's due counts read from
+the kept due counts equal a direct count for any day and policy, and the kept counts equal a
+rebuild from scratch (docs/decisions/0068, 0073)."""
 
 import datetime as dt
 import itertools
@@ -13,7 +15,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from appointments.models import Appointment
+from appointments.due_counts import due_counts_direct, due_counts_kept, due_counts_rebuild, institution_due_counts
+from appointments.models import Appointment, Assessment, Grade, Policy
 from appointments.month_counts import (
     month_counts_direct,
     month_counts_kept,
@@ -21,14 +24,18 @@ from appointments.month_counts import (
     month_flows_kept,
     month_flows_of,
 )
+from appointments.selectors import due_counts
 from appointments.services import (
     ImportedPostdoc,
+    appointment_correct,
     appointment_enter,
     appointment_exit,
     appointment_extend,
     appointment_transfer,
     appointment_withdraw,
     appointments_import,
+    assessment_record,
+    phd_certificate_record,
 )
 from core.dates import add_months
 from core.errors import DomainError
@@ -53,11 +60,33 @@ STEP = st.one_of(
     st.tuples(st.just("withdraw"), st.integers(0, 50), LATER),
     st.tuples(st.just("transfer"), st.integers(0, 50), LATER),
     st.tuples(st.just("import"), DAYS, st.sampled_from(["in_station", "exited", "withdrawn", "transferred"]), LATER),
+    st.tuples(
+        st.just("assess"),
+        st.integers(0, 50),
+        st.sampled_from(Assessment.Kind.values),
+        LATER,
+        st.sampled_from(Grade.values),
+    ),
+    st.tuples(st.just("certificate"), st.integers(0, 50), LATER),
+    st.tuples(st.just("correct"), st.integers(0, 50), st.integers(-200, 400)),
     st.tuples(st.just("record"), st.integers(0, 50), LATER, st.sampled_from(FUNDERS)),
     st.tuples(st.just("apply_award"), st.integers(0, 50), LATER, st.booleans()),
     st.tuples(st.just("redate"), st.integers(0, 50), LATER, st.sampled_from(["", *Level.values])),
     st.tuples(st.just("mapping"), st.sampled_from(["NSFC", "CPSF"]), st.sampled_from(Level.values)),
 )
+
+
+# The national defaults, and an institution's own: the due counts apply the policy when asked.
+POLICIES = [
+    Policy(),
+    Policy(
+        proposal_due_months=1,
+        phd_certificate_due_months=2,
+        midterm_from_months=6,
+        midterm_due_months=9,
+        exit_application_lead_months=1,
+    ),
+]
 
 
 def _day(offset: int) -> dt.date:
@@ -134,6 +163,21 @@ def _step(world: World, step: tuple[Any, ...], appointments: list[Appointment], 
         )
         if any(errors):
             raise errors[0] or DomainError("refused")
+    elif kind == "assess":
+        _kind, index, assessment_kind, later, grade = step
+        appointment = _pick(appointments, index)
+        held_on = _after(appointment, later)
+        assessment_record(appointment=appointment, kind=assessment_kind, held_on=held_on, grade=grade, by=by)
+    elif kind == "certificate":
+        appointment = _pick(appointments, step[1])
+        phd_certificate_record(appointment=appointment, received_on=_after(appointment, step[2]), by=by)
+    elif kind == "correct":
+        appointment = _pick(appointments, step[1])
+        appointment.refresh_from_db()
+        planned_exit = appointment.planned_exit_date + dt.timedelta(days=step[2])
+        appointment_correct(
+            appointment=appointment, planned_exit_date=planned_exit, exception_reason="generated", by=by
+        )
     elif kind == "record":
         _kind, index, offset, funder = step
         level = Level.UNIVERSITY if funder == "示例医科大学" else ""
@@ -215,4 +259,13 @@ def test_figures_from_month_counts_equal_direct_counts(
         month_counts_rebuild(institution_id)
         assert month_counts_kept(institution_id) == kept
         assert month_flows_kept(institution_id) == flows
+        due_kept = due_counts_kept(institution_id)
+        assert due_kept == due_counts_direct(institution_id)
+        ours = Appointment.objects.filter(institution_id=institution_id)
+        for policy in POLICIES:
+            for offset, _years in as_of:
+                day = _day(0) + dt.timedelta(days=offset)
+                assert institution_due_counts(institution_id, policy, day) == due_counts(ours, policy, day), day
+        due_counts_rebuild(institution_id)
+        assert due_counts_kept(institution_id) == due_kept
         transaction.set_rollback(True)
