@@ -6,6 +6,7 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from core.form_renderer import INPUT, INPUTS, FormRenderer
 
@@ -17,6 +18,7 @@ class Sample(forms.Form):
             ("", "all <stations>"),
             ("1", 'O"Brien & <b>sons</b>'),
             ("group", [("2", "two"), ("3", mark_safe("<i>three</i>"))]),
+            ("4", gettext_lazy("Entry year <all>")),  # a lazy label, as the forms' own are
         ],
     )
     year = forms.TypedChoiceField(required=False, coerce=int, choices=[("", "all years"), (2024, 2024), (12345, 12345)])
