@@ -37,7 +37,8 @@ class PostdocFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         model_choice_field(self, "station").queryset = stations
         model_choice_field(self, "station").empty_label = _("all stations")
-        choice_field(self, "year").choices = [("", _("all years")), *((year, year) for year in years)]
+        # The label as text: an int would be localised as a number for each of the years, to the same digits.
+        choice_field(self, "year").choices = [("", _("all years")), *((year, str(year)) for year in years)]
 
 
 class ExceptionReasonMixin(forms.Form):

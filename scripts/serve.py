@@ -170,6 +170,9 @@ def gunicorn_command(environ: dict[str, str]) -> list[str]:
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        # The app is loaded and warmed up once, in the master; each worker is a fork of it (decision 72).
+        "--config",
+        "python:config.gunicorn_hooks",
         "--bind",
         environ.get("BIND", "").strip() or "127.0.0.1:8000",
         "--workers",

@@ -42,6 +42,14 @@ def test_filters_by_station_status_and_entry_year(signed_in, world):
     assert len(_numbers(client.get(reverse("postdoc-list"), {"status": "in_station"}))) == 4
 
 
+def test_the_entry_year_filter_offers_each_year_as_its_digits_and_keeps_the_chosen_one(signed_in, world):
+    add_appointments(world, 1)  # entered in 2023
+    html = signed_in("admin").get(reverse("postdoc-list"), {"year": 2023}).content.decode()
+    assert '<option value="2023" selected>2023</option>' in html
+    assert '<option value="2024">2024</option>' in html
+    assert "2,023" not in html
+
+
 def test_a_station_outside_the_scope_is_not_a_filter_choice(signed_in, world):
     response = signed_in("secretary").get(reverse("postdoc-list"), {"station": world.other_station.pk})
     assert "station" in response.context["form"].errors

@@ -29,6 +29,11 @@ def test_sqlite_url_uses_wal_and_immediate_transactions():
     assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
 
 
+def test_sqlite_connections_live_across_requests():
+    # Opening a SQLite connection per request cost more than the list page's SQL (decision 72).
+    assert database_from_url("sqlite:///db.sqlite3", base_dir="/srv/app")["CONN_MAX_AGE"] == 60
+
+
 def test_postgres_url_is_parsed():
     config = database_from_url("postgres://po:s%40cret@127.0.0.1:5433/postdoc", base_dir="/")
     assert (config["USER"], config["PASSWORD"], config["HOST"], config["PORT"], config["NAME"]) == (

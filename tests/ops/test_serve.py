@@ -37,6 +37,15 @@ def python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+def test_gunicorn_loads_the_app_in_its_master_and_forks_warm_workers():
+    import config.gunicorn_hooks as hooks
+
+    command = serve.gunicorn_command({})
+    assert command[command.index("--config") + 1] == "python:config.gunicorn_hooks"
+    assert hooks.preload_app is True
+    assert callable(hooks.when_ready)
+
+
 def test_a_dying_worker_is_restarted_with_growing_pauses_and_the_web_server_goes_on(caplog):
     caplog.set_level(logging.INFO, logger="serve")
     supervisor = serve.Supervisor(
@@ -166,6 +175,9 @@ def test_the_production_start_refuses_demo_passwords_then_serves_with_gunicorn(t
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)
         assert server.returncode == 0, output
+        # Loaded and warmed up once in gunicorn's master, before the worker was forked (decision 72).
+        assert "Warmed up for the workers" in output
+        assert output.index("Warmed up for the workers") < output.index("Booting worker")
     finally:
         if server.poll() is None:
             server.kill()
