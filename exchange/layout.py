@@ -7,14 +7,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from appointments.export import POSTDOCS_SHEET
+from appointments.sheet_columns import POSTDOCS_SHEET
 from core.sheets.cells import cell_text, normalise
 from core.sheets.specs import Column, SheetSpec
-from establishment.export import APPLICATIONS_SHEET, EVALUATIONS_SHEET
-from funding.export import PROJECTS_SHEET
-from people.export import SUPERVISORS_SHEET
-from reviews.export import REVIEWS_SHEET
-from stations.export import STATIONS_SHEET
+from establishment.sheet_columns import APPLICATIONS_SHEET, EVALUATIONS_SHEET
+from funding.sheet_columns import PROJECTS_SHEET
+from people.sheet_columns import SUPERVISORS_SHEET
+from reviews.sheet_columns import REVIEWS_SHEET
+from stations.sheet_columns import STATIONS_SHEET
 
 C = Column
 SHEETS: tuple[SheetSpec, ...] = (
@@ -106,7 +106,7 @@ SHEET_BY_NAME = {s.name: s for s in SHEETS}
 # the review engine (docs/decisions/0012). Each decision in them was applied to its subject through
 # that subject's services (a station created, an extension granted, a postdoc withdrawn), and those
 # results are in the sheets above; replaying the decisions would apply them twice. Their columns are
-# declared by the apps that own them (establishment.export, reviews.export), and
+# declared by the apps that own them (establishment.sheet_columns, reviews.sheet_columns), and
 # collected here: English name → Chinese name.
 EXPORT_ONLY_SHEETS: dict[str, str] = {
     spec.name: spec.zh for spec in (APPLICATIONS_SHEET, EVALUATIONS_SHEET, REVIEWS_SHEET)

@@ -41,7 +41,7 @@ from people.access import (
     supervisor_stations,
     visible_supervisors,
 )
-from people.export import SUPERVISORS_SHEET, supervisor_rows
+from people.export import supervisor_rows
 from people.forms import (
     LinkLoginForm,
     PersonDetailsForm,
@@ -54,6 +54,7 @@ from people.forms import (
     SupervisorNewForm,
 )
 from people.models import Person, Supervisor
+from people.sheet_columns import SUPERVISORS_SHEET
 from stations.models import Station
 
 # ---------------------------------------------------------------------------------------------

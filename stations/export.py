@@ -6,27 +6,10 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from core.sheets import writers
-from core.sheets.specs import Column, SheetSpec
 from stations.models import Station
+from stations.sheet_columns import STATIONS_SHEET
 
 # ---- the Stations sheet of the exchange workbook --------------------------------------------------
-
-STATIONS_SHEET = SheetSpec(
-    "Stations",
-    "博士后站",
-    "code",
-    (
-        Column("code", "站点编号", True),
-        Column("kind", "类型", True),
-        Column("discipline_code", "学科代码"),
-        Column("name", "名称", True),
-        Column("unit_code", "依托单位代码", True),
-        Column("established_on", "设站时间", True),
-        Column("approval_no", "批准文号"),
-        Column("status", "状态"),
-        Column("revoked_on", "撤销时间"),
-    ),
-)
 
 
 def station_rows(stations: QuerySet[Station]) -> Iterator[writers.Row]:

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from establishment.export import APPLICATIONS_SHEET
+from establishment.sheet_columns import APPLICATIONS_SHEET
 from tests.establishment.conftest import Setup
 from tests.establishment.test_pages import PERSONAS, _more_applications
 

@@ -19,9 +19,9 @@ from appointments.models import Assessment
 from audit.models import AuditEvent
 from reviews import services
 from reviews.access import panel_review_ids, sees_panel
-from reviews.export import REVIEWS_PANEL_SHEET, REVIEWS_SHEET
 from reviews.models import Expert, Form, Kind, KindRules, Member, Relation, Review
 from reviews.services import ExpertActor
+from reviews.sheet_columns import REVIEWS_PANEL_SHEET, REVIEWS_SHEET
 from tests.clients import PERSONAS
 from tests.factories import World
 from tests.reviews.conftest import Pool

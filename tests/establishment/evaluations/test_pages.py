@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from establishment.evaluation_services import evaluation_act, evaluation_create, evaluation_grade
-from establishment.export import EVALUATIONS_SHEET
+from establishment.sheet_columns import EVALUATIONS_SHEET
 from stations.models import Evaluation, Station
 from tests.clients import PERSONAS, count_queries
 from tests.establishment.evaluations.conftest import END, START, postdoc
