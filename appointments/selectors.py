@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 
+from django.db import connection
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -216,12 +217,13 @@ def search(queryset: QuerySet[Appointment], text: str) -> QuerySet[Appointment]:
     if looks_like_a_number(text):
         return queryset.filter(postdoc_no__icontains=text)
     people = people_named(text)
-    found = list(people.values_list("pk", flat=True)[: FOUND_PEOPLE_LISTED + 1])
-    if len(found) <= FOUND_PEOPLE_LISTED:
-        # The people found, as a list of ids: the database then knows how many they are and checks
-        # each row of the list's order against the set (from a subquery over the grams' index
-        # PostgreSQL guesses a few thousand people and probes each row's person through three indexes).
-        return queryset.filter(OneOf(F("person_id"), found))
+    if connection.vendor == "postgresql":
+        # The people found, as one array of ids: the planner then knows how many they are (from a
+        # subquery over the grams' index it guesses a few thousand, and with statistics walks the
+        # whole list probing each row's person through three indexes).
+        found = list(people.values_list("pk", flat=True)[: FOUND_PEOPLE_LISTED + 1])
+        if len(found) <= FOUND_PEOPLE_LISTED:
+            return queryset.filter(OneOf(F("person_id"), found))
     # As appointment ids: a database then checks each row of the list's order against a set of keys
     # (SQLite, with no statistics, would otherwise look each row's person up).
     return queryset.filter(pk__in=Appointment.objects.filter(person__in=people).values("pk"))
