@@ -89,3 +89,19 @@ def test_the_compact_form_round_trips_without_a_database() -> None:
     compactor = Compactor()
     stored = [compactor.compact(data) for data in DATA]
     assert [expand(s, compactor.keys.__getitem__) if isinstance(s, list) else s for s in stored] == DATA
+
+
+def test_each_set_of_keys_is_named_once_however_many_events_share_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    named: list[tuple[str, ...]] = []
+
+    def counting(keys: tuple[str, ...]) -> str:
+        named.append(keys)
+        return keys_name(keys)
+
+    monkeypatch.setattr("audit.payload.keys_name", counting)
+    compactor = Compactor()
+    stored = [compactor.compact({"id": n, "person": {"id": n, "name": "王月"}}) for n in range(500)]
+    assert sorted(named) == [("id", "name"), ("id", "person")]
+    assert expand(stored[499], compactor.keys.__getitem__) == {"id": 499, "person": {"id": 499, "name": "王月"}}  # type: ignore[arg-type]
+    # A set of keys refused once is refused again (the data stays as it is), not remembered as named.
+    assert compactor.compact({"": 1}) == {"": 1} and compactor.compact({"": 2}) == {"": 2}
