@@ -8,7 +8,7 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, as Django asks of ready(): models may be imported only once the registry is.
-        from appointments import services
+        from appointments import review_services
         from appointments.models import Assessment
         from core.review_subjects import ReviewSubject, register
 
@@ -19,13 +19,17 @@ class AppointmentsConfig(AppConfig):
             register(
                 kind,
                 ReviewSubject(
-                    field="appointment", take=services.appointment_review_take, apply=services.assessment_review_apply
+                    field="appointment",
+                    take=review_services.appointment_review_take,
+                    apply=review_services.assessment_review_apply,
                 ),
             )
         register(
             "extension",
             ReviewSubject(
-                field="appointment", take=services.appointment_review_take, apply=services.extension_review_apply
+                field="appointment",
+                take=review_services.appointment_review_take,
+                apply=review_services.extension_review_apply,
             ),
         )
         register_station_parts()

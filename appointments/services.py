@@ -19,7 +19,7 @@ from accounts.actors import Actor
 from accounts.models import User
 from appointments.access import can_manage_appointment
 from appointments.due_counts import due_counts_add, due_counts_move, due_key
-from appointments.models import Appointment, Assessment, Extension, Grade, Policy, PolicyException
+from appointments.models import Appointment, Assessment, Extension, Grade, PolicyException
 from appointments.month_counts import counted_key, month_counts_add, month_counts_move
 from appointments.reactions import dates_changed
 from appointments.rules import (
@@ -40,7 +40,6 @@ from core.dates import add_months, full_months_between
 from core.errors import DomainError, RuleViolation, Violation
 from core.errors import require as _require
 from core.fieldcheck import check_fields
-from core.review_subjects import DecidedReview
 from people.access import may_manage_person
 from people.models import Person, Supervisor
 from people.services import ALREADY_REGISTERED, check_identity, registered_ids
@@ -448,56 +447,6 @@ def assessment_record(
         institution=appointment.station.institution,
     )
     return assessment
-
-
-# ---- a decided review of an appointment (registered in apps.py: core.review_subjects) --------------
-
-
-def appointment_review_take(subject: Any) -> tuple[Appointment, int]:
-    """The appointment a postdoc assessment (or an extension's) reviews, as it is now: a postdoc in
-    station."""
-    _require(isinstance(subject, Appointment), _("A postdoc assessment reviews an appointment."), "subject")
-    subject = Appointment.objects.select_related("station", "person").get(pk=subject.pk)  # as it is now
-    _require(subject.is_live, _("Assessments are held for postdocs in station."), "subject")
-    return subject, subject.institution_id
-
-
-def extension_review_apply(decided: DecidedReview, *, by: User) -> str:
-    """A supported extension review extends the appointment to the new planned exit the office gives."""
-    if not decided.supported:
-        return "extension.refused"
-    _require(decided.new_exit_date is not None, _("Give the new planned exit of the extension."), "new_exit_date")
-    assert decided.new_exit_date is not None
-    appointment_extend(appointment=decided.subject, until=decided.new_exit_date, reason=decided.reason, by=by)
-    return Event.APPOINTMENT_EXTENDED
-
-
-def assessment_review_apply(decided: DecidedReview, *, by: User) -> str:
-    """Records the review's grade as the assessment; a failed mid-term or exit assessment withdraws
-    the postdoc when the institution's policy says so, or at the second attempt."""
-    appointment = decided.subject
-    assessment_record(
-        appointment=appointment,
-        kind=Assessment.Kind(decided.kind),
-        held_on=decided.decided_on,
-        grade=decided.decision,
-        panel=decided.panel(),
-        comments=decided.reason,
-        by=by,
-    )
-    if decided.decision != Grade.FAIL or decided.kind not in (Assessment.Kind.MIDTERM, Assessment.Kind.EXIT):
-        return Event.ASSESSMENT_RECORDED
-    policy = policy_for(appointment.institution_id)
-    if policy.failed_assessment == Policy.FailedAssessment.WITHDRAWAL or decided.attempt >= 2:
-        appointment_withdraw(
-            appointment=appointment,
-            on=decided.decided_on,
-            ground=Appointment.WithdrawalGround.FAILED_ASSESSMENT,
-            note=decided.reason,
-            by=by,
-        )
-        return Event.APPOINTMENT_WITHDRAWN
-    return "assessment.recorded; a second attempt follows"
 
 
 @transaction.atomic
