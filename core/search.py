@@ -1,12 +1,15 @@
 """Searching names by any part, through an index (docs/decisions/0066).
 
 A record that is searched by name keeps its names' grams beside them (`name_grams` on Person): every
-piece of one, two and three letters of each run of letters and digits, lower-cased, space-separated.
+piece of one to six letters of each run of letters and digits, lower-cased, space-separated.
 Chinese names are two to four characters and a one-character surname (张) is a common search, so
-pieces shorter than three matter. The database indexes the grams as words (an FTS5 table on SQLite,
-a GIN index on PostgreSQL, both kept by the database itself); a search asks for the records holding
-every gram of the text, then keeps those whose name contains the text. Every record whose name
-contains the text holds all its grams, so the index only narrows and the answer is the same.
+short pieces matter; pinyin syllables have at most six letters (zhuang), so a search for one
+(huang) or for any piece of one is a gram itself. The database indexes the grams as words (an FTS5
+table on SQLite, a GIN index on PostgreSQL, both kept by the database itself); a search asks for the
+records holding every gram of the text, then keeps those whose name contains the text. Every record
+whose name contains the text holds all its grams, so the index only narrows and the answer is the
+same; when the text is one run of up to six letters, holding it is containing it and the second look
+is skipped (docs/decisions/0075).
 """
 
 import re
@@ -21,7 +24,7 @@ from django.db.models.sql.compiler import SQLCompiler
 if TYPE_CHECKING:
     from django.db.models.sql.compiler import _AsSqlType
 
-GRAM = 3
+GRAM = 6  # the longest piece kept: a pinyin syllable, a Chinese name of up to six characters
 _RUNS = re.compile(r"[^\W_]+")  # letters and digits, in any script
 
 
@@ -30,7 +33,7 @@ def _runs(text: str) -> list[str]:
 
 
 def name_grams(*names: str) -> str:
-    """`张伟`, `Zhang Wei` → `张 伟 张伟 z h a …`: every piece of 1 to 3 letters, each once."""
+    """`张伟`, `Zhang Wei` → `张 伟 张伟 z h a …`: every piece of 1 to 6 letters, each once."""
     grams: dict[str, None] = {}
     for run in (run for name in names for run in _runs(name)):
         for size in range(1, GRAM + 1):
@@ -40,8 +43,8 @@ def name_grams(*names: str) -> str:
 
 
 def query_grams(text: str) -> list[str]:
-    """The grams a name containing `text` must hold: a run of up to 3 letters itself, a longer run
-    its pieces of 3. Empty when the text has no letter or digit (the search then scans)."""
+    """The grams a name containing `text` must hold: a run of up to 6 letters itself, a longer run
+    its pieces of 6. Empty when the text has no letter or digit (the search then scans)."""
     grams: dict[str, None] = {}
     for run in _runs(text):
         if len(run) <= GRAM:

@@ -19,8 +19,8 @@ def people_named(text: str) -> QuerySet[Person]:
         return Person.objects.filter(containing).order_by()
     people = Person.objects.filter(holding).order_by()
     if grams == [text.lower()]:
-        # One run of up to three letters is a gram itself: holding it is containing it, with no
-        # second look at each name (张 holds about one name in a hundred).
+        # One run of up to six letters is a gram itself: holding it is containing it, with no
+        # second look at each name (张 or huang: about one name in a hundred, docs/decisions/0075).
         return people
     return people.filter(containing)
 
