@@ -14,7 +14,11 @@ BATCH = 5000
 def refill_grams(apps: Any, schema_editor: Any) -> None:
     Person = apps.get_model("people", "Person")
     table = schema_editor.connection.ops.quote_name(Person._meta.db_table)
-    rows = Person.objects.order_by("pk").values_list("pk", "name", "name_en", "name_sort")
+    rows = (
+        Person.objects.using(schema_editor.connection.alias)
+        .order_by("pk")
+        .values_list("pk", "name", "name_en", "name_sort")
+    )
     last = 0
     with schema_editor.connection.cursor() as cursor:
         while batch := list(rows.filter(pk__gt=last)[:BATCH]):
