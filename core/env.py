@@ -45,7 +45,7 @@ def database_from_url(url: str, *, base_dir: str, parallel_workers: int = 0) -> 
     """Turns `sqlite:///path` or `postgres://user:pass@host:port/name` into a DATABASES entry.
 
     `parallel_workers`: PostgreSQL's `max_parallel_workers_per_gather` for the app's connections
-    (docs/decisions/0070)."""
+    (docs/decisions/0070); their statements are never compiled (`jit=off`, docs/decisions/0077)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path[1:] if parsed.path.startswith("//") else parsed.path.lstrip("/"))
@@ -81,7 +81,8 @@ def database_from_url(url: str, *, base_dir: str, parallel_workers: int = 0) -> 
             "CONN_HEALTH_CHECKS": True,
             # A page's statements read a few rows through an index; a parallel plan's workers cost
             # more to start than such a statement, and on a small server they take the cores the
-            # other requests need.
-            "OPTIONS": {"options": f"-c max_parallel_workers_per_gather={parallel_workers}"},
+            # other requests need. Likewise compiling a statement (JIT) costs 0.2–0.4 s, more than
+            # the scans of a report page it would speed up (docs/decisions/0077).
+            "OPTIONS": {"options": f"-c max_parallel_workers_per_gather={parallel_workers} -c jit=off"},
         }
     raise ConfigurationError(f"DATABASE_URL must start with sqlite:/// or postgres://, not {url.split(':')[0]!r}.")

@@ -50,12 +50,12 @@ def test_unknown_database_scheme_is_refused():
         database_from_url("mysql://x/y", base_dir="/")
 
 
-def test_postgres_connections_plan_without_parallel_workers_unless_asked():
+def test_postgres_connections_plan_without_parallel_workers_unless_asked_and_never_compile():
     assert database_from_url("postgres://po@h/db", base_dir="/")["OPTIONS"] == {
-        "options": "-c max_parallel_workers_per_gather=0"
+        "options": "-c max_parallel_workers_per_gather=0 -c jit=off"
     }
     config = database_from_url("postgres://po@h/db", base_dir="/", parallel_workers=2)
-    assert config["OPTIONS"] == {"options": "-c max_parallel_workers_per_gather=2"}
+    assert config["OPTIONS"] == {"options": "-c max_parallel_workers_per_gather=2 -c jit=off"}
 
 
 @pytest.mark.django_db
@@ -67,3 +67,5 @@ def test_the_apps_postgres_connection_has_the_setting():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone() == ("0",)
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
