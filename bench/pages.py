@@ -51,10 +51,9 @@ ADMIN = "bench-admin"
 GOAL_FACTOR = 1.5
 GOAL_MS = 15.0
 WARM_UP = 3
-# Pages that do not exist yet (issue 15's trend and comparison pages): measured once their URL answers.
+# Pages that do not exist yet (issue 16's trends): measured once their URL answers.
 FUTURE_PAGES = {
     "trends": ("dashboard trends", "/trends/"),
-    "comparison": ("stations compared", "/comparison/"),
 }
 # Statements that steer a transaction rather than read or write: not replayed bare.
 CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|SET|CLOSE|FETCH)\b", re.IGNORECASE)
@@ -187,6 +186,7 @@ def page_urls(institution: Any, client: Any) -> dict[str, tuple[str, str]]:
         "search-number": (f"name search, number {middle}", f"/postdocs/?q={quote(middle)}"),
         "dashboard": ("dashboard", "/"),
         "station": ("station page, largest station", f"/stations/{station_id}/"),
+        "comparison": ("stations compared, the last five years", "/stations/compared/"),
     }
     return pages | FUTURE_PAGES
 

@@ -61,7 +61,7 @@ def station_indicators(station: Station, period_start: dt.date, period_end: dt.d
         Subquery(first_planned_exit.values("previous_exit_date")[:1]), F("planned_exit_date"), output_field=DateField()
     )
     counts = appointments.aggregate(
-        **{f"outputs_{kind}": Sum(_outputs_of_kind(kind, start, end)) for kind in Output.Kind.values},
+        **{f"outputs_{kind}": Sum(outputs_of_kind(kind, start, end)) for kind in Output.Kind.values},
         intake=Count("pk", filter=entered_by(end) & Q(entry_date__gte=start)),
         in_station_at_end=Count("pk", filter=in_station_on(end)),
         exits=Count("pk", filter=ended_in_period(Appointment.Status.EXITED)),
@@ -110,7 +110,7 @@ def station_indicators(station: Station, period_start: dt.date, period_end: dt.d
     }
 
 
-def _outputs_of_kind(kind: str, start: dt.date, end: dt.date) -> Subquery:
+def outputs_of_kind(kind: str, start: dt.date, end: dt.date) -> Subquery:
     """An appointment's in-station outputs of a kind dated in the period (NULL for none)."""
     in_period = Output.objects.filter(
         appointment=OuterRef("pk"), phase=Output.Phase.IN_STATION, dated_on__gte=start, dated_on__lte=end, kind=kind

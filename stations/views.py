@@ -89,6 +89,7 @@ def station_list(request: SignedInRequest) -> HttpResponse:
     if has_perm(user, Perm.VIEW_INSTITUTION) and user.institution_id:
         context["coverage"] = coverage_context(user.institution_id, timezone.localdate())
     context["can_see_evaluations"] = may_view_evaluations(user)
+    context["can_compare"] = has_perm(user, Perm.VIEW_INSTITUTION) and user.institution_id is not None
     context["can_add_station"] = has_perm(user, Perm.MANAGE_REFERENCE)
     return render(request, "stations/list.html", context)
 
