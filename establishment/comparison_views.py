@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import Perm, has_perm
 from accounts.http import SignedInRequest
+from appointments.models import Appointment
 from core.sheets import writers
 from core.sheets.specs import Column, SheetSpec
 from core.sorting import SortColumn, Sorting
@@ -29,6 +30,7 @@ from funding.amounts import amount_style_of, format_amount
 from stations.indicators import INDICATOR_BY_KEY
 from stations.models import Station
 
+GROUND_CHOICES = Appointment.WithdrawalGround.choices
 FIRST_YEAR = 1985  # the first postdoctoral stations in China were set up in 1985
 
 
@@ -228,8 +230,11 @@ _COLUMNS: list[tuple[str, str, Callable[[StationFigures], Any]]] = [
 
 
 def comparison_sheet(comparison: Comparison) -> writers.Sheet:
-    """One row per station, then the institution's, with the intake of each year after the rest."""
+    """One row per station, then the institution's; after the figures, the intake of each year and
+    the withdrawals by ground."""
     year_columns = [(f"intake_{year}", f"{year}年招收", year) for year in comparison.years]
+    with translation.override("zh-hans"):
+        ground_columns = [(f"withdrawals_{ground}", f"退站：{label}", ground) for ground, label in GROUND_CHOICES]
     spec = SheetSpec(
         "Stations compared",
         "设站比较",
@@ -237,6 +242,7 @@ def comparison_sheet(comparison: Comparison) -> writers.Sheet:
         (
             *(Column(key, zh) for key, zh, _get in _COLUMNS),
             *(Column(key, zh) for key, zh, _year in year_columns),
+            *(Column(key, zh) for key, zh, _ground in ground_columns),
         ),
     )
 
@@ -244,6 +250,7 @@ def comparison_sheet(comparison: Comparison) -> writers.Sheet:
         for line in [*comparison.stations, comparison.institution]:
             row = {key: get(line) for key, _zh, get in _COLUMNS}
             row.update({key: line.intake_by_year[year] for key, _zh, year in year_columns})
+            row.update({key: line.withdrawals_by_ground.get(ground, 0) for key, _zh, ground in ground_columns})
             yield row
 
     return writers.Sheet(spec.name, rows(), spec)

@@ -101,6 +101,7 @@ def test_the_export_has_a_row_per_station_then_the_institution(signed_in, histor
         rows = [dict(zip(header, (("" if v is None else str(v)) for v in row), strict=True)) for row in values]
     station = next(row for row in rows if row["station_code"] == history.world.station.code)
     assert (station["intake"], station["intake_2020"], station["exits"]) == ("5", "2", "3")
+    assert (station["withdrawals"], station["withdrawals_personal"], station["withdrawals_illness"]) == ("1", "1", "0")
     assert rows[-1]["station_code"] == "" and rows[-1]["station_name"] == "全校"
 
 
