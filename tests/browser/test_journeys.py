@@ -78,3 +78,24 @@ def test_a_refused_exit_shows_the_rule_and_keeps_the_input(page, world_live):
     assert page.input_value("input[name=on]") == "2024-06-01"
     appointment.refresh_from_db()
     assert appointment.status == "in_station"
+
+
+def test_leadership_compares_the_stations_sorts_them_and_takes_the_table_away(page, world_live):
+    sign_in(page, "leadership", "pw-leadership-123")
+    page.goto("/stations/")
+    page.click("a[href='/stations/compared/']")
+    page.wait_for_url("**/stations/compared/")
+    rows = page.locator("#rows tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#rows tfoot th")).to_have_text("全校")
+
+    # A click on a heading sorts in place (htmx), largest first, and the address keeps the order.
+    page.click("#rows th a:has-text('期末在站人数')")
+    page.wait_for_url("**/stations/compared/?*sort=-in_station_at_end*")
+    expect(page.locator("#rows th[aria-sort=descending]")).to_have_count(1)
+
+    # The export takes the same period and order.
+    with page.expect_download() as download:
+        page.click("#rows a:has-text('Excel')")
+    assert download.value.suggested_filename.startswith("stations-compared-")
+    assert download.value.suggested_filename.endswith(".xlsx")
