@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor
 from accounts.models import User
 from appointments.access import can_manage_appointment
+from appointments.models import Appointment
 from audit.events import Event
 from audit.services import EventBatch, snapshot
 from core.bulk import insert_many
@@ -50,18 +51,30 @@ def _bulk_context(
         .values_list("institution_id", "project_no")
     )
     once = {pk for i in indexes.values() for pk, prog in i.programmes.items() if prog.once_per_station}
-    held: set[tuple[int, int, int | None]] = set(
-        Project.objects.filter(
-            programme_ref_id__in=once,
-            status__in=AWARDED,
-            holder__person_id__in={p.holder.person_id for p in projects},
+    return indexes, level_maps, rules, taken, _held_awards(projects, once) if once else set()
+
+
+def _held_awards(projects: list[Project], once: set[int]) -> set[tuple[int, int, int | None]]:
+    """(person, station, programme) of the awards of once-per-station programmes that the
+    projects' holders' people already hold: their appointments, then those appointments' awards
+    (two lookups by index), the programme picked here. Given the programmes, SQLite's planner went
+    through every project of them in the database, whatever its institution: 70 ms a batch of 250
+    with 150,000 projects recorded (issue 15)."""
+    stays = {
+        pk: (person_id, station_id)
+        for pk, person_id, station_id in Appointment.objects.filter(
+            person_id__in={p.holder.person_id for p in projects}
         )
         .order_by()
-        .values_list("holder__person_id", "holder__station_id", "programme_ref_id")
-        if once
-        else ()
-    )
-    return indexes, level_maps, rules, taken, held
+        .values_list("pk", "person_id", "station_id")
+    }
+    return {
+        (*stays[holder_id], programme_id)
+        for holder_id, programme_id in Project.objects.filter(holder_id__in=stays, status__in=AWARDED)
+        .order_by()
+        .values_list("holder_id", "programme_ref_id")
+        if programme_id in once
+    }
 
 
 @transaction.atomic
