@@ -143,17 +143,16 @@ def _holder_label(holder: Appointment) -> tuple[str, str]:
 
 def _awarded_before(project: Project, holder: Appointment) -> bool:
     """Whether the person already holds an award of the project's programme at the holder's station
-    (under this or another appointment)."""
-    return (
-        Project.objects.filter(
-            programme_ref_id=project.programme_ref_id,
-            status__in=AWARDED,
-            holder__person_id=holder.person_id,
-            holder__station_id=holder.station_id,
-        )
-        .exclude(pk=project.pk)
-        .exists()
+    (under this or another appointment). Read from the person's stays at the station to their
+    awards, the programme compared here: given the programme, SQLite's planner went through every
+    project of it in the database (as `bulk._held_awards`)."""
+    stays = list(
+        Appointment.objects.filter(person_id=holder.person_id, station_id=holder.station_id)
+        .order_by()
+        .values_list("pk", flat=True)
     )
+    awarded = Project.objects.filter(holder_id__in=stays, status__in=AWARDED).exclude(pk=project.pk).order_by()
+    return project.programme_ref_id in set(awarded.values_list("programme_ref_id", flat=True))
 
 
 def _breaches(project: Project, holder: Appointment, *, stage: str, awarded_before: bool | None = None) -> list[Breach]:
