@@ -11,7 +11,7 @@ from appointments.models import Appointment
 from audit.events import Event
 from audit.services import EventBatch, snapshot
 from core.bulk import insert_many
-from core.errors import DomainError, require
+from core.errors import DomainError
 from funding.lookup import FunderIndex
 from funding.models import FundingRules, Project
 from funding.month_counts import project_counts_add
@@ -121,7 +121,8 @@ def projects_record(
                     _("A project recorded here is awarded, completed or terminated; record an application as one."),
                     field="status",
                 )
-            require(project.awarded_on is not None, _("Give the date of the award."), "awarded_on")
+            if project.awarded_on is None:  # each sentence made only when needed: 100,000s of rows
+                raise DomainError(_("Give the date of the award."), field="awarded_on")
             _fill_refs(
                 project,
                 funder_ref=project.funder_ref,
@@ -270,13 +271,15 @@ def _check_application(project: Project) -> None:
             _("An application recorded here is applied or rejected; record an awarded project as one."),
             field="status",
         )
-    require(project.applied_on is not None, _("Give the date of the application."), "applied_on")
+    if project.applied_on is None:
+        raise DomainError(_("Give the date of the application."), field="applied_on")
     if project.awarded_on is not None:
         raise DomainError(_("Only an awarded project has an award date."), field="awarded_on")
     if project.ended_on is not None:
         raise DomainError(_("Only a completed or terminated project has an end date."), field="ended_on")
     if project.status == Project.Status.REJECTED:
-        require(project.rejected_on is not None, _("Give the date of the decision."), "rejected_on")
+        if project.rejected_on is None:
+            raise DomainError(_("Give the date of the decision."), field="rejected_on")
         assert project.applied_on is not None and project.rejected_on is not None
         if project.rejected_on < project.applied_on:
             raise DomainError(_("The decision is dated before the application."), field="rejected_on")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from appointments.models import Appointment
 from appointments.rules import not_in_future
-from core.errors import DomainError, require
+from core.errors import DomainError
 from core.fieldcheck import check_fields
 from funding.lookup import FunderIndex, match_funder, match_programme
 from funding.models import Funder, Programme, Project
@@ -114,7 +114,8 @@ def _set_level(project: Project, *, given: str, override: str, levels: LevelMap)
 def _check_project(project: Project, *, holder: Appointment, taken: bool, today: dt.date | None = None) -> None:
     """What every project must be, whatever its status: the facts that cannot be overridden."""
     today = today or _today()
-    require(Decimal(project.amount) >= 0, _("The amount cannot be negative."), "amount")
+    if Decimal(project.amount) < 0:  # the sentence made only when needed: the bulk paths check 100,000s
+        raise DomainError(_("The amount cannot be negative."), field="amount")
     if taken:
         raise DomainError(
             _("Project number %(no)s is already recorded.") % {"no": project.project_no}, field="project_no"
