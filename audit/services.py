@@ -3,7 +3,6 @@
 import datetime as dt
 import functools
 import inspect
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -166,18 +165,16 @@ class EventBatch:
         occurred_at = _concrete("occurred_at").get_db_prep_save(timezone.now(), connection)
         compactor = Compactor()
         on_sqlite = connection.vendor == "sqlite"
+        # SQLite keeps JSON as text: UTF-8 without spaces (a name in Chinese takes 3 bytes a
+        # character, not 6 as \uXXXX); PostgreSQL's jsonb is binary whatever the text. One encoder
+        # for the batch (`json.dumps(cls=...)` makes one for every value it encodes).
+        encode = DjangoJSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         for row in self.rows:
             row[0] = occurred_at
             for index, json_field in json_fields:
                 if row[index] is not None:
                     data = compactor.compact(row[index])
-                    # SQLite keeps JSON as text: UTF-8 without spaces (a name in Chinese takes 3 bytes
-                    # a character, not 6 as \uXXXX); PostgreSQL's jsonb is binary whatever the text.
-                    row[index] = (
-                        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-                        if on_sqlite
-                        else json_field.get_db_prep_save(data, connection)
-                    )
+                    row[index] = encode(data) if on_sqlite else json_field.get_db_prep_save(data, connection)
         _keys_record(compactor.keys)
         quote = connection.ops.quote_name
         columns = ", ".join(quote(name) for name in self.COLUMNS)
