@@ -730,8 +730,8 @@ def _imported_appointment(
     if entry.status == "in_station":
         return appointment, accepted
     on = entry.ended_on
-    _require(on is not None, _("A postdoc who has left the station needs the date they left."), "on")
-    assert on is not None
+    if on is None:  # the sentence made only when needed: an import brings 100,000s
+        raise DomainError(_("A postdoc who has left the station needs the date they left."), field="on")
     if entry.status == Status.EXITED:
         reason = entry.exit_exception_reason
         exit_broken = _accept(

@@ -40,7 +40,7 @@ class Compactor:
     def compact(self, data: dict[str, Any]) -> list[Any] | dict[str, Any]:
         """The compact form of an event's data, or the data itself if it cannot take that form."""
         try:
-            return [self._name(data), *(self._value(item) for item in data.values())]
+            return [self._name(data), *[v if type(v) in _SCALARS else self._value(v) for v in data.values()]]
         except _NotCompactable:
             return data
 
@@ -60,6 +60,10 @@ class Compactor:
         if isinstance(value, list | tuple):
             return [self._value(item) for item in value]
         return value
+
+
+# Values kept as they are (most of a record's): checked by type before `_value` is called.
+_SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
 class _NotCompactable(Exception):

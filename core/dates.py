@@ -8,6 +8,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day of the month `months` later (or earlier), clamped to the month's end."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
+    if day.day <= 28:  # every month has the day: no month length to look up (an import adds 100,000s)
+        return dt.date(year, month + 1, day.day)
     last = calendar.monthrange(year, month + 1)[1]
     return dt.date(year, month + 1, min(day.day, last))
 

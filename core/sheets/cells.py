@@ -143,13 +143,16 @@ def cell_text(value: Any) -> str:
 
     Only names of sheets, columns, codes, enumerations and dates are NFKC-normalised; free text
     is kept as written."""
-    if value is None:
+    if type(value) is str:  # most cells: no other form to look for
+        text = value.strip()
+    elif value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, (dt.datetime, dt.date)):
+    elif isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
-    text = str(value).strip()  # free text keeps its full-width punctuation (（青年项目）)
+    else:
+        text = str(value).strip()  # free text keeps its full-width punctuation (（青年项目）)
     if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
         text = text[1:]
     return text

@@ -2,6 +2,7 @@
 and the code names events by member, never by a string of its own."""
 
 import ast
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -11,9 +12,10 @@ from django.conf import settings
 from django.utils import translation
 
 import audit.events
-from appointments.models import Policy
+from appointments.models import Appointment, Policy
 from audit.events import Event, event_label, saved_event
 from audit.models import AuditEvent
+from audit.services import snapshot
 from catalogue.models import Discipline, DoctoralRight, Institution, Unit
 from people.models import Supervisor
 from stations.models import Station
@@ -79,3 +81,16 @@ def test_no_app_module_names_an_event_by_a_string():
     modules = [module for module in _app_modules() if module != EVENTS_MODULE]
     assert len(modules) > 100  # the scan reads the apps
     assert [site for module in modules for site in _events_named_by_string(module)] == []
+
+
+def test_a_snapshot_reads_deferred_and_changed_values_as_the_record_gives_them(world):
+    """A snapshot reads loaded values from the record itself (for speed): a deferred field is still
+    fetched, a value set on the record is the one recorded, and foreign keys are ids, dates text."""
+    full = snapshot(Appointment.objects.get(pk=world.appointment.pk))
+    assert full["person"] == world.appointment.person_id and full["entry_date"] == "2024-03-01"
+    assert snapshot(Appointment.objects.only("pk").get(pk=world.appointment.pk)) == full
+    changed = Appointment.objects.get(pk=world.appointment.pk)
+    changed.route = "other"
+    changed.planned_exit_date = dt.date(2027, 1, 31)
+    assert snapshot(changed) == {**full, "route": "other", "planned_exit_date": "2027-01-31"}
+    assert snapshot(changed, fields=["route", "status"]) == {"route": "other", "status": full["status"]}

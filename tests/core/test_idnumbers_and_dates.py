@@ -1,3 +1,4 @@
+import calendar
 import datetime as dt
 
 import pytest
@@ -42,6 +43,19 @@ def test_month_arithmetic_clamps_to_month_end():
     assert add_months(dt.date(2023, 1, 31), 1) == dt.date(2023, 2, 28)
     assert add_months(dt.date(2024, 3, 31), -1) == dt.date(2024, 2, 29)
     assert add_years(dt.date(2024, 2, 29), -3) == dt.date(2021, 2, 28)
+
+
+def test_month_arithmetic_agrees_with_the_calendar_on_every_day_of_four_years():
+    """The days up to the 28th skip the month's length (a fast path): every day gives the same as
+    clamping to the calendar's month length does."""
+    day = dt.date(2023, 1, 1)
+    while day < dt.date(2027, 1, 1):
+        for months in (-25, -13, -1, 0, 1, 2, 11, 12, 24, 72):
+            index = day.year * 12 + day.month - 1 + months
+            year, month = index // 12, index % 12 + 1
+            expected = dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+            assert add_months(day, months) == expected, (day, months)
+        day += dt.timedelta(days=1)
 
 
 def test_full_years_and_months_count_completed_periods():

@@ -19,7 +19,7 @@ from funding.rules import (
 )
 from funding.services import funding_rules_for, funding_rules_save, project_award, projects_record
 from tests.factories import make_appointment, make_station, make_supervisor
-from tests.funding.helpers import apply, programme, record, written
+from tests.funding.helpers import apply, other_postdoc, programme, record, written
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +162,42 @@ def test_once_per_station_in_the_bulk_path_counts_the_batch_too(world):
     assert projects_record(projects=batch, by=world.admin, acknowledged=True, warnings=warnings) == [None, None]
     assert [position for position, _text in warnings] == [1]
     assert note_of(batch[1]).startswith("Acknowledged warning") and note_of(batch[0]) == ""
+
+
+def test_once_per_station_in_the_bulk_path_reads_the_awards_recorded_before(world):
+    """The bulk path finds earlier awards through the person's stays: those of the same person at
+    the same station count, in any of their stays there; applications, other programmes, other
+    people and other stations do not."""
+    apply(world, "A1", funder="CPSF", programme="面上资助", applied_on=dt.date(2024, 4, 1))
+    record(world, "S1", funder="CPSF", programme="特别资助（站中）", awarded_on=dt.date(2024, 5, 1))
+    appointment_withdraw(appointment=world.appointment, on=dt.date(2025, 1, 10), ground="personal", by=world.admin)
+    again = make_appointment(
+        world.station, world.supervisor, world.admin, person=world.appointment.person, entry_date=dt.date(2025, 3, 1)
+    )
+    other = other_postdoc(world)
+    record(world, "O1", holder=other, funder="CPSF", programme="面上资助", awarded_on=dt.date(2024, 5, 26))
+    third = make_station(world.institution, world.admin, code="S1001", discipline_code="1001")
+    appointment_withdraw(appointment=again, on=dt.date(2025, 5, 1), ground="personal", by=world.admin)
+    elsewhere = make_appointment(
+        third, make_supervisor(third, world.admin), world.admin, person=world.appointment.person,
+        entry_date=dt.date(2025, 6, 1),
+    )  # fmt: skip
+    record(world, "E1", holder=elsewhere, funder="CPSF", programme="面上资助", awarded_on=dt.date(2025, 7, 1))
+
+    def general(holder, number):
+        holder = Appointment.objects.select_related("station").get(pk=holder.pk)
+        return new_record(
+            Project, holder=holder, project_no=number, title="t", funder="CPSF", programme="面上资助",
+            awarded_on=dt.date(2025, 8, 1),
+        )  # fmt: skip
+
+    # The application, the other programme, the other postdoc's and the other station's awards: none counts.
+    assert projects_record(projects=[general(again, "M1")], by=world.admin) == [None]
+    # Now each holds it at that station: the person here (from another stay) and at the third, the other postdoc here.
+    errors = projects_record(
+        projects=[general(world.appointment, "M2"), general(other, "O2"), general(elsewhere, "E2")], by=world.admin
+    )
+    assert all("at most once per station" in error.message for error in errors)
 
 
 # ---- the eligible period -----------------------------------------------------------------------
