@@ -20,6 +20,9 @@ from core.actors import RecordedActor
 
 # Never written to the append-only trail, whatever the record.
 SECRET_FIELDS = frozenset({"password"})
+# Kept for the database's search index, computed from the names the event records (core/search.py):
+# writing them would add a hundred bytes to every person's event and a line of noise to their history.
+DERIVED_FIELDS = frozenset({"name_grams"})
 
 
 # The descriptors that hand out the value the record holds in its __dict__ (when it is loaded).
@@ -34,7 +37,7 @@ def _snapshot_fields(model: type[models.Model]) -> tuple[tuple[str, str, bool], 
     return tuple(
         (f.name, f.attname, type(inspect.getattr_static(model, f.attname, None)) in _PLAIN_DESCRIPTORS)
         for f in model._meta.concrete_fields
-        if f.name not in SECRET_FIELDS
+        if f.name not in SECRET_FIELDS and f.name not in DERIVED_FIELDS
     )
 
 

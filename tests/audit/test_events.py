@@ -94,3 +94,12 @@ def test_a_snapshot_reads_deferred_and_changed_values_as_the_record_gives_them(w
     changed.planned_exit_date = dt.date(2027, 1, 31)
     assert snapshot(changed) == {**full, "route": "other", "planned_exit_date": "2027-01-31"}
     assert snapshot(changed, fields=["route", "status"]) == {"route": "other", "status": full["status"]}
+
+
+def test_a_persons_snapshot_keeps_their_names_but_not_the_search_grams_made_from_them(world):
+    from people.models import Person
+
+    person = Person.objects.get(pk=world.appointment.person_id)
+    assert person.name_grams  # the database's index has them
+    recorded = snapshot(person)
+    assert recorded["name"] == person.name and "name_grams" not in recorded
