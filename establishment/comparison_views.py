@@ -65,49 +65,32 @@ class ComparisonForm(forms.Form):
         return data
 
 
-# The columns a reader may sort by, each a StationFigures attribute (largest first on the first click).
-SORTING = Sorting(
-    {
-        key: SortColumn((key,), descending_first=key != "code")
-        for key in (
-            "code",
-            "intake",
-            "in_station_at_end",
-            "exits",
-            "median_months_to_exit",
-            "on_time_share",
-            "extensions",
-            "withdrawals",
-            "transfers",
-            "postdoc_years",
-            "projects",
-            "amount",
-            "projects_per_postdoc_year",
-            "amount_per_postdoc_year",
-            "research_outputs",
-            "outputs_per_postdoc_year",
-            "supervisors",
-        )
-    },
-    default=("code",),
-)
-
-
-# The evaluation's indicators the page shows, in its columns' order (their definitions go below it).
-DEFINED = [
+# The page's columns after the station, each a StationFigures attribute a reader may sort by.
+COLUMNS = (
     "intake",
     "in_station_at_end",
     "exits",
+    "median_months_to_exit",
     "on_time_share",
     "extensions",
     "withdrawals",
     "transfers",
     "postdoc_years",
     "projects",
+    "amount",
     "projects_per_postdoc_year",
+    "amount_per_postdoc_year",
     "research_outputs",
     "outputs_per_postdoc_year",
-]
+    "supervisors",
+)
+# Largest first on the first click, but the station's code from A.
+SORTING = Sorting(
+    {"code": SortColumn(("code",)), **{key: SortColumn((key,), descending_first=True) for key in COLUMNS}},
+    default=("code",),
+)
+# The evaluation's indicators among the columns: their definitions go below the table.
+DEFINED = [key for key in COLUMNS if key in INDICATOR_BY_KEY]
 
 
 def _value(line: StationFigures, key: str) -> Any:

@@ -26,6 +26,8 @@ import pytest
 
 from appointments.models import Appointment
 from appointments.services import (
+    appointment_admit,
+    appointment_enter,
     appointment_exit,
     appointment_extend,
     appointment_transfer,
@@ -34,6 +36,7 @@ from appointments.services import (
 )
 from funding.services import project_record
 from stations.models import Station
+from stations.services import station_create
 from tests.factories import World, make_appointment, make_person
 
 START, END = dt.date(2020, 1, 1), dt.date(2024, 12, 31)
@@ -66,6 +69,31 @@ def postdoc(world: World, entry: dt.date, *, station: Station | None = None, ent
         world.institution, world.admin, birth_date=dt.date(1990, 1, 1), phd_date=entry - dt.timedelta(days=200)
     )
     return make_appointment(station, supervisor, world.admin, person=person, entry_date=entry, enter=enter)
+
+
+def joint_postdoc(world: World) -> tuple[Station, Appointment]:
+    """A workstation, and a postdoc of the world's station it trains jointly, entered 2022-03-01."""
+    workstation = station_create(
+        institution=world.institution,
+        code="W001",
+        kind="workstation",
+        unit=world.station.unit,
+        name_zh="某企业博士后科研工作站",
+        established_on=dt.date(2010, 1, 1),
+        by=world.admin,
+    )
+    person = make_person(world.institution, world.admin, birth_date=dt.date(1990, 1, 1), phd_date=dt.date(2021, 6, 1))
+    joint = appointment_admit(
+        person=person,
+        station=world.station,
+        postdoc_no="BH-JOINT-1",
+        entry_date=dt.date(2022, 3, 1),
+        primary_supervisor=world.supervisor,
+        route="joint",
+        workstation=workstation,
+        by=world.admin,
+    )
+    return workstation, appointment_enter(appointment=joint, on=dt.date(2022, 3, 1), by=world.admin)
 
 
 def exit_on(world: World, appointment: Appointment, on: dt.date) -> Appointment:

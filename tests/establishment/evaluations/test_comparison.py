@@ -5,13 +5,12 @@ import datetime as dt
 
 import pytest
 
-from appointments.services import appointment_admit, appointment_enter
 from establishment.comparison import COMPARISON_QUERIES, months_between, stations_compared
 from establishment.evaluation import station_indicators
 from outputs.services import output_record
 from stations.models import Station
 from stations.services import station_create
-from tests.establishment.evaluations.conftest import END, START, History, exit_on, postdoc, project
+from tests.establishment.evaluations.conftest import END, START, History, exit_on, joint_postdoc, postdoc, project
 from tests.factories import make_appointment, make_person, make_supervisor
 
 SHARED = [
@@ -45,27 +44,7 @@ def _line(comparison, station):
 def joint(history: History):
     """A workstation training one of the station's postdocs jointly, and a paper of theirs."""
     world = history.world
-    workstation = station_create(
-        institution=world.institution,
-        code="W001",
-        kind="workstation",
-        unit=world.station.unit,
-        name_zh="某企业博士后科研工作站",
-        established_on=dt.date(2010, 1, 1),
-        by=world.admin,
-    )
-    person = make_person(world.institution, world.admin, birth_date=dt.date(1990, 1, 1), phd_date=dt.date(2021, 6, 1))
-    appointment = appointment_admit(
-        person=person,
-        station=world.station,
-        postdoc_no="BH-JOINT-1",
-        entry_date=dt.date(2022, 3, 1),
-        primary_supervisor=world.supervisor,
-        route="joint",
-        workstation=workstation,
-        by=world.admin,
-    )
-    appointment = appointment_enter(appointment=appointment, on=dt.date(2022, 3, 1), by=world.admin)
+    workstation, appointment = joint_postdoc(world)
     exit_on(world, appointment, dt.date(2024, 3, 1))
     project(world, appointment, dt.date(2023, 5, 1), "provincial")
     output_record(
@@ -73,7 +52,7 @@ def joint(history: History):
         kind="paper",
         title="联合培养的论文",
         published_on=dt.date(2023, 6, 1),
-        authors=person.name,
+        authors=appointment.person.name,
         author_position=1,
         by=world.admin,
     )

@@ -2,8 +2,16 @@ import datetime as dt
 
 from establishment.evaluation import default_period, station_indicators
 from stations.indicators import INDICATORS
-from stations.services import station_create
-from tests.establishment.evaluations.conftest import END, EXPECTED, START, History, exit_on, postdoc, project
+from tests.establishment.evaluations.conftest import (
+    END,
+    EXPECTED,
+    START,
+    History,
+    exit_on,
+    joint_postdoc,
+    postdoc,
+    project,
+)
 
 
 def test_indicators_of_a_hand_built_history(history: History):
@@ -48,30 +56,7 @@ def test_an_exit_on_the_day_after_the_period_is_not_an_exit_in_it(world):
 
 
 def test_a_workstation_counts_the_postdocs_it_trains_jointly(world):
-    from appointments.services import appointment_admit, appointment_enter
-    from tests.factories import make_person
-
-    workstation = station_create(
-        institution=world.institution,
-        code="W001",
-        kind="workstation",
-        unit=world.station.unit,
-        name_zh="某企业博士后科研工作站",
-        established_on=dt.date(2010, 1, 1),
-        by=world.admin,
-    )
-    person = make_person(world.institution, world.admin, birth_date=dt.date(1990, 1, 1), phd_date=dt.date(2021, 6, 1))
-    joint = appointment_admit(
-        person=person,
-        station=world.station,
-        postdoc_no="BH-JOINT-1",
-        entry_date=dt.date(2022, 3, 1),
-        primary_supervisor=world.supervisor,
-        route="joint",
-        workstation=workstation,
-        by=world.admin,
-    )
-    appointment_enter(appointment=joint, on=dt.date(2022, 3, 1), by=world.admin)
+    workstation, _joint = joint_postdoc(world)
     assert station_indicators(workstation, START, END)["intake"] == 1
     assert station_indicators(world.station, START, END)["intake"] == 2
 
