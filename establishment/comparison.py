@@ -114,13 +114,17 @@ class StationFigures:
     def median_months_to_exit(self) -> int | float | None:
         """The median of the exits' whole months from entry to exit (the mean of the two middle
         ones when the number is even); None when nobody exited."""
-        months = sorted(self.months_to_exit.elements())
-        if not months:
+        n = self.months_to_exit.total()
+        if not n:
             return None
-        middle = len(months) // 2
-        if len(months) % 2:
-            return months[middle]
-        half = (months[middle - 1] + months[middle]) / 2
+        # The values at positions (n - 1) // 2 and n // 2 of the sorted exits, read off the counts.
+        wanted, found, seen = [(n - 1) // 2, n // 2], [], 0
+        for months in sorted(self.months_to_exit):
+            seen += self.months_to_exit[months]
+            while wanted and wanted[0] < seen:
+                found.append(months)
+                wanted.pop(0)
+        half = (found[0] + found[1]) / 2
         return int(half) if half.is_integer() else half
 
     def add(self, counts: dict[str, Any], years: Iterable[int]) -> None:

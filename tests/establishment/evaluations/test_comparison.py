@@ -156,3 +156,22 @@ def _postdoc_at(world, station, entry):
         world.institution, world.admin, birth_date=dt.date(1990, 1, 1), phd_date=entry - dt.timedelta(days=200)
     )
     return make_appointment(station, supervisor, world.admin, person=person, entry_date=entry)
+
+
+@pytest.mark.parametrize(
+    ("months", "median"),
+    [
+        ({}, None),
+        ({24: 1}, 24),
+        ({23: 1, 24: 1}, 23.5),
+        ({23: 1, 25: 1}, 24),
+        ({20: 3, 30: 1}, 20),
+        ({20: 2, 30: 2}, 25),
+    ],
+)
+def test_the_median_is_read_off_the_counts(months, median):
+    from collections import Counter
+
+    from establishment.comparison import StationFigures
+
+    assert StationFigures(None, {}, months_to_exit=Counter(months)).median_months_to_exit == median
