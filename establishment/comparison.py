@@ -22,21 +22,18 @@ from typing import Any
 from django.db.models import (
     Case,
     Count,
-    DateField,
     DurationField,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Greatest, Least
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from appointments.models import Appointment, Extension
-from establishment.evaluation import DAYS_PER_YEAR
+from establishment.evaluation import DAYS_PER_YEAR, days_in_period, ended_in, overlapping, planned_exit_at_entry
 from funding.models import Project
 from outputs.models import Output
 from reports.selectors import entered_by, in_station_on
@@ -169,13 +166,13 @@ def stations_compared(institution_id: int, start: dt.date, end: dt.date, station
             line.add(counts, years)
 
     # Distinct supervisors do not add up over pairs: counted per station, and once for the institution.
-    overlapping = appointments.filter(_overlaps(start, end)).order_by()
-    for station_id, n in overlapping.values_list(OWN).annotate(n=Count("primary_supervisor", distinct=True)):
+    in_period = appointments.filter(overlapping(start, end)).order_by()
+    for station_id, n in in_period.values_list(OWN).annotate(n=Count("primary_supervisor", distinct=True)):
         if station_id in lines:
             lines[station_id].supervisors = n
-    total.supervisors = overlapping.aggregate(n=Count("primary_supervisor", distinct=True))["n"]
+    total.supervisors = in_period.aggregate(n=Count("primary_supervisor", distinct=True))["n"]
 
-    exits = appointments.filter(_ended_in(Appointment.Status.EXITED, start, end)).annotate(months=_whole_months())
+    exits = appointments.filter(ended_in(Appointment.Status.EXITED, start, end)).annotate(months=_whole_months())
     for station_id, workstation_id, months, n in (
         exits.order_by().values(OWN, JOINT, "months").annotate(n=Count("pk")).values_list(OWN, JOINT, "months", "n")
     ):
@@ -218,15 +215,6 @@ def stations_compared(institution_id: int, start: dt.date, end: dt.date, station
     return Comparison(start=start, end=end, years=years, stations=list(lines.values()), institution=total)
 
 
-def _ended_in(status: str, start: dt.date, end: dt.date) -> Q:
-    # Only ended appointments carry `ended_on` (a database constraint).
-    return Q(status=status, ended_on__gte=start, ended_on__lte=end)
-
-
-def _overlaps(start: dt.date, end: dt.date) -> Q:
-    return entered_by(end) & (Q(ended_on__isnull=True) | Q(ended_on__gt=start))
-
-
 def _whole_months() -> Any:
     """Whole months from entry to the end of the stay: 1 March to 28 February is 11, to 1 March 12."""
     months = (
@@ -242,17 +230,9 @@ def _appointment_counts(
     appointments: QuerySet[Appointment], start: dt.date, end: dt.date, years: list[int]
 ) -> list[dict[str, Any]]:
     """The evaluation's counts over the appointments, one row per (station, workstation) pair."""
-    after = end + dt.timedelta(days=1)
-    first_planned_exit = Extension.objects.filter(appointment=OuterRef("pk")).order_by("previous_exit_date", "pk")
-    planned_at_entry = Coalesce(
-        Subquery(first_planned_exit.values("previous_exit_date")[:1]), F("planned_exit_date"), output_field=DateField()
-    )
-    stay = Least(Coalesce(F("ended_on"), Value(after)), Value(after), output_field=DateField()) - Greatest(
-        F("entry_date"), Value(start), output_field=DateField()
-    )
     intake = entered_by(end) & Q(entry_date__gte=start)
-    exited = _ended_in(Appointment.Status.EXITED, start, end)
-    withdrawn = _ended_in(Appointment.Status.WITHDRAWN, start, end)
+    exited = ended_in(Appointment.Status.EXITED, start, end)
+    withdrawn = ended_in(Appointment.Status.WITHDRAWN, start, end)
     # Every figure is of a stay that overlaps the period (an exit in it ended on or after its start):
     # the others are left out before counting, which at national size is most of the history.
     rows: QuerySet[Any, dict[str, Any]] = (
@@ -270,10 +250,10 @@ def _appointment_counts(
             },
             in_station_at_end=Count("pk", filter=in_station_on(end)),
             exits=Count("pk", filter=exited),
-            exits_on_time=Count("pk", filter=exited & Q(ended_on__lte=planned_at_entry)),
+            exits_on_time=Count("pk", filter=exited & Q(ended_on__lte=planned_exit_at_entry())),
             withdrawals=Count("pk", filter=withdrawn),
-            transfers=Count("pk", filter=_ended_in(Appointment.Status.TRANSFERRED, start, end)),
-            stay=Sum(stay, filter=_overlaps(start, end), output_field=DurationField()),
+            transfers=Count("pk", filter=ended_in(Appointment.Status.TRANSFERRED, start, end)),
+            stay=Sum(days_in_period(start, end), filter=overlapping(start, end), output_field=DurationField()),
             **{f"ground_{ground}": Count("pk", filter=withdrawn & Q(withdrawal_ground=ground)) for ground in GROUNDS},
         )
     )

@@ -39,38 +39,52 @@ DAYS_PER_YEAR = 365.25  # a postdoc-year: 365.25 days in station
 PERIOD_YEARS = 5  # station evaluations are held every five years (facts.md §1.9)
 
 
+def ended_in(status: str, start: dt.date, end: dt.date) -> Q:
+    """Appointments that ended in the period with `status` (exited, withdrew, transferred)."""
+    # Only ended appointments carry `ended_on` (a database constraint).
+    return Q(status=status, ended_on__gte=start, ended_on__lte=end)
+
+
+def overlapping(start: dt.date, end: dt.date) -> Q:
+    """Stays that were in station on some day of the period."""
+    return entered_by(end) & (Q(ended_on__isnull=True) | Q(ended_on__gt=start))
+
+
+def days_in_period(start: dt.date, end: dt.date) -> Any:
+    """A stay's days in station within the period (from entry up to the day before it ended)."""
+    after = end + dt.timedelta(days=1)
+    return Least(Coalesce(F("ended_on"), Value(after)), Value(after), output_field=DateField()) - Greatest(
+        F("entry_date"), Value(start), output_field=DateField()
+    )
+
+
+def planned_exit_at_entry() -> Coalesce:
+    """The planned exit as it stood at entry: the first extension's previous planned exit, if any."""
+    first = Extension.objects.filter(appointment=OuterRef("pk")).order_by("previous_exit_date", "pk")
+    return Coalesce(Subquery(first.values("previous_exit_date")[:1]), F("planned_exit_date"), output_field=DateField())
+
+
 def station_indicators(station: Station, period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
     """The evaluation's indicators of `station` over [period_start, period_end] (definitions in
     `INDICATORS`), as JSON-ready numbers. Three queries, whatever the data size."""
     start, end = period_start, period_end
-    after = end + dt.timedelta(days=1)
     appointments = station_appointments(station)
 
     def ended_in_period(status: str) -> Q:
-        # Only ended appointments carry `ended_on` (a database constraint).
-        return Q(status=status, ended_on__gte=start, ended_on__lte=end)
+        return ended_in(status, start, end)
 
-    first_planned_exit = Extension.objects.filter(appointment=OuterRef("pk")).order_by("previous_exit_date", "pk")
-    stay = Least(Coalesce(F("ended_on"), Value(after)), Value(after), output_field=DateField()) - Greatest(
-        F("entry_date"), Value(start), output_field=DateField()
-    )
-    overlaps = entered_by(end) & (Q(ended_on__isnull=True) | Q(ended_on__gt=start))
     grounds = Appointment.WithdrawalGround.values
-    # The planned exit as it stood at entry: the first extension's previous planned exit, if any.
-    planned_at_entry = Coalesce(
-        Subquery(first_planned_exit.values("previous_exit_date")[:1]), F("planned_exit_date"), output_field=DateField()
-    )
     counts = appointments.aggregate(
         **{f"outputs_{kind}": Sum(outputs_of_kind(kind, start, end)) for kind in Output.Kind.values},
         intake=Count("pk", filter=entered_by(end) & Q(entry_date__gte=start)),
         in_station_at_end=Count("pk", filter=in_station_on(end)),
         exits=Count("pk", filter=ended_in_period(Appointment.Status.EXITED)),
         exits_on_time=Count(
-            "pk", filter=ended_in_period(Appointment.Status.EXITED) & Q(ended_on__lte=planned_at_entry)
+            "pk", filter=ended_in_period(Appointment.Status.EXITED) & Q(ended_on__lte=planned_exit_at_entry())
         ),
         withdrawals=Count("pk", filter=ended_in_period(Appointment.Status.WITHDRAWN)),
         transfers=Count("pk", filter=ended_in_period(Appointment.Status.TRANSFERRED)),
-        stay=Sum(stay, filter=overlaps, output_field=DurationField()),
+        stay=Sum(days_in_period(start, end), filter=overlapping(start, end), output_field=DurationField()),
         **{
             f"ground_{ground}": Count(
                 "pk", filter=ended_in_period(Appointment.Status.WITHDRAWN) & Q(withdrawal_ground=ground)
