@@ -189,27 +189,31 @@ def station_comparison(request: SignedInRequest) -> HttpResponse:
 
 # ---- the export ------------------------------------------------------------------------------------
 
-_COLUMNS: list[tuple[str, str, Callable[[StationFigures], Any]]] = [
+_STATION_COLUMNS: list[tuple[str, str, Callable[[StationFigures], Any]]] = [
     ("station_code", "设站代码", lambda line: line.station.code if line.station else ""),
     ("station_name", "设站名称", lambda line: line.station.name_zh if line.station else "全校"),
     ("station_kind", "类型", lambda line: line.station.kind if line.station else ""),
-    ("intake", "招收", lambda line: line.intake),
-    ("in_station_at_end", "期末在站", lambda line: line.in_station_at_end),
-    ("exits", "出站", lambda line: line.exits),
-    ("median_months_to_exit", "出站时在站月数中位数", lambda line: line.median_months_to_exit),
-    ("on_time_share", "按期出站比例(%)", lambda line: line.on_time_share),
-    ("extensions", "延期", lambda line: line.extensions),
-    ("withdrawals", "退站", lambda line: line.withdrawals),
-    ("transfers", "转出", lambda line: line.transfers),
-    ("postdoc_years", "博士后人年", lambda line: line.postdoc_years),
-    ("projects", "获批项目", lambda line: line.projects),
-    ("amount", "项目经费(元)", lambda line: line.amount),
-    ("projects_per_postdoc_year", "每人年项目数", lambda line: line.projects_per_postdoc_year),
-    ("amount_per_postdoc_year", "每人年经费(元)", lambda line: line.amount_per_postdoc_year),
-    ("research_outputs", "科研成果", lambda line: line.research_outputs),
-    ("outputs_per_postdoc_year", "每人年科研成果", lambda line: line.outputs_per_postdoc_year),
-    ("supervisors", "有博士后的合作导师", lambda line: line.supervisors),
 ]
+# The page's columns, with their Chinese headings.
+_FIGURE_HEADINGS = {
+    "intake": "招收",
+    "in_station_at_end": "期末在站",
+    "exits": "出站",
+    "median_months_to_exit": "出站时在站月数中位数",
+    "on_time_share": "按期出站比例(%)",
+    "extensions": "延期",
+    "withdrawals": "退站",
+    "transfers": "转出",
+    "postdoc_years": "博士后人年",
+    "projects": "获批项目",
+    "amount": "项目经费(元)",
+    "projects_per_postdoc_year": "每人年项目数",
+    "amount_per_postdoc_year": "每人年经费(元)",
+    "research_outputs": "科研成果",
+    "outputs_per_postdoc_year": "每人年科研成果",
+    "supervisors": "有博士后的合作导师",
+}
+assert list(_FIGURE_HEADINGS) == list(COLUMNS)
 
 
 def comparison_sheet(comparison: Comparison) -> writers.Sheet:
@@ -223,7 +227,8 @@ def comparison_sheet(comparison: Comparison) -> writers.Sheet:
         "设站比较",
         "station_code",
         (
-            *(Column(key, zh) for key, zh, _get in _COLUMNS),
+            *(Column(key, zh) for key, zh, _get in _STATION_COLUMNS),
+            *(Column(key, zh) for key, zh in _FIGURE_HEADINGS.items()),
             *(Column(key, zh) for key, zh, _year in year_columns),
             *(Column(key, zh) for key, zh, _ground in ground_columns),
         ),
@@ -231,7 +236,8 @@ def comparison_sheet(comparison: Comparison) -> writers.Sheet:
 
     def rows() -> Any:
         for line in [*comparison.stations, comparison.institution]:
-            row = {key: get(line) for key, _zh, get in _COLUMNS}
+            row = {key: get(line) for key, _zh, get in _STATION_COLUMNS}
+            row.update({key: getattr(line, key) for key in COLUMNS})
             row.update({key: line.intake_by_year[year] for key, _zh, year in year_columns})
             row.update({key: line.withdrawals_by_ground.get(ground, 0) for key, _zh, ground in ground_columns})
             yield row
